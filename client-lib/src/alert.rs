@@ -1,0 +1,335 @@
+//! Alert v1: a sanitized warning about an aggressor, signed by a moderator's alert key
+//! (`jasmine/alert/v1`), and its retraction, a signed tombstone
+//! (`jasmine/retraction/v1`). Both verify against the moderators of a key bundle.
+
+use rand::{CryptoRng, RngCore};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::bundle::KeyBundle;
+use crate::keys::{self, Domain};
+use crate::report::{Category, Severity, MAX_IDENTIFIERS, MAX_SHORT_CHARS};
+use crate::{Day, Error};
+
+/// Longest alert summary, in characters.
+pub const MAX_SUMMARY_CHARS: usize = 4_000;
+
+/// A public alert.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Alert {
+    /// 32 lowercase hex characters, random.
+    pub id: String,
+    /// Day of publication.
+    pub published: Day,
+    /// Moderator id of the signer (must be in the key bundle).
+    pub signed_by: String,
+    /// Day it happened (as generalised by the moderator).
+    pub occurred_on: Day,
+    /// Two-letter country code.
+    pub country: String,
+    /// Département or region.
+    pub region: String,
+    /// City, if the moderator keeps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// What happened.
+    pub categories: Vec<Category>,
+    /// How dangerous.
+    pub severity: Severity,
+    /// The warning, in the language it was written in.
+    pub summary: LocalizedText,
+    /// Translations of the summary.
+    #[serde(default)]
+    pub translations: Vec<LocalizedText>,
+    /// What readers need to recognise the aggressor, as the moderators decided.
+    pub aggressor: AlertAggressor,
+}
+
+/// A text and its language.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalizedText {
+    /// Language tag (`fr`, `en`, …).
+    pub language: String,
+    /// The text.
+    pub text: String,
+}
+
+/// Aggressor descriptors kept for an alert.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertAggressor {
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// Phone numbers.
+    #[serde(default)]
+    pub phones: Vec<String>,
+    /// Online handles.
+    #[serde(default)]
+    pub handles: Vec<String>,
+    /// Number plates.
+    #[serde(default)]
+    pub plates: Vec<String>,
+    /// Vehicle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vehicle: Option<String>,
+}
+
+/// The retraction of an alert.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retraction {
+    /// The alert withdrawn.
+    pub alert_id: String,
+    /// Day of the retraction.
+    pub retracted_on: Day,
+    /// Moderator id of the signer.
+    pub signed_by: String,
+    /// Why (shown publicly; may be empty).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// A fresh random alert id.
+pub fn new_alert_id<R: RngCore + CryptoRng>(rng: &mut R) -> String {
+    let mut raw = [0u8; 16];
+    rng.fill_bytes(&mut raw);
+    hex::encode(raw)
+}
+
+/// Whether `id` has the form of an alert id.
+pub fn is_alert_id(id: &str) -> bool {
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+fn check_text(what: &str, text: &str, max: usize) -> Result<(), Error> {
+    if text.chars().count() > max {
+        return Err(Error::malformed(
+            "alert",
+            format!("{what} is longer than {max} characters"),
+        ));
+    }
+    Ok(())
+}
+
+impl Alert {
+    /// Checks limits and rules serde cannot express.
+    pub fn validate(&self) -> Result<(), Error> {
+        let bad = |reason: &str| Err(Error::malformed("alert", reason.to_string()));
+        if !is_alert_id(&self.id) {
+            return bad("id must be 32 lowercase hex characters");
+        }
+        if self.country.len() != 2 || !self.country.bytes().all(|b| b.is_ascii_uppercase()) {
+            return bad("country must be a two-letter code such as 'FR'");
+        }
+        if self.categories.is_empty() {
+            return bad("an alert needs at least one category");
+        }
+        if self.summary.text.trim().is_empty() {
+            return bad("the summary is empty");
+        }
+        if self.occurred_on > self.published {
+            return bad("occurred_on is after the publication day");
+        }
+        check_text("summary", &self.summary.text, MAX_SUMMARY_CHARS)?;
+        for t in &self.translations {
+            check_text("translation", &t.text, MAX_SUMMARY_CHARS)?;
+        }
+        check_text("region", &self.region, 200)?;
+        check_text("city", self.city.as_deref().unwrap_or(""), 200)?;
+        check_text(
+            "aggressor description",
+            &self.aggressor.description,
+            MAX_SHORT_CHARS,
+        )?;
+        let a = &self.aggressor;
+        if a.phones.len() + a.handles.len() + a.plates.len() > MAX_IDENTIFIERS * 3 {
+            return bad("too many aggressor identifiers");
+        }
+        Ok(())
+    }
+}
+
+impl Retraction {
+    /// Checks the form.
+    pub fn validate(&self) -> Result<(), Error> {
+        if !is_alert_id(&self.alert_id) {
+            return Err(Error::malformed(
+                "retraction",
+                "alert_id must be 32 lowercase hex characters",
+            ));
+        }
+        check_text("reason", &self.reason, MAX_SHORT_CHARS)
+    }
+}
+
+/// Signs an alert with a moderator's alert key; returns the signed JSON bytes.
+pub fn sign_alert(alert: &Alert, key: &ed25519_dalek::SigningKey) -> Result<Vec<u8>, Error> {
+    alert.validate()?;
+    sign_object("alert", Domain::Alert, alert, key)
+}
+
+/// Signs a retraction; returns the signed JSON bytes.
+pub fn sign_retraction(
+    retraction: &Retraction,
+    key: &ed25519_dalek::SigningKey,
+) -> Result<Vec<u8>, Error> {
+    retraction.validate()?;
+    sign_object("retraction", Domain::Retraction, retraction, key)
+}
+
+fn sign_object<T: Serialize>(
+    member: &str,
+    domain: Domain,
+    object: &T,
+    key: &ed25519_dalek::SigningKey,
+) -> Result<Vec<u8>, Error> {
+    let value =
+        serde_json::to_value(object).map_err(|e| Error::malformed("alert", e.to_string()))?;
+    let signature = keys::sign(domain, key, &value)?;
+    let mut bytes = serde_json::to_vec_pretty(&keys::wrap_signed(member, value, signature))
+        .map_err(|e| Error::malformed("alert", e.to_string()))?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// Verifies a signed alert (JSON value) against the moderators of `bundle`.
+pub fn verify_alert_value(signed: Value, bundle: &KeyBundle) -> Result<Alert, Error> {
+    let alert: Alert = verify_object(signed, "alert", Domain::Alert, bundle)?;
+    alert.validate()?;
+    Ok(alert)
+}
+
+/// Verifies signed alert JSON bytes against the moderators of `bundle`.
+pub fn verify_alert(signed_json: &[u8], bundle: &KeyBundle) -> Result<Alert, Error> {
+    let value = serde_json::from_slice(signed_json)
+        .map_err(|e| Error::malformed("alert", e.to_string()))?;
+    verify_alert_value(value, bundle)
+}
+
+/// Verifies a signed retraction (JSON value) against the moderators of `bundle`.
+pub fn verify_retraction_value(signed: Value, bundle: &KeyBundle) -> Result<Retraction, Error> {
+    let retraction: Retraction = verify_object(signed, "retraction", Domain::Retraction, bundle)?;
+    retraction.validate()?;
+    Ok(retraction)
+}
+
+/// Verifies signed retraction JSON bytes.
+pub fn verify_retraction(signed_json: &[u8], bundle: &KeyBundle) -> Result<Retraction, Error> {
+    let value = serde_json::from_slice(signed_json)
+        .map_err(|e| Error::malformed("retraction", e.to_string()))?;
+    verify_retraction_value(value, bundle)
+}
+
+fn verify_object<T: for<'de> Deserialize<'de>>(
+    signed: Value,
+    member: &'static str,
+    domain: Domain,
+    bundle: &KeyBundle,
+) -> Result<T, Error> {
+    let (value, signature) = keys::unwrap_signed(signed, member, member)?;
+    let signer = value
+        .get("signed_by")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::malformed(member, "missing signed_by"))?;
+    let moderator = bundle
+        .moderator(signer)
+        .ok_or_else(|| Error::UnknownSigner(signer.to_string()))?;
+    keys::verify(domain, &moderator.alert_key, &value, &signature, member)?;
+    serde_json::from_value(value).map_err(|e| Error::malformed(member, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::{KeyBundle, ModeratorSecrets, ServerLimits};
+    use rand::rngs::OsRng;
+
+    fn setup() -> (ModeratorSecrets, KeyBundle, Alert) {
+        let m = ModeratorSecrets::generate("alice", &mut OsRng);
+        let today = Day::parse("2026-11-28").unwrap();
+        let bundle = KeyBundle {
+            organisation: "T".into(),
+            version: 1,
+            issued: today,
+            expires: today.add_days(9),
+            onion: String::new(),
+            moderators: vec![m.public_entry("Alice")],
+            limits: ServerLimits::default(),
+        };
+        let alert = Alert {
+            id: new_alert_id(&mut OsRng),
+            published: today,
+            signed_by: "alice".into(),
+            occurred_on: today.add_days(-2),
+            country: "FR".into(),
+            region: "75".into(),
+            city: Some("Paris".into()),
+            categories: vec![Category::CondomRemoval],
+            severity: Severity::Dangerous,
+            summary: LocalizedText {
+                language: "fr".into(),
+                text: "Client qui retire le préservatif.".into(),
+            },
+            translations: vec![],
+            aggressor: AlertAggressor {
+                phones: vec!["+33612345678".into()],
+                ..Default::default()
+            },
+        };
+        (m, bundle, alert)
+    }
+
+    #[test]
+    fn a_signed_alert_verifies() {
+        let (m, bundle, alert) = setup();
+        let signed = sign_alert(&alert, m.alert_key()).unwrap();
+        assert_eq!(verify_alert(&signed, &bundle).unwrap(), alert);
+    }
+
+    #[test]
+    fn fail_edited_alert_wrong_key_unknown_signer_and_api_key() {
+        let (m, bundle, alert) = setup();
+        let signed = sign_alert(&alert, m.alert_key()).unwrap();
+        let edited = String::from_utf8(signed.clone())
+            .unwrap()
+            .replace("Paris", "Lyon");
+        assert!(matches!(
+            verify_alert(edited.as_bytes(), &bundle),
+            Err(Error::BadSignature(_))
+        ));
+
+        let by_api_key = sign_alert(&alert, m.api_key()).unwrap();
+        assert!(matches!(
+            verify_alert(&by_api_key, &bundle),
+            Err(Error::BadSignature(_))
+        ));
+
+        let mut stranger = alert.clone();
+        stranger.signed_by = "mallory".into();
+        let forged = sign_alert(&stranger, m.alert_key()).unwrap();
+        assert!(matches!(
+            verify_alert(&forged, &bundle),
+            Err(Error::UnknownSigner(_))
+        ));
+
+        let retraction = Retraction {
+            alert_id: alert.id.clone(),
+            retracted_on: alert.published,
+            signed_by: "alice".into(),
+            reason: String::new(),
+        };
+        let signed_r = sign_retraction(&retraction, m.alert_key()).unwrap();
+        assert_eq!(verify_retraction(&signed_r, &bundle).unwrap(), retraction);
+        let as_alert =
+            String::from_utf8(signed_r)
+                .unwrap()
+                .replacen("\"retraction\"", "\"alert\"", 1);
+        assert!(verify_alert(as_alert.as_bytes(), &bundle).is_err());
+    }
+}

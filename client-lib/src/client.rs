@@ -1,0 +1,305 @@
+//! A Jasmine client over any [`Transport`]: fetch and verify the key bundle, submit
+//! reports, read and verify alerts, and the moderator API.
+
+use ed25519_dalek::SigningKey;
+use http::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::alert::{self, Alert, Retraction};
+use crate::bundle::{self, KeyBundle, VerifiedBundle};
+use crate::keys::PublicKey;
+use crate::transport::{ApiRequest, ApiResponse, Transport, TransportError};
+use crate::wire::{AckResult, AlertFeed, ErrorBody, PendingReports, Receipt};
+use crate::{api_auth, Day, Error};
+
+/// Why a client call failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The request did not get through.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// The server refused the request and said why.
+    #[error("the server refused the request ({status}): {reason}")]
+    Refused {
+        /// HTTP status.
+        status: StatusCode,
+        /// Stable error code.
+        code: String,
+        /// Reason given.
+        reason: String,
+    },
+    /// What the server sent does not verify or parse.
+    #[error(transparent)]
+    Protocol(#[from] Error),
+    /// The server's answer is not what the API says.
+    #[error("unexpected answer from the server: {0}")]
+    BadResponse(String),
+}
+
+/// Filters for the alert feed.
+#[derive(Clone, Debug, Default)]
+pub struct AlertQuery {
+    /// Only alerts published on or after this day.
+    pub since: Option<Day>,
+    /// Only this région/département.
+    pub region: Option<String>,
+    /// Only alerts with this category (snake_case name).
+    pub category: Option<String>,
+    /// Page offset.
+    pub offset: Option<u64>,
+    /// Page size.
+    pub limit: Option<u64>,
+}
+
+impl AlertQuery {
+    fn to_query_string(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(since) = self.since {
+            parts.push(format!("since={since}"));
+        }
+        if let Some(region) = &self.region {
+            parts.push(format!("region={}", percent_encode(region)));
+        }
+        if let Some(category) = &self.category {
+            parts.push(format!("category={}", percent_encode(category)));
+        }
+        if let Some(offset) = self.offset {
+            parts.push(format!("offset={offset}"));
+        }
+        if let Some(limit) = self.limit {
+            parts.push(format!("limit={limit}"));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
+}
+
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The alerts of a feed page after verification.
+#[derive(Debug, Default)]
+pub struct VerifiedFeed {
+    /// Alerts whose signature verified against the bundle and that are not retracted.
+    pub alerts: Vec<Alert>,
+    /// Verified retractions.
+    pub retractions: Vec<Retraction>,
+    /// Entries that failed verification, with the reason: never shown as alerts.
+    pub rejected: Vec<String>,
+    /// Offset of the next page.
+    pub next_offset: Option<u64>,
+}
+
+/// A moderator's online credentials: id and API signing key.
+pub struct ModeratorCredentials {
+    /// Moderator id.
+    pub id: String,
+    /// API key.
+    pub api_key: SigningKey,
+}
+
+/// A client of one Jasmine server, pinned to an organisation's root key.
+pub struct JasmineClient<T> {
+    transport: T,
+    root: PublicKey,
+}
+
+impl<T: Transport> JasmineClient<T> {
+    /// A client over `transport` trusting bundles signed by `root`.
+    pub fn new(transport: T, root: PublicKey) -> Self {
+        JasmineClient { transport, root }
+    }
+
+    async fn call(&self, request: ApiRequest) -> Result<ApiResponse, ClientError> {
+        let response = self.transport.send(request).await?;
+        if response.status.is_success() {
+            return Ok(response);
+        }
+        match serde_json::from_slice::<ErrorBody>(&response.body) {
+            Ok(body) => Err(ClientError::Refused {
+                status: response.status,
+                code: body.error,
+                reason: body.reason,
+            }),
+            Err(_) => Err(ClientError::Refused {
+                status: response.status,
+                code: "unknown".into(),
+                reason: String::from_utf8_lossy(&response.body)
+                    .chars()
+                    .take(200)
+                    .collect(),
+            }),
+        }
+    }
+
+    async fn call_json<R: DeserializeOwned>(&self, request: ApiRequest) -> Result<R, ClientError> {
+        let response = self.call(request).await?;
+        serde_json::from_slice(&response.body).map_err(|e| ClientError::BadResponse(e.to_string()))
+    }
+
+    /// Fetches the current bundle and verifies it against the pinned root on `today`,
+    /// refusing versions below `highest_seen`.
+    pub async fn fetch_bundle(
+        &self,
+        today: Day,
+        highest_seen: Option<u64>,
+    ) -> Result<VerifiedBundle, ClientError> {
+        let response = self.call(ApiRequest::new(Method::GET, "/v1/keys")).await?;
+        Ok(bundle::verify_bundle(
+            &response.body,
+            &self.root,
+            today,
+            highest_seen,
+        )?)
+    }
+
+    /// Uploads a newer signed bundle.
+    pub async fn put_bundle(&self, signed_json: Vec<u8>) -> Result<(), ClientError> {
+        self.call(
+            ApiRequest::new(Method::PUT, "/v1/keys").with_body("application/json", signed_json),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Submits a report ciphertext; returns once the server has stored it durably.
+    pub async fn submit_report(&self, ciphertext: Vec<u8>) -> Result<Receipt, ClientError> {
+        self.call_json(
+            ApiRequest::new(Method::POST, "/v1/reports")
+                .with_body("application/octet-stream", ciphertext),
+        )
+        .await
+    }
+
+    /// Fetches one page of alerts and verifies every entry against `bundle`.
+    pub async fn fetch_alerts(
+        &self,
+        query: &AlertQuery,
+        bundle: &KeyBundle,
+    ) -> Result<VerifiedFeed, ClientError> {
+        let path = format!("/v1/alerts{}", query.to_query_string());
+        let feed: AlertFeed = self.call_json(ApiRequest::new(Method::GET, path)).await?;
+        let mut verified = VerifiedFeed {
+            next_offset: feed.next_offset,
+            ..Default::default()
+        };
+        for signed in feed.retractions {
+            match alert::verify_retraction_value(signed, bundle) {
+                Ok(r) => verified.retractions.push(r),
+                Err(e) => verified.rejected.push(format!("retraction: {e}")),
+            }
+        }
+        for signed in feed.alerts {
+            match alert::verify_alert_value(signed, bundle) {
+                Ok(a) if verified.retractions.iter().any(|r| r.alert_id == a.id) => {}
+                Ok(a) => verified.alerts.push(a),
+                Err(e) => verified.rejected.push(format!("alert: {e}")),
+            }
+        }
+        Ok(verified)
+    }
+
+    async fn moderator_call(
+        &self,
+        credentials: &ModeratorCredentials,
+        mut request: ApiRequest,
+    ) -> Result<ApiResponse, ClientError> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
+        let authorization = api_auth::authorization(
+            &credentials.api_key,
+            &credentials.id,
+            request.method.as_str(),
+            &request.path_and_query,
+            &request.body,
+            now,
+            &mut rand::rngs::OsRng,
+        )?;
+        request
+            .headers
+            .push((http::header::AUTHORIZATION, authorization));
+        self.call(request).await
+    }
+
+    /// Reports this moderator has not acknowledged.
+    pub async fn pending_reports(
+        &self,
+        credentials: &ModeratorCredentials,
+    ) -> Result<PendingReports, ClientError> {
+        let response = self
+            .moderator_call(credentials, ApiRequest::new(Method::GET, "/v1/mod/reports"))
+            .await?;
+        serde_json::from_slice(&response.body).map_err(|e| ClientError::BadResponse(e.to_string()))
+    }
+
+    /// One report's ciphertext.
+    pub async fn fetch_report(
+        &self,
+        credentials: &ModeratorCredentials,
+        id: &str,
+    ) -> Result<Vec<u8>, ClientError> {
+        let response = self
+            .moderator_call(
+                credentials,
+                ApiRequest::new(Method::GET, format!("/v1/mod/reports/{id}")),
+            )
+            .await?;
+        Ok(response.body.to_vec())
+    }
+
+    /// Acknowledges a report (the server deletes it once every moderator has).
+    pub async fn acknowledge_report(
+        &self,
+        credentials: &ModeratorCredentials,
+        id: &str,
+    ) -> Result<AckResult, ClientError> {
+        let response = self
+            .moderator_call(
+                credentials,
+                ApiRequest::new(Method::POST, format!("/v1/mod/reports/{id}/ack")),
+            )
+            .await?;
+        serde_json::from_slice(&response.body).map_err(|e| ClientError::BadResponse(e.to_string()))
+    }
+
+    /// Publishes a signed alert.
+    pub async fn publish_alert(
+        &self,
+        credentials: &ModeratorCredentials,
+        signed_json: Vec<u8>,
+    ) -> Result<(), ClientError> {
+        self.moderator_call(
+            credentials,
+            ApiRequest::new(Method::POST, "/v1/mod/alerts")
+                .with_body("application/json", signed_json),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Publishes a signed retraction.
+    pub async fn publish_retraction(
+        &self,
+        credentials: &ModeratorCredentials,
+        signed_json: Vec<u8>,
+    ) -> Result<(), ClientError> {
+        self.moderator_call(
+            credentials,
+            ApiRequest::new(Method::POST, "/v1/mod/retractions")
+                .with_body("application/json", signed_json),
+        )
+        .await
+        .map(|_| ())
+    }
+}

@@ -1,0 +1,95 @@
+//! Plain HTTP to a `http://host:port` address: development, tests, an operator on
+//! the server itself. Reporters use Tor instead (a later transport).
+
+use std::time::Duration;
+
+use tokio::net::TcpStream;
+
+use super::{http1, ApiRequest, ApiResponse, Transport, TransportError};
+
+/// Seconds to wait for a connection.
+const CONNECT_TIMEOUT: u64 = 10;
+/// Seconds to wait for a whole response.
+const RESPONSE_TIMEOUT: u64 = 120;
+
+/// Plain HTTP to one server.
+#[derive(Clone, Debug)]
+pub struct DirectHttp {
+    authority: String,
+    base_path: String,
+    display: String,
+}
+
+impl DirectHttp {
+    /// Parses `http://host[:port][/base]`. HTTPS is not supported: use Tor, or loopback.
+    pub fn new(url: &str) -> Result<DirectHttp, TransportError> {
+        let bad = |why: &str| TransportError::BadAddress(url.to_string(), why.to_string());
+        let rest = url
+            .strip_prefix("http://")
+            .ok_or_else(|| bad("only http:// addresses are supported by the direct transport"))?;
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
+            None => (rest, ""),
+        };
+        if authority.is_empty() || authority.contains('@') {
+            return Err(bad("missing host"));
+        }
+        let authority = if authority
+            .rsplit_once(':')
+            .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+        {
+            authority.to_string()
+        } else {
+            format!("{authority}:80")
+        };
+        Ok(DirectHttp {
+            authority,
+            base_path: path.to_string(),
+            display: url.trim_end_matches('/').to_string(),
+        })
+    }
+
+    async fn exchange(&self, mut request: ApiRequest) -> Result<ApiResponse, TransportError> {
+        let stream = tokio::time::timeout(
+            Duration::from_secs(CONNECT_TIMEOUT),
+            TcpStream::connect(&self.authority),
+        )
+        .await
+        .map_err(|_| TransportError::Timeout(CONNECT_TIMEOUT))?
+        .map_err(|e| TransportError::Unreachable(self.display.clone(), e.to_string()))?;
+        request.path_and_query = format!("{}{}", self.base_path, request.path_and_query);
+        http1::send_over_stream(stream, &self.authority, request).await
+    }
+}
+
+impl Transport for DirectHttp {
+    async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
+        tokio::time::timeout(
+            Duration::from_secs(RESPONSE_TIMEOUT),
+            self.exchange(request),
+        )
+        .await
+        .map_err(|_| TransportError::Timeout(RESPONSE_TIMEOUT))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_addresses() {
+        let t = DirectHttp::new("http://127.0.0.1:8080/").unwrap();
+        assert_eq!(
+            (t.authority.as_str(), t.base_path.as_str()),
+            ("127.0.0.1:8080", "")
+        );
+        let t = DirectHttp::new("http://localhost/jasmine").unwrap();
+        assert_eq!(
+            (t.authority.as_str(), t.base_path.as_str()),
+            ("localhost:80", "/jasmine")
+        );
+        assert!(DirectHttp::new("https://example.org").is_err());
+        assert!(DirectHttp::new("127.0.0.1:8080").is_err());
+    }
+}

@@ -1,0 +1,88 @@
+//! How requests reach a Jasmine server. A transport carries one HTTP/1.1 request and
+//! returns the response; everything above it (bundles, reports, alerts) is the same
+//! whatever the transport. [`DirectHttp`] talks plain HTTP to a loopback or LAN
+//! address, for development and tests.
+
+mod direct;
+mod http1;
+
+use std::future::Future;
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, StatusCode};
+
+pub use direct::DirectHttp;
+
+/// Largest response body a client accepts.
+pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+
+/// A request, relative to the server's base address.
+#[derive(Clone, Debug)]
+pub struct ApiRequest {
+    /// Method.
+    pub method: Method,
+    /// Path and query, starting with `/`.
+    pub path_and_query: String,
+    /// Extra headers.
+    pub headers: Vec<(http::HeaderName, String)>,
+    /// Body (may be empty).
+    pub body: Bytes,
+}
+
+impl ApiRequest {
+    /// A request without headers or body.
+    pub fn new(method: Method, path_and_query: impl Into<String>) -> Self {
+        ApiRequest {
+            method,
+            path_and_query: path_and_query.into(),
+            headers: Vec::new(),
+            body: Bytes::new(),
+        }
+    }
+
+    /// Sets the body and its content type.
+    pub fn with_body(mut self, content_type: &str, body: impl Into<Bytes>) -> Self {
+        self.headers
+            .push((http::header::CONTENT_TYPE, content_type.to_string()));
+        self.body = body.into();
+        self
+    }
+}
+
+/// A response.
+#[derive(Clone, Debug)]
+pub struct ApiResponse {
+    /// Status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body.
+    pub body: Bytes,
+}
+
+/// Why a request did not get a response.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// The address given is not usable by this transport.
+    #[error("bad server address '{0}': {1}")]
+    BadAddress(String, String),
+    /// No connection could be made.
+    #[error("cannot reach the server at {0}: {1}")]
+    Unreachable(String, String),
+    /// The connection broke or the response was not HTTP.
+    #[error("the connection to the server failed: {0}")]
+    Protocol(String),
+    /// No answer in time.
+    #[error("the server did not answer within {0} seconds")]
+    Timeout(u64),
+}
+
+/// Something that carries requests to a Jasmine server.
+pub trait Transport: Send + Sync {
+    /// Sends one request and waits for the whole response.
+    fn send(
+        &self,
+        request: ApiRequest,
+    ) -> impl Future<Output = Result<ApiResponse, TransportError>> + Send;
+}
