@@ -110,16 +110,16 @@ pub struct ModeratorCredentials {
     pub api_key: SigningKey,
 }
 
-/// A client of one Jasmine server, pinned to an organisation's root key.
+/// A client of one Jasmine server. Whatever it reads is verified against the root key
+/// passed to [`JasmineClient::fetch_bundle`] and the bundle that call returns.
 pub struct JasmineClient<T> {
     transport: T,
-    root: PublicKey,
 }
 
 impl<T: Transport> JasmineClient<T> {
-    /// A client over `transport` trusting bundles signed by `root`.
-    pub fn new(transport: T, root: PublicKey) -> Self {
-        JasmineClient { transport, root }
+    /// A client over `transport`.
+    pub fn new(transport: T) -> Self {
+        JasmineClient { transport }
     }
 
     async fn call(&self, request: ApiRequest) -> Result<ApiResponse, ClientError> {
@@ -149,17 +149,18 @@ impl<T: Transport> JasmineClient<T> {
         serde_json::from_slice(&response.body).map_err(|e| ClientError::BadResponse(e.to_string()))
     }
 
-    /// Fetches the current bundle and verifies it against the pinned root on `today`,
+    /// Fetches the current bundle and verifies it against the pinned `root` on `today`,
     /// refusing versions below `highest_seen`.
     pub async fn fetch_bundle(
         &self,
+        root: &PublicKey,
         today: Day,
         highest_seen: Option<u64>,
     ) -> Result<VerifiedBundle, ClientError> {
         let response = self.call(ApiRequest::new(Method::GET, "/v1/keys")).await?;
         Ok(bundle::verify_bundle(
             &response.body,
-            &self.root,
+            root,
             today,
             highest_seen,
         )?)

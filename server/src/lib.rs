@@ -1,1 +1,127 @@
+//! The Jasmine server. It stores report ciphertexts it cannot read, serves the key
+//! bundle and the signed alert feed, and answers the signed moderator API.
+//!
+//! [`app`] builds the whole HTTP surface from an [`AppState`]; [`serve`] runs it on a
+//! loopback listener. Nothing here logs an IP address, a user agent, a report id or a
+//! time finer than a day.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
+mod app;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod routes;
+pub mod state;
+pub mod storage;
+
+pub use app::app;
+pub use config::Config;
+pub use state::AppState;
+
+use std::path::Path;
+
+use jasmine_client::Day;
+use storage::{Storage, StorageConfig, WriteOp};
+
+/// File name of the database inside the data directory.
+pub const DATABASE_FILE: &str = "jasmine.sqlite3";
+
+/// Creates the data directory (0700), opens storage, loads bundles, imports the
+/// configured bundle file if newer.
+pub async fn open_state(config: &Config) -> Result<AppState, String> {
+    config.validate()?;
+    let root = config.pinned_root()?;
+    prepare_data_dir(&config.data_dir)?;
+    let storage = Storage::open(&StorageConfig {
+        path: config.data_dir.join(DATABASE_FILE),
+        queue_capacity: config.write_queue,
+        max_stored_bytes: config.max_stored_bytes,
+        readers: config.readers,
+    })?;
+    let state = AppState::load(storage, root, config).await?;
+    if let Some(path) = &config.bundle_file {
+        let json = std::fs::read(path)
+            .map_err(|e| format!("cannot read bundle file {}: {e}", path.display()))?;
+        let current = state.current_bundle().map(|c| c.bundle.version);
+        let offered = jasmine_client::bundle::verify_bundle_signature(&json, &root)
+            .map_err(|e| format!("bundle file {}: {e}", path.display()))?;
+        if current.is_none_or(|v| offered.version > v) {
+            state
+                .install_bundle(json.into(), Day::today_utc())
+                .await
+                .map_err(|e| format!("bundle file {}: {e:?}", path.display()))?;
+        }
+    }
+    Ok(state)
+}
+
+fn prepare_data_dir(dir: &Path) -> Result<(), String> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    if !dir.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| format!("cannot create data directory {}: {e}", dir.display()))?;
+    }
+    let mode = std::fs::metadata(dir)
+        .map_err(|e| format!("data directory {}: {e}", dir.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        tracing::warn!(
+            "data directory {} is readable by other users (mode {:o}); chmod 700 it",
+            dir.display(),
+            mode & 0o777
+        );
+    }
+    Ok(())
+}
+
+/// Deletes reports older than the current bundle's retention, now and then daily.
+pub fn spawn_retention(state: AppState) {
+    tokio::spawn(async move {
+        loop {
+            if let Some(current) = state.current_bundle() {
+                let days = i64::from(current.bundle.limits.retention_days);
+                let first_kept = Day::today_utc().add_days(-days);
+                match state
+                    .storage()
+                    .write(WriteOp::PurgeReceivedBefore { day: first_kept })
+                    .await
+                {
+                    Ok(storage::WriteOutcome::Purged(n)) if n > 0 => {
+                        tracing::info!("retention: {n} expired reports deleted")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!("retention pass failed: {e}"),
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        }
+    });
+}
+
+/// Serves `app(state)` on `listener` until Ctrl-C or SIGTERM.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

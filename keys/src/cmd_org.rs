@@ -1,0 +1,286 @@
+//! Organisation and moderator keys, key bundles, and the demo set-up.
+
+use std::path::{Path, PathBuf};
+
+use age::secrecy::SecretString;
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use ed25519_dalek::SigningKey;
+use jasmine_client::bundle::{self, KeyBundle, ModeratorSecrets, ServerLimits};
+use jasmine_client::client::JasmineClient;
+use jasmine_client::Day;
+use rand::rngs::OsRng;
+
+use crate::{block_on, files, keyfiles, PassphraseArg, ServerArg};
+
+/// `org init`.
+#[derive(Args)]
+pub struct InitArgs {
+    /// Folder to write root.key.age and root.pub into.
+    #[arg(long, default_value = ".")]
+    dir: PathBuf,
+    #[command(flatten)]
+    passphrase: PassphraseArg,
+}
+
+pub fn init(args: InitArgs) -> Result<()> {
+    let passphrase = args.passphrase.source().get("the new root key", true)?;
+    let root = SigningKey::generate(&mut OsRng);
+    keyfiles::write_root(&args.dir, &root, &passphrase)?;
+    println!(
+        "Root key written to {} (keep it offline, with a backup).",
+        args.dir.join("root.key.age").display()
+    );
+    println!(
+        "Public root key (pin it in clients and the server): {}",
+        args.dir.join("root.pub").display()
+    );
+    println!("{}", jasmine_client::keys::PublicKey::from(&root));
+    Ok(())
+}
+
+/// `moderator keygen`.
+#[derive(Args)]
+pub struct KeygenArgs {
+    /// Moderator id: lowercase letters, digits and '-'.
+    #[arg(long)]
+    id: String,
+    /// Display name.
+    #[arg(long)]
+    name: String,
+    /// Folder for the three files.
+    #[arg(long, default_value = ".")]
+    dir: PathBuf,
+    #[command(flatten)]
+    passphrase: PassphraseArg,
+}
+
+pub fn keygen(args: KeygenArgs) -> Result<()> {
+    if !bundle::is_moderator_id(&args.id) {
+        bail!(
+            "'{}' is not a valid moderator id: use 1 to 32 lowercase letters, digits and '-'",
+            args.id
+        );
+    }
+    let passphrase = args
+        .passphrase
+        .source()
+        .get("the moderator's offline keys", true)?;
+    let secrets = ModeratorSecrets::generate(&args.id, &mut OsRng);
+    keyfiles::write_moderator(&args.dir, &secrets, &args.name, &passphrase)?;
+    let id = &args.id;
+    println!("Moderator '{id}' created in {}:", args.dir.display());
+    println!("  {id}.offline.age  decrypts reports and signs alerts: offline machine only");
+    println!("  {id}.api.key      signs API requests: online machine");
+    println!("  {id}.card.json    public keys: give it to the organisation for the next bundle");
+    Ok(())
+}
+
+/// `moderator export-age-identity`.
+#[derive(Args)]
+pub struct ExportArgs {
+    /// The moderator's <id>.offline.age file.
+    #[arg(long)]
+    key: PathBuf,
+    /// Where to write the identity (mode 0600).
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    passphrase: PassphraseArg,
+}
+
+pub fn export_age_identity(args: ExportArgs) -> Result<()> {
+    let passphrase = args
+        .passphrase
+        .source()
+        .get(&args.key.display().to_string(), false)?;
+    let keys = keyfiles::read_offline(&args.key, &passphrase)?;
+    let text = zeroize::Zeroizing::new(format!(
+        "# Jasmine moderator '{}': age identity. Anyone holding this file can read every report sent to you.\n{}\n",
+        keys.id,
+        keys.age_identity_text()
+    ));
+    files::write_file(&args.out, text.as_bytes(), 0o600, false)?;
+    eprintln!(
+        "Wrote {} (unencrypted: keep it on the offline machine, delete it when done).",
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// `bundle sign`.
+#[derive(Args)]
+pub struct SignBundleArgs {
+    /// The root key file (root.key.age).
+    #[arg(long)]
+    root_key: PathBuf,
+    /// Organisation name.
+    #[arg(long)]
+    organisation: String,
+    /// Bundle version: higher than every bundle signed before.
+    #[arg(long)]
+    version: u64,
+    /// Moderator cards (<id>.card.json), one --card each.
+    #[arg(long = "card", required = true)]
+    cards: Vec<PathBuf>,
+    /// Days of validity from today.
+    #[arg(long, default_value_t = 90)]
+    valid_days: i64,
+    /// The service's onion address, if known.
+    #[arg(long, default_value = "")]
+    onion: String,
+    /// Largest report ciphertext the server accepts.
+    #[arg(long, default_value_t = ServerLimits::default().max_report_bytes)]
+    max_report_bytes: u64,
+    /// Days a report is kept when not every moderator acknowledged it.
+    #[arg(long, default_value_t = ServerLimits::default().retention_days)]
+    retention_days: u32,
+    /// Output file.
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    passphrase: PassphraseArg,
+}
+
+pub fn sign_bundle(args: SignBundleArgs) -> Result<()> {
+    if !(1..=3650).contains(&args.valid_days) {
+        bail!("--valid-days must be between 1 and 3650");
+    }
+    let moderators = args
+        .cards
+        .iter()
+        .map(|p| keyfiles::read_card(p))
+        .collect::<Result<Vec<_>>>()?;
+    let today = Day::today_utc();
+    let draft = KeyBundle {
+        organisation: args.organisation,
+        version: args.version,
+        issued: today,
+        expires: today.add_days(args.valid_days),
+        onion: args.onion,
+        moderators,
+        limits: ServerLimits {
+            max_report_bytes: args.max_report_bytes,
+            retention_days: args.retention_days,
+        },
+    };
+    draft.validate()?;
+    let passphrase = args.passphrase.source().get("the root key", false)?;
+    let root = keyfiles::read_root(&args.root_key, &passphrase)?;
+    let signed = bundle::sign_bundle(&draft, &root)?;
+    files::write_file(&args.out, &signed, 0o644, true)?;
+    println!(
+        "Signed bundle version {} ({} moderators, valid until {}) written to {}",
+        draft.version,
+        draft.moderators.len(),
+        draft.expires,
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// `bundle upload`.
+#[derive(Args)]
+pub struct UploadArgs {
+    /// The signed bundle.
+    #[arg(long)]
+    bundle: PathBuf,
+    /// The root public key (root.pub), to check the bundle before sending it.
+    #[arg(long)]
+    root_pub: PathBuf,
+    #[command(flatten)]
+    server: ServerArg,
+}
+
+pub fn upload_bundle(args: UploadArgs) -> Result<()> {
+    let json = files::read_file(&args.bundle)?;
+    let root = keyfiles::read_public_key(&args.root_pub)?;
+    let verified =
+        bundle::verify_bundle(&json, &root, Day::today_utc(), None).with_context(|| {
+            format!(
+                "{} does not verify with {}",
+                args.bundle.display(),
+                args.root_pub.display()
+            )
+        })?;
+    let client = JasmineClient::new(args.server.transport()?);
+    block_on(client.put_bundle(json))??;
+    println!(
+        "The server now serves key bundle version {}.",
+        verified.version()
+    );
+    Ok(())
+}
+
+/// `demo`.
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Folder for the demo keys.
+    #[arg(long, default_value = "data/demo")]
+    dir: PathBuf,
+}
+
+/// The demo passphrase. Demo keys protect nothing.
+pub const DEMO_PASSPHRASE: &str = "demo";
+
+pub fn demo(args: DemoArgs) -> Result<()> {
+    let dir = &args.dir;
+    let passphrase = SecretString::from(DEMO_PASSPHRASE.to_string());
+    let root_path = dir.join("root.key.age");
+    let fresh = !root_path.exists();
+    if fresh {
+        std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700)
+            .create(dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        files::write_file(
+            &dir.join("PASSPHRASE"),
+            format!("{DEMO_PASSPHRASE}\n").as_bytes(),
+            0o600,
+            true,
+        )?;
+        keyfiles::write_root(dir, &SigningKey::generate(&mut OsRng), &passphrase)?;
+        let moderator = ModeratorSecrets::generate("demo-moderator", &mut OsRng);
+        keyfiles::write_moderator(dir, &moderator, "Demo Moderator", &passphrase)?;
+    }
+    let bundle_path = dir.join("bundle.json");
+    let root_pub = keyfiles::read_public_key(&dir.join("root.pub"))?;
+    let today = Day::today_utc();
+    let previous = std::fs::read(&bundle_path)
+        .ok()
+        .and_then(|json| bundle::verify_bundle_signature(&json, &root_pub).ok());
+    if previous
+        .as_ref()
+        .is_none_or(|b| b.expires < today.add_days(7))
+    {
+        let root = keyfiles::read_root(&root_path, &passphrase)?;
+        let draft = KeyBundle {
+            organisation: "Jasmine demo".into(),
+            version: previous.map(|b| b.version + 1).unwrap_or(1),
+            issued: today,
+            expires: today.add_days(365),
+            onion: String::new(),
+            moderators: vec![keyfiles::read_card(&dir.join("demo-moderator.card.json"))?],
+            limits: ServerLimits::default(),
+        };
+        files::write_file(
+            &bundle_path,
+            &bundle::sign_bundle(&draft, &root)?,
+            0o644,
+            true,
+        )?;
+    }
+    print_demo(dir, fresh, &root_pub)
+}
+
+fn print_demo(dir: &Path, fresh: bool, root: &jasmine_client::keys::PublicKey) -> Result<()> {
+    let d = dir.display();
+    println!(
+        "{} demo keys in {d} (passphrase: \"{DEMO_PASSPHRASE}\", also in {d}/PASSPHRASE).",
+        if fresh { "Created" } else { "Using" }
+    );
+    println!("DEMO ONLY: these keys protect nothing. Never use them for real reports.");
+    println!("  root public key   {d}/root.pub   = {root}");
+    println!("  key bundle        {d}/bundle.json");
+    println!("  moderator         {d}/demo-moderator.offline.age, .api.key, .card.json");
+    Ok(())
+}

@@ -1,0 +1,178 @@
+//! Moving report ciphertexts into an inbox folder (online) and reading them (offline).
+//!
+//! An inbox holds `<id>.age` (the ciphertext, exactly as received) and
+//! `<id>.meta.json` (day received, bundle version). Nothing decrypted is written.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use jasmine_client::client::JasmineClient;
+use jasmine_client::wire::PendingReport;
+use jasmine_client::{age_shape, envelope};
+
+use crate::{block_on, display, files, keyfiles, PassphraseArg, ServerArg};
+
+/// `pull`.
+#[derive(Args)]
+pub struct PullArgs {
+    /// Your API key file (<id>.api.key).
+    #[arg(long)]
+    api_key: PathBuf,
+    /// Inbox folder.
+    #[arg(long, default_value = "inbox")]
+    inbox: PathBuf,
+    /// Keep the reports on the server (do not acknowledge them).
+    #[arg(long)]
+    no_ack: bool,
+    #[command(flatten)]
+    server: ServerArg,
+}
+
+pub fn pull(args: PullArgs) -> Result<()> {
+    let credentials = keyfiles::read_api(&args.api_key)?;
+    let client = JasmineClient::new(args.server.transport()?);
+    let (pulled, deleted) = block_on(async {
+        let pending = client.pending_reports(&credentials).await?;
+        let (mut pulled, mut deleted) = (0usize, 0usize);
+        for report in pending.reports {
+            if !jasmine_client::alert::is_alert_id(&report.id) {
+                bail!("the server sent a malformed report id; stopping");
+            }
+            let ciphertext = client.fetch_report(&credentials, &report.id).await?;
+            if let Err(e) = age_shape::inspect(&ciphertext) {
+                eprintln!(
+                    "warning: report {} is not a well-formed envelope ({e}); kept anyway",
+                    report.id
+                );
+            }
+            store(&args.inbox, &report, &ciphertext)?;
+            pulled += 1;
+            if !args.no_ack
+                && client
+                    .acknowledge_report(&credentials, &report.id)
+                    .await?
+                    .deleted
+            {
+                deleted += 1;
+            }
+        }
+        Ok((pulled, deleted))
+    })??;
+    println!(
+        "Pulled {pulled} new report(s) into {}.",
+        args.inbox.display()
+    );
+    if !args.no_ack {
+        println!("{deleted} of them are now deleted from the server (every moderator has them).");
+    }
+    Ok(())
+}
+
+fn store(inbox: &Path, report: &PendingReport, ciphertext: &[u8]) -> Result<()> {
+    let meta = serde_json::to_vec_pretty(report)?;
+    // Ciphertext first: the meta file marks a complete entry.
+    files::write_file(
+        &inbox.join(format!("{}.age", report.id)),
+        ciphertext,
+        0o600,
+        true,
+    )?;
+    files::write_file(
+        &inbox.join(format!("{}.meta.json", report.id)),
+        &meta,
+        0o600,
+        true,
+    )
+}
+
+fn entries(inbox: &Path) -> Result<Vec<PendingReport>> {
+    let mut entries = Vec::new();
+    for item in std::fs::read_dir(inbox)
+        .with_context(|| format!("cannot open inbox {}", inbox.display()))?
+    {
+        let path = item?.path();
+        if path.to_string_lossy().ends_with(".meta.json") {
+            let meta: PendingReport = serde_json::from_slice(&files::read_file(&path)?)
+                .with_context(|| format!("{} is damaged", path.display()))?;
+            entries.push(meta);
+        }
+    }
+    entries.sort_by(|a, b| a.received_on.cmp(&b.received_on).then(a.id.cmp(&b.id)));
+    Ok(entries)
+}
+
+/// `list`.
+#[derive(Args)]
+pub struct ListArgs {
+    /// Inbox folder.
+    #[arg(long, default_value = "inbox")]
+    inbox: PathBuf,
+}
+
+pub fn list(args: ListArgs) -> Result<()> {
+    let entries = entries(&args.inbox)?;
+    if entries.is_empty() {
+        println!("No reports in {}.", args.inbox.display());
+    }
+    for e in entries {
+        println!(
+            "{}  received {}  bundle v{}  {} bytes",
+            e.id, e.received_on, e.bundle_version, e.size
+        );
+    }
+    Ok(())
+}
+
+/// `show`.
+#[derive(Args)]
+pub struct ShowArgs {
+    /// Report id (as listed by `list`).
+    id: String,
+    /// Inbox folder.
+    #[arg(long, default_value = "inbox")]
+    inbox: PathBuf,
+    /// Your offline key file (<id>.offline.age).
+    #[arg(long)]
+    key: PathBuf,
+    /// Print the report as JSON instead of text.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    passphrase: PassphraseArg,
+}
+
+/// Reads and decrypts a report from an inbox.
+pub fn open_from_inbox(
+    inbox: &Path,
+    id: &str,
+    key: &keyfiles::OfflineKeys,
+) -> Result<jasmine_client::report::Report> {
+    if !jasmine_client::alert::is_alert_id(id) {
+        bail!("'{id}' is not a report id (32 hex characters; see `jasmine-keys list`)");
+    }
+    let path = inbox.join(format!("{id}.age"));
+    if !path.exists() {
+        bail!(
+            "no report {id} in {} (run `jasmine-keys pull` first)",
+            inbox.display()
+        );
+    }
+    let ciphertext = files::read_file(&path)?;
+    envelope::open_report(&ciphertext, &key.age_identity).with_context(|| format!("report {id}"))
+}
+
+pub fn show(args: ShowArgs) -> Result<()> {
+    let passphrase = args
+        .passphrase
+        .source()
+        .get(&args.key.display().to_string(), false)?;
+    let keys = keyfiles::read_offline(&args.key, &passphrase)?;
+    let report = open_from_inbox(&args.inbox, &args.id, &keys)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", display::report_text(&args.id, &report));
+    }
+    Ok(())
+}

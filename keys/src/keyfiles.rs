@@ -1,0 +1,193 @@
+//! The key files of the organisation and of moderators, and how they are read back.
+//!
+//! | file | holds | protection |
+//! |---|---|---|
+//! | `root.key.age` | organisation root Ed25519 key | passphrase (age scrypt), 0600, offline |
+//! | `root.pub` | root public key, base64 | public |
+//! | `<id>.offline.age` | age identity + alert-signing key | passphrase, 0600, offline machine |
+//! | `<id>.api.key` | API-signing key | 0600, online machine |
+//! | `<id>.card.json` | public keys for the bundle | public |
+
+use std::path::Path;
+
+use age::secrecy::SecretString;
+use anyhow::{bail, Context, Result};
+use ed25519_dalek::SigningKey;
+use jasmine_client::bundle::{ModeratorEntry, ModeratorSecrets};
+use jasmine_client::client::ModeratorCredentials;
+use jasmine_client::keys::{signing_key_from_base64, signing_key_to_base64, PublicKey};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::files;
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RootKeyFile {
+    kind: String,
+    ed25519_seed: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OfflineKeyFile {
+    kind: String,
+    id: String,
+    age_identity: String,
+    alert_key: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApiKeyFile {
+    kind: String,
+    id: String,
+    api_key: String,
+}
+
+const ROOT_KIND: &str = "jasmine-root-key/v1";
+const OFFLINE_KIND: &str = "jasmine-moderator-offline/v1";
+const API_KIND: &str = "jasmine-moderator-api/v1";
+
+fn to_secret_json<T: Serialize>(value: &T) -> Result<Zeroizing<Vec<u8>>> {
+    Ok(Zeroizing::new(serde_json::to_vec(value)?))
+}
+
+/// Writes a new root key (encrypted) and its public key.
+pub fn write_root(dir: &Path, key: &SigningKey, passphrase: &SecretString) -> Result<()> {
+    let file = RootKeyFile {
+        kind: ROOT_KIND.into(),
+        ed25519_seed: signing_key_to_base64(key).to_string(),
+    };
+    files::write_secret(
+        &dir.join("root.key.age"),
+        &to_secret_json(&file)?,
+        passphrase,
+    )?;
+    let public = format!("{}\n", PublicKey::from(key).to_base64());
+    files::write_file(&dir.join("root.pub"), public.as_bytes(), 0o644, false)
+}
+
+/// Reads the root key.
+pub fn read_root(path: &Path, passphrase: &SecretString) -> Result<SigningKey> {
+    let plain = files::read_secret(path, passphrase)?;
+    let file: RootKeyFile = serde_json::from_slice(&plain)
+        .with_context(|| format!("{} is not a root key file", path.display()))?;
+    if file.kind != ROOT_KIND {
+        bail!(
+            "{} is a '{}' file, not a root key",
+            path.display(),
+            file.kind
+        );
+    }
+    Ok(signing_key_from_base64(&Zeroizing::new(file.ed25519_seed))?)
+}
+
+/// Reads a public key file (`root.pub`).
+pub fn read_public_key(path: &Path) -> Result<PublicKey> {
+    let text =
+        String::from_utf8(files::read_file(path)?).context("the public key file is not text")?;
+    PublicKey::from_base64(text.trim())
+        .with_context(|| format!("{} does not hold a public key", path.display()))
+}
+
+/// Writes a new moderator's three files.
+pub fn write_moderator(
+    dir: &Path,
+    secrets: &ModeratorSecrets,
+    name: &str,
+    passphrase: &SecretString,
+) -> Result<()> {
+    let id = secrets.id();
+    let offline = OfflineKeyFile {
+        kind: OFFLINE_KIND.into(),
+        id: id.into(),
+        age_identity: secrets.age_identity_text().to_string(),
+        alert_key: signing_key_to_base64(secrets.alert_key()).to_string(),
+    };
+    files::write_secret(
+        &dir.join(format!("{id}.offline.age")),
+        &to_secret_json(&offline)?,
+        passphrase,
+    )?;
+    let api = ApiKeyFile {
+        kind: API_KIND.into(),
+        id: id.into(),
+        api_key: signing_key_to_base64(secrets.api_key()).to_string(),
+    };
+    files::write_file(
+        &dir.join(format!("{id}.api.key")),
+        &to_secret_json(&api)?,
+        0o600,
+        false,
+    )?;
+    let mut card = serde_json::to_vec_pretty(&secrets.public_entry(name))?;
+    card.push(b'\n');
+    files::write_file(&dir.join(format!("{id}.card.json")), &card, 0o644, false)
+}
+
+/// A moderator's offline keys: decrypt reports, sign alerts.
+pub struct OfflineKeys {
+    /// Moderator id.
+    pub id: String,
+    /// Decrypts reports.
+    pub age_identity: age::x25519::Identity,
+    /// Signs alerts and retractions.
+    pub alert_key: SigningKey,
+    age_identity_text: Zeroizing<String>,
+}
+
+impl OfflineKeys {
+    /// The age identity as text (for export).
+    pub fn age_identity_text(&self) -> &str {
+        &self.age_identity_text
+    }
+}
+
+/// Reads a moderator's offline key file.
+pub fn read_offline(path: &Path, passphrase: &SecretString) -> Result<OfflineKeys> {
+    let plain = files::read_secret(path, passphrase)?;
+    let file: OfflineKeyFile = serde_json::from_slice(&plain)
+        .with_context(|| format!("{} is not a moderator key file", path.display()))?;
+    if file.kind != OFFLINE_KIND {
+        bail!(
+            "{} is a '{}' file, not a moderator's offline keys",
+            path.display(),
+            file.kind
+        );
+    }
+    let text = Zeroizing::new(file.age_identity);
+    let age_identity = text
+        .parse::<age::x25519::Identity>()
+        .map_err(|_| anyhow::anyhow!("{} holds a damaged age identity", path.display()))?;
+    Ok(OfflineKeys {
+        id: file.id,
+        age_identity,
+        alert_key: signing_key_from_base64(&Zeroizing::new(file.alert_key))?,
+        age_identity_text: text,
+    })
+}
+
+/// Reads a moderator's API key file.
+pub fn read_api(path: &Path) -> Result<ModeratorCredentials> {
+    let plain = Zeroizing::new(files::read_file(path)?);
+    let file: ApiKeyFile = serde_json::from_slice(&plain)
+        .with_context(|| format!("{} is not an API key file", path.display()))?;
+    if file.kind != API_KIND {
+        bail!(
+            "{} is a '{}' file, not an API key",
+            path.display(),
+            file.kind
+        );
+    }
+    Ok(ModeratorCredentials {
+        id: file.id,
+        api_key: signing_key_from_base64(&Zeroizing::new(file.api_key))?,
+    })
+}
+
+/// Reads a moderator card.
+pub fn read_card(path: &Path) -> Result<ModeratorEntry> {
+    serde_json::from_slice(&files::read_file(path)?)
+        .with_context(|| format!("{} is not a moderator card", path.display()))
+}

@@ -1,0 +1,160 @@
+//! `jasmine-keys`: the tool of the organisation and of its moderators.
+//!
+//! Offline commands (keys, bundles, reading reports, signing alerts) never touch the
+//! network; online commands (`bundle upload`, `pull`, `publish`) only move
+//! ciphertext and signed files. Exit codes: 0 done, 1 failed, 2 wrong usage.
+#![forbid(unsafe_code)]
+
+mod cmd_alerts;
+mod cmd_org;
+mod cmd_reports;
+mod display;
+mod files;
+mod keyfiles;
+mod passphrase;
+mod sanitize;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use jasmine_client::transport::DirectHttp;
+
+use crate::passphrase::PassphraseSource;
+
+/// Keys, bundles, reports and alerts for the Jasmine organisation and moderators.
+#[derive(Parser)]
+#[command(name = "jasmine-keys", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The organisation's root key.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// A moderator's keys.
+    #[command(subcommand)]
+    Moderator(ModeratorCommand),
+    /// Key bundles: who the moderators are.
+    #[command(subcommand)]
+    Bundle(BundleCommand),
+    /// (online) Download new report ciphertexts into an inbox folder.
+    Pull(cmd_reports::PullArgs),
+    /// (offline) List the reports in an inbox folder.
+    List(cmd_reports::ListArgs),
+    /// (offline) Decrypt and show one report.
+    Show(cmd_reports::ShowArgs),
+    /// (offline) Draft, sign or retract alerts.
+    #[command(subcommand)]
+    Alert(AlertCommand),
+    /// (online) Upload a signed alert or retraction.
+    Publish(cmd_alerts::PublishArgs),
+    /// Create a demo organisation, moderator and bundle (passphrase "demo"): for trying Jasmine only.
+    Demo(cmd_org::DemoArgs),
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Create the organisation's root key (root.key.age, root.pub).
+    Init(cmd_org::InitArgs),
+}
+
+#[derive(Subcommand)]
+enum ModeratorCommand {
+    /// Create a moderator's keys: <id>.offline.age, <id>.api.key, <id>.card.json.
+    Keygen(cmd_org::KeygenArgs),
+    /// Write the moderator's age identity in the standard age format (to decrypt with any age tool).
+    ExportAgeIdentity(cmd_org::ExportArgs),
+}
+
+#[derive(Subcommand)]
+enum BundleCommand {
+    /// Sign a key bundle with the root key.
+    Sign(cmd_org::SignBundleArgs),
+    /// (online) Upload a signed bundle to the server.
+    Upload(cmd_org::UploadArgs),
+}
+
+#[derive(Subcommand)]
+enum AlertCommand {
+    /// Propose a sanitized alert from a report.
+    Draft(cmd_alerts::DraftArgs),
+    /// Sign a reviewed draft with your alert key.
+    Sign(cmd_alerts::SignArgs),
+    /// Sign the retraction of a published alert.
+    Retract(cmd_alerts::RetractArgs),
+}
+
+/// Where the server is.
+#[derive(Args, Clone, Debug)]
+pub struct ServerArg {
+    /// The Jasmine server (http://127.0.0.1:8080 in development).
+    #[arg(long, env = "JASMINE_SERVER", default_value = "http://127.0.0.1:8080")]
+    pub server: String,
+}
+
+impl ServerArg {
+    /// The transport to the server.
+    pub fn transport(&self) -> anyhow::Result<DirectHttp> {
+        if self.server.contains(".onion") {
+            anyhow::bail!("onion addresses need the Tor transport, which this build does not have yet; use the server's loopback address");
+        }
+        Ok(DirectHttp::new(&self.server)?)
+    }
+}
+
+/// Where the passphrase comes from.
+#[derive(Args, Clone, Debug, Default)]
+pub struct PassphraseArg {
+    /// File whose first line is the passphrase (otherwise $JASMINE_PASSPHRASE, otherwise a prompt).
+    #[arg(long)]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+impl PassphraseArg {
+    /// The source.
+    pub fn source(&self) -> PassphraseSource {
+        PassphraseSource {
+            file: self.passphrase_file.clone(),
+        }
+    }
+}
+
+/// A runtime for the online commands.
+pub fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(future))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Org(OrgCommand::Init(a)) => cmd_org::init(a),
+        Command::Moderator(ModeratorCommand::Keygen(a)) => cmd_org::keygen(a),
+        Command::Moderator(ModeratorCommand::ExportAgeIdentity(a)) => {
+            cmd_org::export_age_identity(a)
+        }
+        Command::Bundle(BundleCommand::Sign(a)) => cmd_org::sign_bundle(a),
+        Command::Bundle(BundleCommand::Upload(a)) => cmd_org::upload_bundle(a),
+        Command::Pull(a) => cmd_reports::pull(a),
+        Command::List(a) => cmd_reports::list(a),
+        Command::Show(a) => cmd_reports::show(a),
+        Command::Alert(AlertCommand::Draft(a)) => cmd_alerts::draft(a),
+        Command::Alert(AlertCommand::Sign(a)) => cmd_alerts::sign(a),
+        Command::Alert(AlertCommand::Retract(a)) => cmd_alerts::retract(a),
+        Command::Publish(a) => cmd_alerts::publish(a),
+        Command::Demo(a) => cmd_org::demo(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("jasmine-keys: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! From a decrypted report to a proposed public alert: the reporter's contact details
+//! dropped (and scrubbed from the text), place cut to city and département, date to
+//! the day, e-mail addresses and links masked in the summary. The moderator reviews
+//! the draft before signing it.
+
+use jasmine_client::alert::{new_alert_id, Alert, AlertAggressor, LocalizedText};
+use jasmine_client::report::{FollowUp, Report};
+use jasmine_client::Day;
+use rand::{CryptoRng, RngCore};
+use serde::{Deserialize, Serialize};
+
+/// A draft alert and what the moderator must check before signing it.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertDraft {
+    /// The proposed alert.
+    pub alert: Alert,
+    /// Points to review (not signed, not published).
+    pub review: Vec<String>,
+}
+
+/// Marker put in place of removed text.
+pub const REMOVED: &str = "[removed]";
+
+/// Proposes an alert from `report`.
+pub fn propose<R: RngCore + CryptoRng>(
+    report: &Report,
+    moderator: &str,
+    today: Day,
+    rng: &mut R,
+) -> AlertDraft {
+    let mut review = vec![
+        "Read the summary: remove anything that could identify the person who reported."
+            .to_string(),
+    ];
+    let mut needles = Vec::new();
+    if let FollowUp::Contact { details } = &report.follow_up {
+        needles.push(details.trim().to_string());
+        review.push("The reporter's contact details were dropped.".into());
+    }
+    let (summary, masked) = scrub(&report.narrative, &needles);
+    if masked > 0 {
+        review.push(format!(
+            "{masked} e-mail address(es), link(s) or contact detail(s) were masked in the summary."
+        ));
+    }
+    if report.place.region.is_none() {
+        review.push("The report gives no département: set `region` if you know it.".into());
+    }
+    let a = &report.aggressor;
+    if !(a.phones.is_empty() && a.handles.is_empty() && a.plates.is_empty()) {
+        review.push("Aggressor phone numbers, handles and plates are kept: remove any you do not want public.".into());
+    }
+    AlertDraft {
+        alert: Alert {
+            id: new_alert_id(rng),
+            published: today,
+            signed_by: moderator.to_string(),
+            occurred_on: report.when.date.min(today),
+            country: report.place.country.clone(),
+            region: report.place.region.clone().unwrap_or_default(),
+            city: report.place.city.clone(),
+            categories: report.categories.clone(),
+            severity: report.severity,
+            summary: LocalizedText {
+                language: report.language.clone(),
+                text: summary,
+            },
+            translations: Vec::new(),
+            aggressor: AlertAggressor {
+                description: a.description.clone(),
+                phones: a.phones.clone(),
+                handles: a.handles.clone(),
+                plates: a.plates.clone(),
+                vehicle: a.vehicle.clone(),
+            },
+        },
+        review,
+    }
+}
+
+/// Masks e-mail addresses, links and the given strings; returns the text and how many
+/// things were masked.
+pub fn scrub(text: &str, needles: &[String]) -> (String, usize) {
+    let mut masked = 0;
+    let mut out = text.to_string();
+    for needle in needles.iter().filter(|n| n.chars().count() >= 3) {
+        let found = out.matches(needle.as_str()).count();
+        if found > 0 {
+            out = out.replace(needle.as_str(), REMOVED);
+            masked += found;
+        }
+    }
+    let words: Vec<String> = out
+        .split_inclusive(char::is_whitespace)
+        .map(|piece| {
+            let word = piece.trim_end();
+            let core = word.trim_matches(|c: char| {
+                matches!(
+                    c,
+                    '(' | ')' | ',' | ';' | '.' | '!' | '?' | '"' | '\'' | '<' | '>'
+                )
+            });
+            let is_mail =
+                core.contains('@') && core.split('@').nth(1).is_some_and(|d| d.contains('.'));
+            let is_link = core.starts_with("http://")
+                || core.starts_with("https://")
+                || core.starts_with("www.");
+            if (is_mail || is_link) && !core.is_empty() {
+                masked += 1;
+                piece.replacen(core, REMOVED, 1)
+            } else {
+                piece.to_string()
+            }
+        })
+        .collect();
+    (words.concat(), masked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contact_details_mail_and_links_are_masked() {
+        let (text, n) = scrub(
+            "Écris-moi à lola@example.org ou 06 99 88 77 66. Son annonce: https://ads.example/x (voir www.site.fr).",
+            &["06 99 88 77 66".to_string()],
+        );
+        assert_eq!(n, 4, "{text}");
+        assert!(
+            !text.contains("lola@")
+                && !text.contains("06 99")
+                && !text.contains("https://")
+                && !text.contains("www.")
+        );
+        assert!(text.contains("Écris-moi à [removed] ou [removed]."));
+    }
+
+    #[test]
+    fn the_draft_keeps_place_to_city_and_drops_follow_up() {
+        let day = Day::parse("2026-11-20").unwrap();
+        let mut report = Report::example(day);
+        report.follow_up = FollowUp::Contact {
+            details: "signal: lola.99".into(),
+        };
+        report.narrative = "Contactez-moi sur signal: lola.99 si besoin.".into();
+        let draft = propose(&report, "alice", day.add_days(3), &mut rand::rngs::OsRng);
+        let json = serde_json::to_string(&draft.alert).unwrap();
+        assert!(!json.contains("lola.99"), "{json}");
+        assert_eq!(draft.alert.city.as_deref(), Some("Paris"));
+        assert_eq!(draft.alert.region, "75");
+        assert_eq!(draft.alert.occurred_on, day);
+        draft.alert.validate().unwrap();
+    }
+}

@@ -1,0 +1,82 @@
+//! The one error type of the HTTP layer: every refusal is a 4xx/5xx with a JSON body
+//! `{"error": code, "reason": text}`. Reasons never contain report data, ids of
+//! reporters, IP addresses or key material.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use jasmine_client::wire::ErrorBody;
+
+use crate::storage::StorageError;
+
+/// An HTTP error answer.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    reason: String,
+}
+
+impl ApiError {
+    /// An error with a status, a stable code and a reason.
+    pub fn new(status: StatusCode, code: &'static str, reason: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            reason: reason.into(),
+        }
+    }
+
+    /// 400.
+    pub fn bad_request(code: &'static str, reason: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, reason)
+    }
+
+    /// 401.
+    pub fn unauthorized(reason: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", reason)
+    }
+
+    /// 404.
+    pub fn not_found(reason: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", reason)
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
+        let (status, code) = match e {
+            StorageError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            StorageError::QuotaExceeded => (StatusCode::INSUFFICIENT_STORAGE, "storage_full"),
+            StorageError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            StorageError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            StorageError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable"),
+        };
+        ApiError::new(status, code, e.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (
+            self.status,
+            Json(ErrorBody {
+                error: self.code.to_string(),
+                reason: self.reason,
+            }),
+        )
+            .into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("5"),
+            );
+        }
+        response
+    }
+}

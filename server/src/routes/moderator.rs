@@ -1,0 +1,275 @@
+//! The moderator API. Every request is signed with a moderator's API key from the
+//! current bundle (see [`crate::auth`]). A moderator sees only reports that were
+//! encrypted to them (their id is in the bundle the report was accepted under).
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use jasmine_client::alert;
+use jasmine_client::wire::{AckResult, PendingReport, PendingReports};
+use jasmine_client::Day;
+use rusqlite::OptionalExtension;
+
+use super::{is_random_id, read_body, MAX_SMALL_BODY};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::storage::{WriteOp, WriteOutcome};
+
+/// Most reports listed at once.
+const MAX_LISTED: i64 = 10_000;
+
+async fn authenticated(
+    state: &AppState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(String, bytes::Bytes), ApiError> {
+    let bytes = read_body(headers, body, MAX_SMALL_BODY).await?;
+    let (moderator, _) = state.authenticate(method, uri, headers, &bytes)?;
+    Ok((moderator, bytes))
+}
+
+fn was_recipient(state: &AppState, bundle_version: u64, moderator: &str) -> bool {
+    state
+        .bundle_version(bundle_version)
+        .is_some_and(|b| b.moderator(moderator).is_some())
+}
+
+/// `GET /v1/mod/reports`: reports encrypted to me that I have not acknowledged.
+pub async fn pending(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<PendingReports>, ApiError> {
+    let (moderator, _) = authenticated(&state, &method, &uri, &headers, body).await?;
+    let me = moderator.clone();
+    let rows: Vec<(String, String, i64, i64)> = state
+        .storage()
+        .read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT r.id, r.received_on, r.bundle_version, length(r.ciphertext) FROM reports r
+                 WHERE NOT EXISTS (SELECT 1 FROM report_acks a WHERE a.report_id = r.id AND a.moderator_id = ?1)
+                 ORDER BY r.id LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(rusqlite::params![me, MAX_LISTED], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+            rows.collect()
+        })
+        .await?;
+    let reports = rows
+        .into_iter()
+        .filter(|(_, _, version, _)| was_recipient(&state, *version as u64, &moderator))
+        .filter_map(|(id, day, version, size)| {
+            Some(PendingReport {
+                id,
+                received_on: Day::parse(&day).ok()?,
+                bundle_version: version as u64,
+                size: size as u64,
+            })
+        })
+        .collect();
+    Ok(Json(PendingReports { reports }))
+}
+
+async fn report_version(state: &AppState, id: &str) -> Result<Option<(u64, String)>, ApiError> {
+    let id = id.to_string();
+    Ok(state
+        .storage()
+        .read(move |c| {
+            c.query_row(
+                "SELECT bundle_version, received_on FROM reports WHERE id = ?1",
+                [id],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?)),
+            )
+            .optional()
+        })
+        .await?)
+}
+
+fn no_such_report() -> ApiError {
+    ApiError::not_found(
+        "no such report for you (unknown, already deleted, or not encrypted to you)",
+    )
+}
+
+/// `GET /v1/mod/reports/{id}`: the ciphertext.
+pub async fn fetch(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let (moderator, _) = authenticated(&state, &method, &uri, &headers, body).await?;
+    if !is_random_id(&id) {
+        return Err(no_such_report());
+    }
+    let Some((version, received_on)) = report_version(&state, &id).await? else {
+        return Err(no_such_report());
+    };
+    if !was_recipient(&state, version, &moderator) {
+        return Err(no_such_report());
+    }
+    let ciphertext: Option<Vec<u8>> = state
+        .storage()
+        .read(move |c| {
+            c.query_row("SELECT ciphertext FROM reports WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()
+        })
+        .await?;
+    let ciphertext = ciphertext.ok_or_else(no_such_report)?;
+    let mut response = (
+        [(header::CONTENT_TYPE, "application/octet-stream")],
+        ciphertext,
+    )
+        .into_response();
+    if let Ok(value) = HeaderValue::from_str(&received_on) {
+        response
+            .headers_mut()
+            .insert("x-jasmine-received-on", value);
+    }
+    Ok(response)
+}
+
+/// `POST /v1/mod/reports/{id}/ack`: I have the report; delete it once everyone has.
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<AckResult>, ApiError> {
+    let (moderator, _) = authenticated(&state, &method, &uri, &headers, body).await?;
+    if !is_random_id(&id) {
+        return Err(no_such_report());
+    }
+    let Some((version, _)) = report_version(&state, &id).await? else {
+        return Err(no_such_report());
+    };
+    let (Some(then), Some(current)) = (state.bundle_version(version), state.current_bundle())
+    else {
+        return Err(no_such_report());
+    };
+    if then.moderator(&moderator).is_none() {
+        return Err(no_such_report());
+    }
+    // Who still has to acknowledge: the recipients of the report who are still moderators.
+    let required = then
+        .moderators
+        .iter()
+        .filter(|m| current.bundle.moderator(&m.id).is_some())
+        .map(|m| m.id.clone())
+        .collect();
+    let outcome = state
+        .storage()
+        .write(WriteOp::Acknowledge {
+            report_id: id,
+            moderator_id: moderator,
+            required,
+        })
+        .await?;
+    Ok(Json(AckResult {
+        deleted: outcome == WriteOutcome::Deleted(true),
+    }))
+}
+
+fn refused(e: jasmine_client::Error) -> ApiError {
+    let code = match e {
+        jasmine_client::Error::BadSignature(_) => "bad_signature",
+        jasmine_client::Error::UnknownSigner(_) => "unknown_signer",
+        _ => "malformed",
+    };
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, e.to_string())
+}
+
+/// `POST /v1/mod/alerts`: publish an alert signed with a moderator's alert key.
+pub async fn publish_alert(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let (_, bytes) = authenticated(&state, &method, &uri, &headers, body).await?;
+    let current = state.require_bundle()?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad_request("malformed", format!("not JSON: {e}")))?;
+    let verified = alert::verify_alert_value(value.clone(), &current.bundle).map_err(refused)?;
+    if verified.published > Day::today_utc().add_days(1) {
+        return Err(ApiError::bad_request(
+            "bad_date",
+            "the alert is dated in the future",
+        ));
+    }
+    let outcome = state
+        .storage()
+        .write(WriteOp::InsertAlert {
+            id: verified.id.clone(),
+            published_on: verified.published,
+            region: verified.region.clone(),
+            severity: verified.severity.as_str().to_string(),
+            categories: verified
+                .categories
+                .iter()
+                .map(|c| c.as_str().to_string())
+                .collect(),
+            signed_json: value.to_string(),
+        })
+        .await?;
+    let status = if outcome == WriteOutcome::AlreadyThere {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    tracing::info!("an alert was published");
+    Ok((status, Json(serde_json::json!({ "id": verified.id }))).into_response())
+}
+
+/// `POST /v1/mod/retractions`: withdraw an alert with a signed retraction.
+pub async fn publish_retraction(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let (_, bytes) = authenticated(&state, &method, &uri, &headers, body).await?;
+    let current = state.require_bundle()?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad_request("malformed", format!("not JSON: {e}")))?;
+    let verified =
+        alert::verify_retraction_value(value.clone(), &current.bundle).map_err(refused)?;
+    let outcome = state
+        .storage()
+        .write(WriteOp::InsertRetraction {
+            alert_id: verified.alert_id.clone(),
+            retracted_on: verified.retracted_on,
+            signed_json: value.to_string(),
+        })
+        .await
+        .map_err(|e| match e {
+            crate::storage::StorageError::NotFound => {
+                ApiError::not_found("no published alert has this id")
+            }
+            other => other.into(),
+        })?;
+    let status = if outcome == WriteOutcome::AlreadyThere {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    tracing::info!("an alert was retracted");
+    Ok((
+        status,
+        Json(serde_json::json!({ "alert_id": verified.alert_id })),
+    )
+        .into_response())
+}

@@ -1,0 +1,178 @@
+//! What every request shares: storage, the pinned root key, the key bundles (the
+//! current one and every earlier one, to know who could read an old report), and
+//! the replay guard of the moderator API.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use bytes::Bytes;
+use jasmine_client::bundle::{self, KeyBundle};
+use jasmine_client::keys::PublicKey;
+use jasmine_client::Day;
+
+use crate::auth::ReplayGuard;
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::storage::{Storage, WriteOp};
+
+/// The bundle being served.
+#[derive(Clone)]
+pub struct CurrentBundle {
+    /// Its content.
+    pub bundle: Arc<KeyBundle>,
+    /// The signed JSON, served as is.
+    pub signed_json: Bytes,
+}
+
+#[derive(Default)]
+struct Bundles {
+    current: Option<CurrentBundle>,
+    by_version: BTreeMap<u64, Arc<KeyBundle>>,
+}
+
+/// Shared state of the app.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    storage: Storage,
+    root: PublicKey,
+    bundles: RwLock<Bundles>,
+    replay: ReplayGuard,
+}
+
+impl AppState {
+    /// Builds the state, loading every stored bundle (each must verify against `root`).
+    pub async fn load(
+        storage: Storage,
+        root: PublicKey,
+        config: &Config,
+    ) -> Result<AppState, String> {
+        let rows: Vec<(i64, Vec<u8>)> = storage
+            .read(|c| {
+                let mut stmt =
+                    c.prepare("SELECT version, signed_json FROM bundles ORDER BY version")?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.collect()
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut bundles = Bundles::default();
+        for (version, json) in rows {
+            let verified = bundle::verify_bundle_signature(&json, &root).map_err(|e| {
+                format!(
+                    "stored key bundle {version} does not verify against the pinned root key: {e}"
+                )
+            })?;
+            let verified = Arc::new(verified);
+            bundles
+                .by_version
+                .insert(verified.version, verified.clone());
+            bundles.current = Some(CurrentBundle {
+                bundle: verified,
+                signed_json: Bytes::from(json),
+            });
+        }
+        Ok(AppState {
+            inner: Arc::new(Inner {
+                storage,
+                root,
+                bundles: RwLock::new(bundles),
+                replay: ReplayGuard::new(config.api_clock_window_secs),
+            }),
+        })
+    }
+
+    /// Storage.
+    pub fn storage(&self) -> &Storage {
+        &self.inner.storage
+    }
+
+    /// The replay guard of the moderator API.
+    pub fn replay_guard(&self) -> &ReplayGuard {
+        &self.inner.replay
+    }
+
+    /// The current bundle, if any was ever installed.
+    pub fn current_bundle(&self) -> Option<CurrentBundle> {
+        self.inner
+            .bundles
+            .read()
+            .expect("bundle lock")
+            .current
+            .clone()
+    }
+
+    /// The current bundle, or 503 when the organisation has not installed one.
+    pub fn require_bundle(&self) -> Result<CurrentBundle, ApiError> {
+        self.current_bundle().ok_or_else(|| {
+            ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "no_key_bundle",
+                "this server has no key bundle yet; the organisation must upload one (PUT /v1/keys)",
+            )
+        })
+    }
+
+    /// The bundle of a given version.
+    pub fn bundle_version(&self, version: u64) -> Option<Arc<KeyBundle>> {
+        self.inner
+            .bundles
+            .read()
+            .expect("bundle lock")
+            .by_version
+            .get(&version)
+            .cloned()
+    }
+
+    /// Verifies and installs a signed bundle that is newer than the current one.
+    pub async fn install_bundle(&self, signed_json: Bytes, today: Day) -> Result<u64, ApiError> {
+        let current_version = self.current_bundle().map(|c| c.bundle.version);
+        let verified =
+            bundle::verify_bundle(&signed_json, &self.inner.root, today, current_version).map_err(
+                |e| {
+                    let code = match e {
+                        jasmine_client::Error::BadSignature(_) => "bad_signature",
+                        jasmine_client::Error::BundleExpired { .. } => "bundle_expired",
+                        jasmine_client::Error::BundleRollback { .. } => "bundle_rollback",
+                        _ => "malformed_bundle",
+                    };
+                    ApiError::bad_request(code, e.to_string())
+                },
+            )?;
+        let version = verified.version();
+        if current_version.is_some_and(|v| v >= version) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::CONFLICT,
+                "bundle_not_newer",
+                format!(
+                    "version {version} is not newer than the current version {}",
+                    current_version.unwrap_or_default()
+                ),
+            ));
+        }
+        self.storage()
+            .write(WriteOp::PutBundle {
+                version,
+                signed_json: signed_json.to_vec(),
+            })
+            .await?;
+        let content = Arc::new(verified.bundle().clone());
+        let mut bundles = self.inner.bundles.write().expect("bundle lock");
+        bundles.by_version.insert(version, content.clone());
+        if bundles
+            .current
+            .as_ref()
+            .is_none_or(|c| c.bundle.version < version)
+        {
+            bundles.current = Some(CurrentBundle {
+                bundle: content,
+                signed_json,
+            });
+        }
+        tracing::info!("key bundle version {version} installed");
+        Ok(version)
+    }
+}

@@ -1,0 +1,337 @@
+//! Storage on one SQLite file in WAL mode: a single writer thread with group commit
+//! (see [`writer`]) and a small pool of read-only connections. Only ciphertext, days
+//! (never times of day), random ids and signed public documents are stored.
+
+mod migrations;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+
+use jasmine_client::Day;
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::oneshot;
+
+pub use migrations::SCHEMA_VERSION;
+
+/// Why a storage operation failed. Texts are safe to show to clients.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The write queue is full.
+    #[error("the server is busy; try again in a moment")]
+    Busy,
+    /// The storage quota is reached; nothing was stored.
+    #[error("the server's storage is full; nothing was stored, try again later")]
+    QuotaExceeded,
+    /// The row does not exist.
+    #[error("not found")]
+    NotFound,
+    /// The write conflicts with what is stored.
+    #[error("{0}")]
+    Conflict(String),
+    /// The database failed; nothing from this request was stored.
+    #[error("storage is unavailable; nothing was stored, try again later")]
+    Unavailable,
+}
+
+impl From<rusqlite::Error> for StorageError {
+    fn from(e: rusqlite::Error) -> Self {
+        tracing::error!("database error: {e}");
+        StorageError::Unavailable
+    }
+}
+
+/// A write for the writer thread.
+#[derive(Debug)]
+pub enum WriteOp {
+    /// Store a report ciphertext.
+    InsertReport {
+        /// Random id.
+        id: String,
+        /// Day received.
+        received_on: Day,
+        /// Bundle version it was checked against.
+        bundle_version: u64,
+        /// The age file.
+        ciphertext: Vec<u8>,
+    },
+    /// Record a moderator's acknowledgement; delete the report once every moderator
+    /// in `required` has acknowledged.
+    Acknowledge {
+        /// Report id.
+        report_id: String,
+        /// Who acknowledges.
+        moderator_id: String,
+        /// Every moderator who must acknowledge before deletion.
+        required: Vec<String>,
+    },
+    /// Store a newer signed bundle.
+    PutBundle {
+        /// Its version (must exceed every stored one).
+        version: u64,
+        /// Signed JSON.
+        signed_json: Vec<u8>,
+    },
+    /// Store a verified signed alert.
+    InsertAlert {
+        /// Alert id.
+        id: String,
+        /// Publication day.
+        published_on: Day,
+        /// Region, for filtering.
+        region: String,
+        /// Severity name, for filtering.
+        severity: String,
+        /// Category names, for filtering.
+        categories: Vec<String>,
+        /// Signed JSON as published.
+        signed_json: String,
+    },
+    /// Store a verified signed retraction.
+    InsertRetraction {
+        /// Alert withdrawn.
+        alert_id: String,
+        /// Day of retraction.
+        retracted_on: Day,
+        /// Signed JSON.
+        signed_json: String,
+    },
+    /// Delete reports received before `day` (retention).
+    PurgeReceivedBefore {
+        /// First day kept.
+        day: Day,
+    },
+}
+
+/// What a write did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum WriteOutcome {
+    /// Written.
+    Done,
+    /// The same thing was already stored.
+    AlreadyThere,
+    /// Acknowledged; `true` if the report was deleted.
+    Deleted(bool),
+    /// Number of reports purged.
+    Purged(u64),
+}
+
+/// Settings of the storage layer.
+#[derive(Clone, Debug)]
+pub struct StorageConfig {
+    /// Path of the SQLite file.
+    pub path: PathBuf,
+    /// Most writes waiting at once before new ones get "busy".
+    pub queue_capacity: usize,
+    /// Most ciphertext bytes stored before new reports get "storage full".
+    pub max_stored_bytes: u64,
+    /// Read-only connections kept open.
+    pub readers: usize,
+}
+
+/// The storage handle shared by all requests.
+#[derive(Clone)]
+pub struct Storage {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writes: SyncSender<writer::Job>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+fn apply_pragmas(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA secure_delete = ON;
+         PRAGMA foreign_keys = ON;",
+    )
+}
+
+impl Storage {
+    /// Opens (creating and migrating if needed) the database and starts the writer.
+    pub fn open(config: &StorageConfig) -> Result<Storage, String> {
+        let mut conn = Connection::open(&config.path)
+            .map_err(|e| format!("cannot open database {}: {e}", config.path.display()))?;
+        apply_pragmas(&conn).map_err(|e| format!("cannot configure database: {e}"))?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .map_err(|e| e.to_string())?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(format!("the database refused WAL mode (got {mode})"));
+        }
+        migrations::migrate(&mut conn)?;
+        let stored_bytes: i64 = conn
+            .query_row(
+                "SELECT coalesce(sum(length(ciphertext)), 0) FROM reports",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| e.to_string())?;
+        let (writes, jobs) = sync_channel(config.queue_capacity.max(1));
+        let max = config.max_stored_bytes;
+        std::thread::Builder::new()
+            .name("jasmine-writer".into())
+            .spawn(move || writer::run(conn, jobs, stored_bytes as u64, max))
+            .map_err(|e| format!("cannot start the writer thread: {e}"))?;
+        let storage = Storage {
+            inner: Arc::new(Inner {
+                path: config.path.clone(),
+                writes,
+                readers: Mutex::new(Vec::new()),
+            }),
+        };
+        for _ in 0..config.readers {
+            let conn = storage.open_reader().map_err(|e| e.to_string())?;
+            storage
+                .inner
+                .readers
+                .lock()
+                .expect("reader pool")
+                .push(conn);
+        }
+        Ok(storage)
+    }
+
+    fn open_reader(&self) -> rusqlite::Result<Connection> {
+        let conn = Connection::open_with_flags(
+            &self.inner.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.execute_batch("PRAGMA query_only = ON;")?;
+        Ok(conn)
+    }
+
+    /// Queues a write and waits until it is committed (or refused).
+    pub async fn write(&self, op: WriteOp) -> Result<WriteOutcome, StorageError> {
+        let (reply, answer) = oneshot::channel();
+        match self.inner.writes.try_send(writer::Job { op, reply }) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => return Err(StorageError::Busy),
+            Err(TrySendError::Disconnected(_)) => return Err(StorageError::Unavailable),
+        }
+        answer.await.map_err(|_| StorageError::Unavailable)?
+    }
+
+    /// Runs a read on a pooled read-only connection, off the async threads.
+    pub async fn read<R, F>(&self, f: F) -> Result<R, StorageError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<R> + Send + 'static,
+    {
+        let storage = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = storage.inner.readers.lock().expect("reader pool").pop();
+            let conn = match pooled {
+                Some(conn) => conn,
+                None => storage.open_reader()?,
+            };
+            let result = f(&conn);
+            storage
+                .inner
+                .readers
+                .lock()
+                .expect("reader pool")
+                .push(conn);
+            result.map_err(StorageError::from)
+        })
+        .await
+        .map_err(|_| StorageError::Unavailable)?
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(dir: &Path, quota: u64) -> Storage {
+        Storage::open(&StorageConfig {
+            path: dir.join("jasmine.sqlite3"),
+            queue_capacity: 1000,
+            max_stored_bytes: quota,
+            readers: 2,
+        })
+        .unwrap()
+    }
+
+    fn report(id: &str, size: usize) -> WriteOp {
+        WriteOp::InsertReport {
+            id: id.into(),
+            received_on: Day::parse("2026-11-28").unwrap(),
+            bundle_version: 1,
+            ciphertext: vec![7; size],
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_writes_all_land_and_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = open(dir.path(), u64::MAX);
+        let tasks: Vec<_> = (0..200)
+            .map(|i| {
+                let s = storage.clone();
+                tokio::spawn(async move { s.write(report(&format!("r{i:03}"), 100)).await })
+            })
+            .collect();
+        for t in tasks {
+            assert_eq!(t.await.unwrap().unwrap(), WriteOutcome::Done);
+        }
+        drop(storage);
+        let reopened = open(dir.path(), u64::MAX);
+        let count: i64 = reopened
+            .read(|c| c.query_row("SELECT count(*) FROM reports", [], |r| r.get(0)))
+            .await
+            .unwrap();
+        assert_eq!(count, 200);
+    }
+
+    #[tokio::test]
+    async fn a_failing_write_does_not_undo_its_batch_and_quota_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = open(dir.path(), 250);
+        assert_eq!(
+            storage.write(report("a", 100)).await.unwrap(),
+            WriteOutcome::Done
+        );
+        assert!(matches!(
+            storage.write(report("a", 100)).await,
+            Err(StorageError::Unavailable)
+        ));
+        assert_eq!(
+            storage.write(report("b", 100)).await.unwrap(),
+            WriteOutcome::Done
+        );
+        assert!(matches!(
+            storage.write(report("c", 100)).await,
+            Err(StorageError::QuotaExceeded)
+        ));
+        let ack = |m: &str| WriteOp::Acknowledge {
+            report_id: "a".into(),
+            moderator_id: m.into(),
+            required: vec!["x".into(), "y".into()],
+        };
+        assert_eq!(
+            storage.write(ack("x")).await.unwrap(),
+            WriteOutcome::Deleted(false)
+        );
+        assert_eq!(
+            storage.write(ack("y")).await.unwrap(),
+            WriteOutcome::Deleted(true)
+        );
+        assert_eq!(
+            storage.write(report("c", 100)).await.unwrap(),
+            WriteOutcome::Done,
+            "space was freed"
+        );
+    }
+}

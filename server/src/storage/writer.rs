@@ -1,0 +1,235 @@
+//! The one writer thread: it owns the only read-write connection and commits queued
+//! writes in batches (group commit). A request is answered only after the
+//! `COMMIT` that contains its write has returned with `synchronous=FULL`, so an
+//! acknowledged report is on disk. Each write runs in its own savepoint, so one
+//! failing write does not undo the others in its batch.
+
+use std::sync::mpsc::{Receiver, TryRecvError};
+
+use rusqlite::{params, Connection, OptionalExtension};
+use tokio::sync::oneshot;
+
+use super::{StorageError, WriteOp, WriteOutcome};
+
+/// Most writes committed together.
+const MAX_BATCH: usize = 1024;
+
+pub(super) struct Job {
+    pub(super) op: WriteOp,
+    pub(super) reply: oneshot::Sender<Result<WriteOutcome, StorageError>>,
+}
+
+/// Runs until every sender is dropped.
+pub(super) fn run(
+    mut conn: Connection,
+    jobs: Receiver<Job>,
+    mut stored_bytes: u64,
+    max_stored_bytes: u64,
+) {
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    while let Ok(first) = jobs.recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+            }
+        }
+        let before = stored_bytes;
+        let outcomes = commit_batch(&mut conn, &batch, &mut stored_bytes, max_stored_bytes);
+        match outcomes {
+            Ok(outcomes) => {
+                for (job, outcome) in batch.drain(..).zip(outcomes) {
+                    let _ = job.reply.send(outcome);
+                }
+            }
+            Err(e) => {
+                stored_bytes = before;
+                tracing::error!(
+                    "a write batch of {} could not be committed: {e}",
+                    batch.len()
+                );
+                for job in batch.drain(..) {
+                    let _ = job.reply.send(Err(StorageError::Unavailable));
+                }
+            }
+        }
+    }
+}
+
+fn commit_batch(
+    conn: &mut Connection,
+    batch: &[Job],
+    stored_bytes: &mut u64,
+    max_stored_bytes: u64,
+) -> Result<Vec<Result<WriteOutcome, StorageError>>, rusqlite::Error> {
+    let mut tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for job in batch {
+        let mut savepoint = tx.savepoint()?;
+        match apply(&savepoint, &job.op, stored_bytes, max_stored_bytes) {
+            Ok(outcome) => {
+                savepoint.commit()?;
+                outcomes.push(Ok(outcome));
+            }
+            Err(e) => {
+                savepoint.rollback()?;
+                savepoint.commit()?;
+                outcomes.push(Err(e));
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(outcomes)
+}
+
+fn apply(
+    conn: &Connection,
+    op: &WriteOp,
+    stored_bytes: &mut u64,
+    max_stored_bytes: u64,
+) -> Result<WriteOutcome, StorageError> {
+    match op {
+        WriteOp::InsertReport {
+            id,
+            received_on,
+            bundle_version,
+            ciphertext,
+        } => {
+            let size = ciphertext.len() as u64;
+            if stored_bytes.saturating_add(size) > max_stored_bytes {
+                return Err(StorageError::QuotaExceeded);
+            }
+            conn.execute(
+                "INSERT INTO reports (id, received_on, bundle_version, ciphertext) VALUES (?1, ?2, ?3, ?4)",
+                params![id, received_on.to_string(), *bundle_version as i64, ciphertext],
+            )?;
+            *stored_bytes += size;
+            Ok(WriteOutcome::Done)
+        }
+        WriteOp::Acknowledge {
+            report_id,
+            moderator_id,
+            required,
+        } => {
+            let size: Option<i64> = conn
+                .query_row(
+                    "SELECT length(ciphertext) FROM reports WHERE id = ?1",
+                    [report_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(size) = size else {
+                return Err(StorageError::NotFound);
+            };
+            conn.execute(
+                "INSERT OR IGNORE INTO report_acks (report_id, moderator_id) VALUES (?1, ?2)",
+                params![report_id, moderator_id],
+            )?;
+            let mut missing = 0;
+            for m in required {
+                let acked: bool = conn.query_row(
+                    "SELECT EXISTS(SELECT 1 FROM report_acks WHERE report_id = ?1 AND moderator_id = ?2)",
+                    params![report_id, m],
+                    |r| r.get(0),
+                )?;
+                missing += usize::from(!acked);
+            }
+            if missing == 0 {
+                conn.execute("DELETE FROM reports WHERE id = ?1", [report_id])?;
+                *stored_bytes = stored_bytes.saturating_sub(size as u64);
+                Ok(WriteOutcome::Deleted(true))
+            } else {
+                Ok(WriteOutcome::Deleted(false))
+            }
+        }
+        WriteOp::PutBundle {
+            version,
+            signed_json,
+        } => {
+            let newest: Option<i64> =
+                conn.query_row("SELECT max(version) FROM bundles", [], |r| r.get(0))?;
+            if newest.is_some_and(|n| n as u64 >= *version) {
+                return Err(StorageError::Conflict(format!(
+                    "version {version} is not newer than the stored version {}",
+                    newest.unwrap_or_default()
+                )));
+            }
+            conn.execute(
+                "INSERT INTO bundles (version, signed_json) VALUES (?1, ?2)",
+                params![*version as i64, signed_json],
+            )?;
+            Ok(WriteOutcome::Done)
+        }
+        WriteOp::InsertAlert {
+            id,
+            published_on,
+            region,
+            severity,
+            categories,
+            signed_json,
+        } => {
+            let existing: Option<String> = conn
+                .query_row("SELECT signed_json FROM alerts WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            if let Some(existing) = existing {
+                return if &existing == signed_json {
+                    Ok(WriteOutcome::AlreadyThere)
+                } else {
+                    Err(StorageError::Conflict(
+                        "another alert with this id is already published".into(),
+                    ))
+                };
+            }
+            conn.execute(
+                "INSERT INTO alerts (id, published_on, region, severity, signed_json) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, published_on.to_string(), region, severity, signed_json],
+            )?;
+            for category in categories {
+                conn.execute(
+                    "INSERT INTO alert_categories (alert_id, category) VALUES (?1, ?2)",
+                    params![id, category],
+                )?;
+            }
+            Ok(WriteOutcome::Done)
+        }
+        WriteOp::InsertRetraction {
+            alert_id,
+            retracted_on,
+            signed_json,
+        } => {
+            let exists: bool = conn.query_row(
+                "SELECT EXISTS(SELECT 1 FROM alerts WHERE id = ?1)",
+                [alert_id],
+                |r| r.get(0),
+            )?;
+            if !exists {
+                return Err(StorageError::NotFound);
+            }
+            let inserted = conn.execute(
+                "INSERT OR IGNORE INTO retractions (alert_id, retracted_on, signed_json) VALUES (?1, ?2, ?3)",
+                params![alert_id, retracted_on.to_string(), signed_json],
+            )?;
+            Ok(if inserted == 1 {
+                WriteOutcome::Done
+            } else {
+                WriteOutcome::AlreadyThere
+            })
+        }
+        WriteOp::PurgeReceivedBefore { day } => {
+            let freed: i64 = conn.query_row(
+                "SELECT coalesce(sum(length(ciphertext)), 0) FROM reports WHERE received_on < ?1",
+                [day.to_string()],
+                |r| r.get(0),
+            )?;
+            let deleted = conn.execute(
+                "DELETE FROM reports WHERE received_on < ?1",
+                [day.to_string()],
+            )?;
+            *stored_bytes = stored_bytes.saturating_sub(freed as u64);
+            Ok(WriteOutcome::Purged(deleted as u64))
+        }
+    }
+}
