@@ -1,1 +1,246 @@
+//! Test kit for Jasmine's end-to-end tests: finds the real binaries, runs them with
+//! the right environment, starts `jasmine-server` on a free loopback port, and stops
+//! it (by PID, on drop) even when a test fails.
+#![forbid(unsafe_code)]
 
+pub mod vectors;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// The passphrase every test key uses.
+pub const PASSPHRASE: &str = "correct horse battery staple";
+
+/// Path of a workspace binary in the same target folder as this test.
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>");
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: build the binaries first (`cargo build --workspace --bins`; `make test` does it)",
+        path.display()
+    );
+    path
+}
+
+/// The committed test vectors.
+pub fn vectors_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors")
+}
+
+/// Runs a binary with `args` in `cwd`, with the test passphrase in the environment.
+pub fn run(name: &str, cwd: &Path, args: &[&str]) -> Output {
+    run_with_input(name, cwd, args, None)
+}
+
+/// Same as [`run`], feeding `input` on stdin.
+pub fn run_with_input(name: &str, cwd: &Path, args: &[&str], input: Option<&str>) -> Output {
+    let mut child = Command::new(bin(name))
+        .args(args)
+        .current_dir(cwd)
+        .env("JASMINE_PASSPHRASE", PASSPHRASE)
+        .env_remove("JASMINE_SERVER")
+        .env_remove("JASMINE_ROOT_KEY")
+        .env("XDG_STATE_HOME", cwd.join("state"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        if let Some(text) = input {
+            stdin.write_all(text.as_bytes()).expect("write stdin");
+        }
+    }
+    child.wait_with_output().expect("wait for the command")
+}
+
+/// Runs and asserts success; returns stdout.
+pub fn ok(name: &str, cwd: &Path, args: &[&str]) -> String {
+    let out = run(name, cwd, args);
+    assert!(
+        out.status.success(),
+        "{name} {args:?} failed ({}):\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// Runs and asserts failure with exit code `code`; returns stderr.
+pub fn fails(name: &str, cwd: &Path, args: &[&str], code: i32) -> String {
+    let out = run(name, cwd, args);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{name} {args:?} should exit {code}:\nstdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stderr).expect("utf-8 output")
+}
+
+/// An organisation with `moderators`, created with the real `jasmine-keys` in `dir`.
+pub struct Org {
+    /// Folder holding every key file.
+    pub dir: PathBuf,
+    /// Moderator ids.
+    pub moderators: Vec<String>,
+}
+
+impl Org {
+    /// Creates the root key, the moderators and bundle version 1 (`bundle-1.json`).
+    pub fn create(dir: &Path, moderators: &[&str]) -> Org {
+        std::fs::create_dir_all(dir).expect("org dir");
+        ok("jasmine-keys", dir, &["org", "init", "--dir", "."]);
+        for id in moderators {
+            ok(
+                "jasmine-keys",
+                dir,
+                &[
+                    "moderator",
+                    "keygen",
+                    "--id",
+                    id,
+                    "--name",
+                    &format!("Moderator {id}"),
+                    "--dir",
+                    ".",
+                ],
+            );
+        }
+        let org = Org {
+            dir: dir.to_path_buf(),
+            moderators: moderators.iter().map(|m| m.to_string()).collect(),
+        };
+        org.sign_bundle(1, moderators);
+        org
+    }
+
+    /// Signs `bundle-<version>.json` listing `moderators`.
+    pub fn sign_bundle(&self, version: u64, moderators: &[&str]) -> PathBuf {
+        let out = format!("bundle-{version}.json");
+        let version = version.to_string();
+        let mut args = vec![
+            "bundle",
+            "sign",
+            "--root-key",
+            "root.key.age",
+            "--organisation",
+            "Test Org",
+            "--version",
+            &version,
+            "--out",
+            &out,
+        ];
+        let cards: Vec<String> = moderators
+            .iter()
+            .map(|m| format!("{m}.card.json"))
+            .collect();
+        for card in &cards {
+            args.push("--card");
+            args.push(card);
+        }
+        ok("jasmine-keys", &self.dir, &args);
+        self.dir.join(out)
+    }
+
+    /// Path of a file in the org folder.
+    pub fn path(&self, name: &str) -> String {
+        self.dir.join(name).display().to_string()
+    }
+}
+
+/// A running `jasmine-server`, stopped on drop.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:<port>`.
+    pub url: String,
+    /// Its data folder.
+    pub data_dir: PathBuf,
+}
+
+impl Server {
+    /// Starts the server on a free loopback port and waits until it listens.
+    pub fn start(data_dir: &Path, root_pub: &str, bundle: Option<&str>) -> Server {
+        let mut command = Command::new(bin("jasmine-server"));
+        command
+            .args(["--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .args(["--root-key-file", root_pub])
+            .env("JASMINE_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(b) = bundle {
+            command.args(["--bundle-file", b]);
+        }
+        let mut child = command.spawn().expect("start jasmine-server");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(i) = line.find("listening on http://") {
+                    let _ = tx.send(line[i + "listening on ".len()..].trim().to_string());
+                }
+            }
+        });
+        let url = match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(url) => url,
+            Err(_) => {
+                let _ = child.kill();
+                let out = child.wait_with_output().expect("server output");
+                panic!(
+                    "jasmine-server did not start:\n{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        };
+        Server {
+            child,
+            url,
+            data_dir: data_dir.to_path_buf(),
+        }
+    }
+
+    /// A read-only connection to the server's database.
+    pub fn database(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open_with_flags(
+            self.data_dir.join("jasmine.sqlite3"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .expect("open the database")
+    }
+
+    /// Number of stored reports.
+    pub fn stored_reports(&self) -> i64 {
+        self.database()
+            .query_row("SELECT count(*) FROM reports", [], |r| r.get(0))
+            .expect("count reports")
+    }
+
+    /// Stops the server (SIGKILL: nothing acknowledged may depend on a clean stop).
+    pub fn stop(mut self) {
+        self.kill();
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

@@ -1,0 +1,265 @@
+//! The protocol test vectors: fixed keys and the files made from them. The generator
+//! (`make vectors`) and the vector tests share this code; signatures are
+//! deterministic (Ed25519), so the tests also check that the committed signed files
+//! are exactly what these keys produce. age encryption is randomised, so the report
+//! ciphertext is checked by decrypting it instead.
+
+use std::path::Path;
+
+use ed25519_dalek::SigningKey;
+use jasmine_client::alert::{self, Alert, AlertAggressor, LocalizedText, Retraction};
+use jasmine_client::bundle::{self, KeyBundle, ModeratorEntry, ServerLimits};
+use jasmine_client::keys::{self, Domain, PublicKey};
+use jasmine_client::report::{Category, Report, Severity};
+use jasmine_client::{envelope, Day};
+
+/// The day the vectors are checked on.
+pub const REFERENCE_DAY: &str = "2026-12-01";
+/// The version of the valid bundle.
+pub const BUNDLE_VERSION: u64 = 5;
+/// Test-only age identity of the moderator (never use it for anything real).
+pub const MODERATOR_IDENTITY: &str =
+    "AGE-SECRET-KEY-1GSW3KCJW9Z0UTJTDVNTK7LXSPK6SJXPGK2LAU93K85AMQ987VVDS9H9USU";
+/// Moderator id.
+pub const MODERATOR_ID: &str = "vector-moderator";
+
+fn seed(byte: u8) -> SigningKey {
+    let mut seed = [0u8; 32];
+    for (i, b) in seed.iter_mut().enumerate() {
+        *b = byte.wrapping_mul(31).wrapping_add(i as u8);
+    }
+    SigningKey::from_bytes(&seed)
+}
+
+/// The organisation's root key.
+pub fn root_key() -> SigningKey {
+    seed(1)
+}
+/// The moderator's alert key.
+pub fn alert_key() -> SigningKey {
+    seed(2)
+}
+/// The moderator's API key.
+pub fn api_key() -> SigningKey {
+    seed(3)
+}
+/// Another key, in no bundle.
+pub fn stranger_key() -> SigningKey {
+    seed(4)
+}
+
+/// The moderator's age identity.
+pub fn identity() -> age::x25519::Identity {
+    MODERATOR_IDENTITY.parse().expect("vector identity")
+}
+
+fn day(text: &str) -> Day {
+    Day::parse(text).expect("vector day")
+}
+
+/// The moderator's public entry.
+pub fn card() -> ModeratorEntry {
+    ModeratorEntry {
+        id: MODERATOR_ID.into(),
+        name: "Vector Moderator".into(),
+        age_recipient: identity().to_public().to_string(),
+        alert_key: PublicKey::from(&alert_key()),
+        api_key: PublicKey::from(&api_key()),
+    }
+}
+
+/// A bundle of the given version and dates.
+pub fn bundle(version: u64, issued: &str, expires: &str) -> KeyBundle {
+    KeyBundle {
+        organisation: "Jasmine test vectors".into(),
+        version,
+        issued: day(issued),
+        expires: day(expires),
+        onion: String::new(),
+        moderators: vec![card()],
+        limits: ServerLimits::default(),
+    }
+}
+
+/// The valid bundle.
+pub fn valid_bundle() -> KeyBundle {
+    bundle(BUNDLE_VERSION, "2026-11-01", "2027-11-01")
+}
+
+/// The report plaintext.
+pub fn report() -> Report {
+    let mut report = Report::example(day("2026-11-20"));
+    report.narrative =
+        "Vecteur de test : il a retiré le préservatif et il est parti sans payer.".into();
+    report
+}
+
+/// The alert.
+pub fn alert() -> Alert {
+    Alert {
+        id: "0123456789abcdef0123456789abcdef".into(),
+        published: day("2026-11-25"),
+        signed_by: MODERATOR_ID.into(),
+        occurred_on: day("2026-11-20"),
+        country: "FR".into(),
+        region: "75".into(),
+        city: Some("Paris".into()),
+        categories: vec![Category::CondomRemoval, Category::TheftOrNonPayment],
+        severity: Severity::Dangerous,
+        summary: LocalizedText {
+            language: "fr".into(),
+            text: "Client qui retire le préservatif sans le dire et part sans payer.".into(),
+        },
+        translations: vec![LocalizedText {
+            language: "en".into(),
+            text: "Client who removes the condom without saying so and leaves without paying."
+                .into(),
+        }],
+        aggressor: AlertAggressor {
+            description: "Homme, 40 ans environ, grand".into(),
+            phones: vec!["+33612345678".into()],
+            ..Default::default()
+        },
+    }
+}
+
+/// The retraction of the alert.
+pub fn retraction() -> Retraction {
+    Retraction {
+        alert_id: alert().id,
+        retracted_on: day("2026-11-30"),
+        signed_by: MODERATOR_ID.into(),
+        reason: "Doublon".into(),
+    }
+}
+
+fn signed_with(
+    member: &str,
+    domain: Domain,
+    key: &SigningKey,
+    value: serde_json::Value,
+) -> Vec<u8> {
+    let signature = keys::sign(domain, key, &value).expect("sign");
+    let mut bytes =
+        serde_json::to_vec_pretty(&keys::wrap_signed(member, value, signature)).expect("json");
+    bytes.push(b'\n');
+    bytes
+}
+
+/// Every deterministic vector file: (name, content).
+pub fn deterministic_files() -> Vec<(&'static str, Vec<u8>)> {
+    let root = root_key();
+    let valid = bundle::sign_bundle(&valid_bundle(), &root).expect("bundle");
+    let mut bad_signature = String::from_utf8(valid.clone()).expect("utf-8");
+    bad_signature = bad_signature.replace("Jasmine test vectors", "Jasmine test vectorz");
+    let mut with_extra = serde_json::to_value(valid_bundle()).expect("value");
+    with_extra["admin_backdoor"] = serde_json::Value::from("yes");
+    let alert_json = alert::sign_alert(&alert(), &alert_key()).expect("alert");
+    let mut bad_alert = String::from_utf8(alert_json.clone()).expect("utf-8");
+    bad_alert = bad_alert.replace("+33612345678", "+33612345679");
+    let mut stranger_alert = alert();
+    stranger_alert.signed_by = "mallory".into();
+    vec![
+        (
+            "root.pub",
+            format!("{}\n", PublicKey::from(&root)).into_bytes(),
+        ),
+        (
+            "root.seed",
+            format!("{}\n", hex::encode(root.to_bytes())).into_bytes(),
+        ),
+        (
+            "moderator.identity",
+            format!("# test vector only\n{MODERATOR_IDENTITY}\n").into_bytes(),
+        ),
+        ("moderator.card.json", {
+            let mut c = serde_json::to_vec_pretty(&card()).expect("card");
+            c.push(b'\n');
+            c
+        }),
+        ("bundle.json", valid),
+        ("report.json", {
+            let mut r = serde_json::to_vec_pretty(&report()).expect("report");
+            r.push(b'\n');
+            r
+        }),
+        ("alert.json", alert_json),
+        (
+            "retraction.json",
+            alert::sign_retraction(&retraction(), &alert_key()).expect("retraction"),
+        ),
+        ("fail_bundle_bad_signature.json", bad_signature.into_bytes()),
+        (
+            "fail_bundle_wrong_domain.json",
+            signed_with(
+                "bundle",
+                Domain::Alert,
+                &root,
+                serde_json::to_value(valid_bundle()).expect("value"),
+            ),
+        ),
+        (
+            "fail_bundle_expired.json",
+            bundle::sign_bundle(
+                &bundle(BUNDLE_VERSION + 1, "2025-01-01", "2025-12-31"),
+                &root,
+            )
+            .expect("bundle"),
+        ),
+        (
+            "fail_bundle_rollback.json",
+            bundle::sign_bundle(
+                &bundle(BUNDLE_VERSION - 1, "2026-11-01", "2027-11-01"),
+                &root,
+            )
+            .expect("bundle"),
+        ),
+        (
+            "fail_bundle_unknown_field.json",
+            signed_with("bundle", Domain::Bundle, &root, with_extra),
+        ),
+        ("fail_alert_bad_signature.json", bad_alert.into_bytes()),
+        (
+            "fail_alert_wrong_domain.json",
+            signed_with(
+                "alert",
+                Domain::Retraction,
+                &alert_key(),
+                serde_json::to_value(alert()).expect("value"),
+            ),
+        ),
+        (
+            "fail_alert_unknown_signer.json",
+            alert::sign_alert(&stranger_alert, &stranger_key()).expect("alert"),
+        ),
+    ]
+}
+
+/// Writes every vector file into `dir`, with fresh report ciphertexts.
+pub fn write_all(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for (name, bytes) in deterministic_files() {
+        std::fs::write(dir.join(name), bytes)?;
+    }
+    let verified = bundle::verify_bundle(
+        &bundle::sign_bundle(&valid_bundle(), &root_key()).expect("bundle"),
+        &PublicKey::from(&root_key()),
+        day(REFERENCE_DAY),
+        None,
+    )
+    .expect("valid bundle");
+    let ciphertext = envelope::seal_report(&report(), &verified).expect("seal");
+    std::fs::write(dir.join("report.age"), &ciphertext)?;
+    std::fs::write(
+        dir.join("fail_report_truncated.age"),
+        &ciphertext[..ciphertext.len() - 10],
+    )?;
+    let mut garbled = ciphertext.clone();
+    let last = garbled.len() - 100;
+    garbled[last] ^= 0x40;
+    std::fs::write(dir.join("fail_report_garbled.age"), &garbled)?;
+    let unpadded =
+        envelope::seal(&report().to_json().expect("json"), &verified.recipients()).expect("seal");
+    std::fs::write(dir.join("fail_report_unpadded.age"), unpadded)?;
+    Ok(())
+}

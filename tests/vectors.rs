@@ -1,0 +1,151 @@
+//! The committed protocol vectors (`tests/vectors/`): the valid ones verify and
+//! decrypt, every `fail_` one is refused for the documented reason, the signed files
+//! are exactly what the fixed keys produce, and the Debian `age` CLI decrypts the
+//! report ciphertext with the moderator's identity.
+
+use std::process::Command;
+
+use jasmine_client::bundle::{verify_bundle, KeyBundle};
+use jasmine_client::keys::PublicKey;
+use jasmine_client::{age_shape, alert, envelope, report::Report, Day, Error};
+use jasmine_tests::vectors::{self, BUNDLE_VERSION, REFERENCE_DAY};
+use jasmine_tests::vectors_dir;
+
+fn read(name: &str) -> Vec<u8> {
+    std::fs::read(vectors_dir().join(name)).unwrap_or_else(|e| panic!("vector {name}: {e}"))
+}
+
+fn today() -> Day {
+    Day::parse(REFERENCE_DAY).unwrap()
+}
+
+fn root() -> PublicKey {
+    PublicKey::from_base64(std::str::from_utf8(&read("root.pub")).unwrap()).unwrap()
+}
+
+fn bundle() -> KeyBundle {
+    verify_bundle(&read("bundle.json"), &root(), today(), None)
+        .unwrap()
+        .bundle()
+        .clone()
+}
+
+#[test]
+fn signed_vectors_are_what_the_fixed_keys_make() {
+    for (name, expected) in vectors::deterministic_files() {
+        assert_eq!(
+            read(name),
+            expected,
+            "{name} differs from the generator: run `make vectors` and review the diff"
+        );
+    }
+}
+
+#[test]
+fn the_bundle_verifies_and_rollbacks_are_refused() {
+    let verified =
+        verify_bundle(&read("bundle.json"), &root(), today(), Some(BUNDLE_VERSION)).unwrap();
+    assert_eq!(verified.version(), BUNDLE_VERSION);
+    assert!(matches!(
+        verify_bundle(
+            &read("fail_bundle_rollback.json"),
+            &root(),
+            today(),
+            Some(BUNDLE_VERSION)
+        ),
+        Err(Error::BundleRollback { .. })
+    ));
+    // The rolled-back bundle is itself well signed: only the version history refuses it.
+    verify_bundle(&read("fail_bundle_rollback.json"), &root(), today(), None).unwrap();
+}
+
+#[test]
+fn fail_bundles_are_refused_for_their_reason() {
+    let check = |name: &str, pass: fn(&Error) -> bool| {
+        let err = verify_bundle(&read(name), &root(), today(), None).expect_err(name);
+        assert!(pass(&err), "{name}: unexpected error {err}");
+    };
+    check("fail_bundle_bad_signature.json", |e| {
+        matches!(e, Error::BadSignature(_))
+    });
+    check("fail_bundle_wrong_domain.json", |e| {
+        matches!(e, Error::BadSignature(_))
+    });
+    check("fail_bundle_expired.json", |e| {
+        matches!(e, Error::BundleExpired { .. })
+    });
+    check("fail_bundle_unknown_field.json", |e| {
+        matches!(e, Error::Malformed { .. })
+    });
+}
+
+#[test]
+fn the_report_ciphertext_decrypts_to_the_plaintext() {
+    let ciphertext = read("report.age");
+    let shape = age_shape::check_report_envelope(&ciphertext, 1).unwrap();
+    assert_eq!(shape.bucket, 1024);
+    let opened = envelope::open_report(&ciphertext, &vectors::identity()).unwrap();
+    let expected: Report = serde_json::from_slice(&read("report.json")).unwrap();
+    assert_eq!(opened, expected);
+}
+
+#[test]
+fn fail_report_ciphertexts_are_refused() {
+    for name in [
+        "fail_report_truncated.age",
+        "fail_report_garbled.age",
+        "fail_report_unpadded.age",
+    ] {
+        assert!(
+            envelope::open_report(&read(name), &vectors::identity()).is_err(),
+            "{name} decrypted"
+        );
+    }
+    // Truncated and unpadded ones are refused by the server without any key.
+    assert!(age_shape::inspect(&read("fail_report_truncated.age")).is_err());
+    assert!(age_shape::inspect(&read("fail_report_unpadded.age")).is_err());
+}
+
+#[test]
+fn the_alert_and_retraction_verify_and_fail_alerts_do_not() {
+    let bundle = bundle();
+    assert_eq!(
+        alert::verify_alert(&read("alert.json"), &bundle).unwrap(),
+        vectors::alert()
+    );
+    assert_eq!(
+        alert::verify_retraction(&read("retraction.json"), &bundle).unwrap(),
+        vectors::retraction()
+    );
+    assert!(matches!(
+        alert::verify_alert(&read("fail_alert_bad_signature.json"), &bundle),
+        Err(Error::BadSignature(_))
+    ));
+    assert!(matches!(
+        alert::verify_alert(&read("fail_alert_wrong_domain.json"), &bundle),
+        Err(Error::BadSignature(_))
+    ));
+    assert!(matches!(
+        alert::verify_alert(&read("fail_alert_unknown_signer.json"), &bundle),
+        Err(Error::UnknownSigner(_))
+    ));
+}
+
+#[test]
+fn the_age_cli_decrypts_the_report_vector() {
+    let out = Command::new("age")
+        .args(["--decrypt", "--identity"])
+        .arg(vectors_dir().join("moderator.identity"))
+        .arg(vectors_dir().join("report.age"))
+        .output()
+        .expect("the Debian `age` CLI must be installed (apt-get install age; .ci/run does)");
+    assert!(
+        out.status.success(),
+        "age failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let framed = out.stdout;
+    let json = jasmine_client::padding::unpad(&framed).unwrap();
+    let expected: Report = serde_json::from_slice(&read("report.json")).unwrap();
+    assert_eq!(Report::from_json(json).unwrap(), expected);
+}
