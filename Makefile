@@ -16,8 +16,7 @@ run: build
 
 ## make test: format and lint checks, then every test (unit, property, vectors, end to end)
 test: build lint
-	$(CARGO) test --workspace --all-targets
-	$(CARGO) test --workspace --doc
+	$(CARGO) test --workspace
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -149,3 +149,13 @@ fn the_age_cli_decrypts_the_report_vector() {
     let expected: Report = serde_json::from_slice(&read("report.json")).unwrap();
     assert_eq!(Report::from_json(json).unwrap(), expected);
 }
+
+#[test]
+fn the_readme_example_report_is_a_valid_report() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/report.json");
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    value["format"] = 1.into();
+    Report::from_json(&serde_json::to_vec(&value).unwrap()).unwrap();
+}
