@@ -803,3 +803,197 @@ async fn fifty_concurrent_submissions_land_exactly_once_and_survive_a_crash() {
     assert!(out.status.success());
     assert_eq!(server.stored_reports(), 0);
 }
+
+#[test]
+fn cli_errors_say_what_to_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    let org = Org::create(&tmp.path().join("org"), &["alice"]);
+    let root = org.path("root.pub");
+
+    // Nobody listening: the reporter is told the server cannot be reached, nothing else.
+    let closed = "http://127.0.0.1:9";
+    let message = fails(
+        "jasmine",
+        &org.dir,
+        &[
+            "report",
+            "--server",
+            closed,
+            "--root-key-file",
+            &root,
+            "--file",
+            "x.json",
+        ],
+        1,
+    );
+    assert!(
+        message.contains("cannot reach the server at http://127.0.0.1:9"),
+        "{message}"
+    );
+
+    let server = Server::start(
+        &tmp.path().join("data"),
+        &root,
+        Some(&org.path("bundle-1.json")),
+    );
+    let url = server.url.as_str();
+    let message = fails(
+        "jasmine",
+        &org.dir,
+        &[
+            "report",
+            "--server",
+            url,
+            "--root-key-file",
+            &root,
+            "--file",
+            "missing.json",
+        ],
+        1,
+    );
+    assert!(message.contains("cannot read missing.json"), "{message}");
+    let message = fails("jasmine", &org.dir, &["report", "--server", url], 1);
+    assert!(
+        message.contains("give the organisation's root key"),
+        "{message}"
+    );
+    let message = fails(
+        "jasmine",
+        &org.dir,
+        &[
+            "alerts",
+            "--server",
+            url,
+            "--root-key-file",
+            &root,
+            "--category",
+            "murder",
+        ],
+        1,
+    );
+    assert!(
+        message.contains("unknown category 'murder'; use one of: rape"),
+        "{message}"
+    );
+    let usage = fails("jasmine", &org.dir, &["report", "--frobnicate"], 2);
+    assert!(usage.contains("unexpected argument"), "{usage}");
+
+    // A report in TOML works; a report with a mistake says which.
+    std::fs::write(
+        org.dir.join("report.toml"),
+        "language = \"en\"\nnarrative = \"He refused to pay.\"\nseverity = \"risky\"\ncategories = [\"theft_or_non_payment\"]\nconsent_to_publish = false\n\
+         [when]\ndate = \"2026-11-01\"\nprecision = \"month\"\n[place]\ncountry = \"FR\"\nsetting = \"car\"\n[aggressor]\n[follow_up]\nkind = \"none\"\n",
+    )
+    .unwrap();
+    ok(
+        "jasmine",
+        &org.dir,
+        &[
+            "report",
+            "--server",
+            url,
+            "--root-key-file",
+            &root,
+            "--file",
+            "report.toml",
+        ],
+    );
+    std::fs::write(
+        org.dir.join("bad.json"),
+        report_json("x").replace("\"FR\"", "\"France\""),
+    )
+    .unwrap();
+    let message = fails(
+        "jasmine",
+        &org.dir,
+        &[
+            "report",
+            "--server",
+            url,
+            "--root-key-file",
+            &root,
+            "--file",
+            "bad.json",
+        ],
+        1,
+    );
+    assert!(message.contains("two-letter country code"), "{message}");
+    assert_eq!(server.stored_reports(), 1);
+
+    // The moderator's mistakes.
+    let wrong = Command::new(jasmine_tests::bin("jasmine-keys"))
+        .args([
+            "show",
+            "0123456789abcdef0123456789abcdef",
+            "--key",
+            "alice.offline.age",
+        ])
+        .current_dir(&org.dir)
+        .env("JASMINE_PASSPHRASE", "not the passphrase")
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("wrong passphrase for alice.offline.age")
+    );
+    let message = fails(
+        "jasmine-keys",
+        &org.dir,
+        &[
+            "show",
+            "0123456789abcdef0123456789abcdef",
+            "--key",
+            "alice.offline.age",
+        ],
+        1,
+    );
+    assert!(
+        message.contains("run `jasmine-keys pull` first"),
+        "{message}"
+    );
+    let message = fails(
+        "jasmine-keys",
+        &org.dir,
+        &["moderator", "keygen", "--id", "Alice!", "--name", "A"],
+        1,
+    );
+    assert!(message.contains("not a valid moderator id"), "{message}");
+    let message = fails(
+        "jasmine-keys",
+        &org.dir,
+        &["moderator", "keygen", "--id", "alice", "--name", "A"],
+        1,
+    );
+    assert!(message.contains("already exists"), "{message}");
+    let message = fails(
+        "jasmine-keys",
+        &org.dir,
+        &["pull", "--server", url, "--api-key", "nope.api.key"],
+        1,
+    );
+    assert!(message.contains("cannot read nope.api.key"), "{message}");
+    std::fs::write(
+        org.dir.join("alice.expired.json"),
+        std::fs::read(jasmine_tests::vectors_dir().join("fail_bundle_expired.json")).unwrap(),
+    )
+    .unwrap();
+    let message = fails(
+        "jasmine-keys",
+        &org.dir,
+        &[
+            "bundle",
+            "upload",
+            "--bundle",
+            "alice.expired.json",
+            "--root-pub",
+            &jasmine_tests::vectors_dir()
+                .join("root.pub")
+                .display()
+                .to_string(),
+            "--server",
+            url,
+        ],
+        1,
+    );
+    assert!(message.contains("expired on 2025-12-31"), "{message}");
+}

@@ -2,7 +2,7 @@
 //! stanzas' types and sizes, and the payload's length. The server uses this to refuse
 //! garbage before storing it; it never decrypts.
 //!
-//! Rules for a Jasmine report envelope (`docs/PROTOCOL.md` §3.4):
+//! Rules for a Jasmine report envelope (`docs/PROTOCOL.md` §4.8):
 //! binary age v1; exactly one `X25519` stanza per moderator of the current bundle,
 //! each with one 32-byte ephemeral share and a 32-byte body; at most one "grease"
 //! stanza (tag ending in `-grease`, which age-rs adds on purpose); nothing else; a

@@ -207,8 +207,7 @@ pub fn verify_alert_value(signed: Value, bundle: &KeyBundle) -> Result<Alert, Er
 
 /// Verifies signed alert JSON bytes against the moderators of `bundle`.
 pub fn verify_alert(signed_json: &[u8], bundle: &KeyBundle) -> Result<Alert, Error> {
-    let value = serde_json::from_slice(signed_json)
-        .map_err(|e| Error::malformed("alert", e.to_string()))?;
+    let value = crate::canonical::parse_strict(signed_json, "alert")?;
     verify_alert_value(value, bundle)
 }
 
@@ -221,8 +220,7 @@ pub fn verify_retraction_value(signed: Value, bundle: &KeyBundle) -> Result<Retr
 
 /// Verifies signed retraction JSON bytes.
 pub fn verify_retraction(signed_json: &[u8], bundle: &KeyBundle) -> Result<Retraction, Error> {
-    let value = serde_json::from_slice(signed_json)
-        .map_err(|e| Error::malformed("retraction", e.to_string()))?;
+    let value = crate::canonical::parse_strict(signed_json, "retraction")?;
     verify_retraction_value(value, bundle)
 }
 

@@ -4,7 +4,7 @@
 //! signature verifies over `jasmine/bundle/v1`, (2) it is well formed, (3) today lies
 //! within `issued..=expires`, and (4) its version is not lower than the highest
 //! version this client has already accepted (rollback protection). See
-//! `docs/PROTOCOL.md` §2.
+//! `docs/PROTOCOL.md` §3.
 
 use std::collections::HashSet;
 
@@ -12,7 +12,6 @@ use age::secrecy::ExposeSecret;
 use ed25519_dalek::SigningKey;
 use rand::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::keys::{self, Domain, PublicKey};
 use crate::{Day, Error};
@@ -254,8 +253,7 @@ pub fn verify_bundle(
 /// Checks only the root signature and the form, not the dates: for reading old
 /// bundles (for example to know who could read an old report).
 pub fn verify_bundle_signature(signed_json: &[u8], root: &PublicKey) -> Result<KeyBundle, Error> {
-    let signed: Value = serde_json::from_slice(signed_json)
-        .map_err(|e| Error::malformed("key bundle", e.to_string()))?;
+    let signed = crate::canonical::parse_strict(signed_json, "key bundle")?;
     let (value, signature) = keys::unwrap_signed(signed, "bundle", "key bundle")?;
     keys::verify(Domain::Bundle, root, &value, &signature, "key bundle")?;
     let bundle: KeyBundle =
@@ -397,7 +395,7 @@ mod tests {
     fn fail_unknown_fields_and_bad_entries_are_refused_even_when_signed() {
         let (root, mut bundle) = fixture(1);
         let mut value = serde_json::to_value(&bundle).unwrap();
-        value["surprise"] = Value::from(1);
+        value["surprise"] = serde_json::Value::from(1);
         let signature = keys::sign(Domain::Bundle, &root, &value).unwrap();
         let bytes = serde_json::to_vec(&keys::wrap_signed("bundle", value, signature)).unwrap();
         assert!(matches!(

@@ -5,8 +5,11 @@
 //! Jasmine's signed objects contain no floating-point numbers; integers stay below
 //! 2^53 so that every JSON implementation reads them exactly.
 
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Number, Value};
 
 use crate::Error;
 
@@ -25,6 +28,78 @@ pub fn canonical_bytes_of<T: Serialize>(value: &T) -> Result<Vec<u8>, Error> {
     let value = serde_json::to_value(value)
         .map_err(|e| Error::malformed("canonical JSON", e.to_string()))?;
     to_canonical_bytes(&value)
+}
+
+/// Parses JSON, refusing an object with a repeated member name.
+///
+/// Parsers disagree on which of two repeated members wins; a signed document that
+/// means one thing to this implementation and another to a second one must not verify.
+pub fn parse_strict(bytes: &[u8], what: &'static str) -> Result<Value, Error> {
+    serde_json::from_slice::<StrictValue>(bytes)
+        .map(|v| v.0)
+        .map_err(|e| Error::malformed(what, e.to_string()))
+}
+
+struct StrictValue(Value);
+
+impl<'de> Deserialize<'de> for StrictValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictVisitor).map(StrictValue)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom("not a finite number"))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(StrictValue(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut members = Map::new();
+        while let Some(name) = map.next_key::<String>()? {
+            let StrictValue(value) = map.next_value()?;
+            if members.contains_key(&name) {
+                return Err(de::Error::custom(format!("member '{name}' appears twice")));
+            }
+            members.insert(name, value);
+        }
+        Ok(Value::Object(members))
+    }
 }
 
 fn check_numbers(value: &Value) -> Result<(), Error> {
@@ -61,6 +136,17 @@ mod tests {
         assert_eq!(
             String::from_utf8(bytes).unwrap(),
             "{\"a\":\"x\\n\",\"b\":[1,{\"a\":null,\"z\":\"é\"}]}"
+        );
+    }
+
+    #[test]
+    fn fail_repeated_members_are_refused_at_any_depth() {
+        assert!(parse_strict(br#"{"a":1,"a":2}"#, "t").is_err());
+        assert!(parse_strict(br#"{"x":[{"b":true,"b":true}]}"#, "t").is_err());
+        let ok = parse_strict(br#"{"a":[1,"two",null,{"b":false}],"c":-3}"#, "t").unwrap();
+        assert_eq!(
+            ok,
+            serde_json::json!({"a":[1,"two",null,{"b":false}],"c":-3})
         );
     }
 

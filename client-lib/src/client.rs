@@ -191,7 +191,10 @@ impl<T: Transport> JasmineClient<T> {
         bundle: &KeyBundle,
     ) -> Result<VerifiedFeed, ClientError> {
         let path = format!("/v1/alerts{}", query.to_query_string());
-        let feed: AlertFeed = self.call_json(ApiRequest::new(Method::GET, path)).await?;
+        let response = self.call(ApiRequest::new(Method::GET, path)).await?;
+        let strict = crate::canonical::parse_strict(&response.body, "alert feed")?;
+        let feed: AlertFeed =
+            serde_json::from_value(strict).map_err(|e| ClientError::BadResponse(e.to_string()))?;
         let mut verified = VerifiedFeed {
             next_offset: feed.next_offset,
             ..Default::default()

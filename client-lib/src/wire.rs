@@ -1,5 +1,5 @@
 //! The JSON bodies of the HTTP API, shared by the server that writes them and the
-//! clients that read them (`docs/PROTOCOL.md` §5).
+//! clients that read them (`docs/PROTOCOL.md` §6).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -44,6 +44,12 @@ pub fn propose<R: RngCore + CryptoRng>(
             "{masked} e-mail address(es), link(s) or contact detail(s) were masked in the summary."
         ));
     }
+    if summary.chars().count() > jasmine_client::alert::MAX_SUMMARY_CHARS {
+        review.push(format!(
+            "The summary is longer than the {} characters an alert may hold: shorten it.",
+            jasmine_client::alert::MAX_SUMMARY_CHARS
+        ));
+    }
     if report.place.region.is_none() {
         review.push("The report gives no département: set `region` if you know it.".into());
     }

@@ -137,6 +137,7 @@ impl AppState {
                         jasmine_client::Error::BadSignature(_) => "bad_signature",
                         jasmine_client::Error::BundleExpired { .. } => "bundle_expired",
                         jasmine_client::Error::BundleRollback { .. } => "bundle_rollback",
+                        jasmine_client::Error::BundleNotYetValid { .. } => "bundle_not_yet_valid",
                         _ => "malformed_bundle",
                     };
                     ApiError::bad_request(code, e.to_string())

@@ -152,6 +152,13 @@ pub fn deterministic_files() -> Vec<(&'static str, Vec<u8>)> {
     let valid = bundle::sign_bundle(&valid_bundle(), &root).expect("bundle");
     let mut bad_signature = String::from_utf8(valid.clone()).expect("utf-8");
     bad_signature = bad_signature.replace("Jasmine test vectors", "Jasmine test vectorz");
+    // The same signed bundle with a second "organisation" member before the real one:
+    // a last-wins parser would see the signed text, a first-wins parser the other.
+    let duplicate = String::from_utf8(valid.clone()).expect("utf-8").replacen(
+        "\"organisation\":",
+        "\"organisation\": \"Somebody else\",\n    \"organisation\":",
+        1,
+    );
     let mut with_extra = serde_json::to_value(valid_bundle()).expect("value");
     with_extra["admin_backdoor"] = serde_json::Value::from("yes");
     let alert_json = alert::sign_alert(&alert(), &alert_key()).expect("alert");
@@ -218,6 +225,7 @@ pub fn deterministic_files() -> Vec<(&'static str, Vec<u8>)> {
             "fail_bundle_unknown_field.json",
             signed_with("bundle", Domain::Bundle, &root, with_extra),
         ),
+        ("fail_bundle_duplicate_member.json", duplicate.into_bytes()),
         ("fail_alert_bad_signature.json", bad_alert.into_bytes()),
         (
             "fail_alert_wrong_domain.json",

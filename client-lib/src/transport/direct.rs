@@ -16,12 +16,12 @@ const RESPONSE_TIMEOUT: u64 = 120;
 #[derive(Clone, Debug)]
 pub struct DirectHttp {
     authority: String,
-    base_path: String,
     display: String,
 }
 
 impl DirectHttp {
-    /// Parses `http://host[:port][/base]`. HTTPS is not supported: use Tor, or loopback.
+    /// Parses `http://host[:port]`. HTTPS is not supported (use Tor, or loopback), nor is
+    /// a path prefix: moderator requests are signed over the exact path the server sees.
     pub fn new(url: &str) -> Result<DirectHttp, TransportError> {
         let bad = |why: &str| TransportError::BadAddress(url.to_string(), why.to_string());
         let rest = url
@@ -31,6 +31,11 @@ impl DirectHttp {
             Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
             None => (rest, ""),
         };
+        if !path.is_empty() {
+            return Err(bad(
+                "give the server's address without a path, such as http://127.0.0.1:8080",
+            ));
+        }
         if authority.is_empty() || authority.contains('@') {
             return Err(bad("missing host"));
         }
@@ -44,12 +49,11 @@ impl DirectHttp {
         };
         Ok(DirectHttp {
             authority,
-            base_path: path.to_string(),
             display: url.trim_end_matches('/').to_string(),
         })
     }
 
-    async fn exchange(&self, mut request: ApiRequest) -> Result<ApiResponse, TransportError> {
+    async fn exchange(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
         let stream = tokio::time::timeout(
             Duration::from_secs(CONNECT_TIMEOUT),
             TcpStream::connect(&self.authority),
@@ -57,7 +61,6 @@ impl DirectHttp {
         .await
         .map_err(|_| TransportError::Timeout(CONNECT_TIMEOUT))?
         .map_err(|e| TransportError::Unreachable(self.display.clone(), e.to_string()))?;
-        request.path_and_query = format!("{}{}", self.base_path, request.path_and_query);
         http1::send_over_stream(stream, &self.authority, request).await
     }
 }
@@ -79,15 +82,17 @@ mod tests {
 
     #[test]
     fn parses_addresses() {
-        let t = DirectHttp::new("http://127.0.0.1:8080/").unwrap();
         assert_eq!(
-            (t.authority.as_str(), t.base_path.as_str()),
-            ("127.0.0.1:8080", "")
+            DirectHttp::new("http://127.0.0.1:8080/").unwrap().authority,
+            "127.0.0.1:8080"
         );
-        let t = DirectHttp::new("http://localhost/jasmine").unwrap();
         assert_eq!(
-            (t.authority.as_str(), t.base_path.as_str()),
-            ("localhost:80", "/jasmine")
+            DirectHttp::new("http://localhost").unwrap().authority,
+            "localhost:80"
+        );
+        assert!(
+            DirectHttp::new("http://localhost/jasmine").is_err(),
+            "a path prefix would break signatures"
         );
         assert!(DirectHttp::new("https://example.org").is_err());
         assert!(DirectHttp::new("127.0.0.1:8080").is_err());

@@ -200,8 +200,8 @@ pub async fn publish_alert(
 ) -> Result<Response, ApiError> {
     let (_, bytes) = authenticated(&state, &method, &uri, &headers, body).await?;
     let current = state.require_bundle()?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::bad_request("malformed", format!("not JSON: {e}")))?;
+    let value = jasmine_client::canonical::parse_strict(&bytes, "signed document")
+        .map_err(|e| ApiError::bad_request("malformed", e.to_string()))?;
     let verified = alert::verify_alert_value(value.clone(), &current.bundle).map_err(refused)?;
     if verified.published > Day::today_utc().add_days(1) {
         return Err(ApiError::bad_request(
@@ -243,8 +243,8 @@ pub async fn publish_retraction(
 ) -> Result<Response, ApiError> {
     let (_, bytes) = authenticated(&state, &method, &uri, &headers, body).await?;
     let current = state.require_bundle()?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::bad_request("malformed", format!("not JSON: {e}")))?;
+    let value = jasmine_client::canonical::parse_strict(&bytes, "signed document")
+        .map_err(|e| ApiError::bad_request("malformed", e.to_string()))?;
     let verified =
         alert::verify_retraction_value(value.clone(), &current.bundle).map_err(refused)?;
     let outcome = state
