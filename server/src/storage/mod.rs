@@ -157,6 +157,12 @@ impl Storage {
     pub fn open(config: &StorageConfig) -> Result<Storage, String> {
         let mut conn = Connection::open(&config.path)
             .map_err(|e| format!("cannot open database {}: {e}", config.path.display()))?;
+        // SQLite gives its WAL and shared-memory files the database file's mode.
+        std::fs::set_permissions(
+            &config.path,
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .map_err(|e| format!("cannot restrict {}: {e}", config.path.display()))?;
         apply_pragmas(&conn).map_err(|e| format!("cannot configure database: {e}"))?;
         let mode: String = conn
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
