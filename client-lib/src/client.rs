@@ -176,12 +176,17 @@ impl<T: Transport> JasmineClient<T> {
     }
 
     /// Submits a report ciphertext; returns once the server has stored it durably.
+    /// Over Tor, every submission goes on a fresh circuit of its own.
     pub async fn submit_report(&self, ciphertext: Vec<u8>) -> Result<Receipt, ClientError> {
-        self.call_json(
-            ApiRequest::new(Method::POST, "/v1/reports")
-                .with_body("application/octet-stream", ciphertext),
-        )
-        .await
+        let isolated = JasmineClient {
+            transport: self.transport.isolated(),
+        };
+        isolated
+            .call_json(
+                ApiRequest::new(Method::POST, "/v1/reports")
+                    .with_body("application/octet-stream", ciphertext),
+            )
+            .await
     }
 
     /// Fetches one page of alerts and verifies every entry against `bundle`.

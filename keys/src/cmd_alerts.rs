@@ -193,7 +193,7 @@ pub fn publish(args: PublishArgs) -> Result<()> {
     let value: serde_json::Value = serde_json::from_slice(&bytes)
         .with_context(|| format!("{} is not JSON", args.file.display()))?;
     let credentials = keyfiles::read_api(&args.api_key)?;
-    let client = JasmineClient::new(args.server.transport()?);
+    let client = JasmineClient::new(block_on(args.server.transport())??);
     if value.get("alert").is_some() {
         block_on(client.publish_alert(&credentials, bytes))??;
         println!("Alert published.");

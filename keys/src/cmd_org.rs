@@ -203,7 +203,7 @@ pub fn upload_bundle(args: UploadArgs) -> Result<()> {
                 args.root_pub.display()
             )
         })?;
-    let client = JasmineClient::new(args.server.transport()?);
+    let client = JasmineClient::new(block_on(args.server.transport())??);
     block_on(client.put_bundle(json))??;
     println!(
         "The server now serves key bundle version {}.",

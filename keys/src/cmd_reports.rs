@@ -31,7 +31,7 @@ pub struct PullArgs {
 
 pub fn pull(args: PullArgs) -> Result<()> {
     let credentials = keyfiles::read_api(&args.api_key)?;
-    let client = JasmineClient::new(args.server.transport()?);
+    let client = JasmineClient::new(block_on(args.server.transport())??);
     let (pulled, deleted) = block_on(async {
         let pending = client.pending_reports(&credentials).await?;
         let (mut pulled, mut deleted) = (0usize, 0usize);

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use jasmine_client::transport::DirectHttp;
+use jasmine_client::transport::{AnyTransport, TorSettings};
 
 use crate::passphrase::PassphraseSource;
 
@@ -94,15 +94,31 @@ pub struct ServerArg {
     /// The Jasmine server (http://127.0.0.1:8080 in development).
     #[arg(long, env = "JASMINE_SERVER", default_value = "http://127.0.0.1:8080")]
     pub server: String,
+    /// Folder for Tor's state and cache, when the server is an onion address
+    /// (default: $XDG_STATE_HOME/jasmine-keys/tor or ~/.local/state/jasmine-keys/tor).
+    #[arg(long, env = "JASMINE_TOR_DIR")]
+    pub tor_dir: Option<PathBuf>,
+    /// An arti configuration file for a Tor network other than the public one (tests).
+    #[arg(long, env = "JASMINE_TOR_NETWORK_CONFIG")]
+    pub tor_network_config: Option<PathBuf>,
 }
 
 impl ServerArg {
-    /// The transport to the server.
-    pub fn transport(&self) -> anyhow::Result<DirectHttp> {
-        if self.server.contains(".onion") {
-            anyhow::bail!("onion addresses need the Tor transport, which this build does not have yet; use the server's loopback address");
-        }
-        Ok(DirectHttp::new(&self.server)?)
+    /// The transport to the server: Tor (embedded) for an onion address, plain HTTP otherwise.
+    pub async fn transport(&self) -> anyhow::Result<AnyTransport> {
+        let dir = match &self.tor_dir {
+            Some(dir) => dir.clone(),
+            None => std::env::var_os("XDG_STATE_HOME")
+                .map(PathBuf::from)
+                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+                .ok_or_else(|| anyhow::anyhow!("no folder for Tor's state: give --tor-dir"))?
+                .join("jasmine-keys/tor"),
+        };
+        let tor = TorSettings {
+            dir,
+            network_config: self.tor_network_config.clone(),
+        };
+        Ok(AnyTransport::for_url(&self.server, &tor).await?)
     }
 }
 
@@ -123,12 +139,21 @@ impl PassphraseArg {
     }
 }
 
-/// A runtime for the online commands.
+/// Runs a future on the process's one runtime (the Tor client, once started, lives
+/// on it between calls).
 pub fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
-    Ok(tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?
-        .block_on(future))
+    static RUNTIME: std::sync::OnceLock<std::io::Result<tokio::runtime::Runtime>> =
+        std::sync::OnceLock::new();
+    let runtime = RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+        })
+        .as_ref()
+        .map_err(|e| anyhow::anyhow!("cannot start the runtime: {e}"))?;
+    Ok(runtime.block_on(future))
 }
 
 fn main() -> ExitCode {

@@ -9,10 +9,14 @@ use std::path::{Path, PathBuf};
 use jasmine_client::keys::PublicKey;
 use serde::Deserialize;
 
+use crate::onion::OnionConfig;
+
 /// Everything the server needs to start.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    /// Serve plain HTTP on `listen` (development, tests, the operator's own access).
+    pub http: bool,
     /// Address of the plain-HTTP listener. Keep it on loopback.
     pub listen: SocketAddr,
     /// Folder for the database (created 0700 if missing).
@@ -31,11 +35,14 @@ pub struct Config {
     pub readers: usize,
     /// Accepted clock difference for signed moderator requests, in seconds.
     pub api_clock_window_secs: u64,
+    /// The onion service.
+    pub onion: OnionConfig,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
+            http: true,
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("./data"),
             root_key: None,
@@ -45,6 +52,7 @@ impl Default for Config {
             write_queue: 8192,
             readers: 4,
             api_clock_window_secs: 300,
+            onion: OnionConfig::default(),
         }
     }
 }
@@ -78,7 +86,19 @@ impl Config {
         if !(10..=3600).contains(&self.api_clock_window_secs) {
             return Err("api_clock_window_secs must be between 10 and 3600".into());
         }
-        Ok(())
+        if !self.http && !self.onion.enabled {
+            return Err(
+                "neither the HTTP listener nor the onion service is enabled: nothing to serve"
+                    .into(),
+            );
+        }
+        if self.http && !self.listen.ip().is_loopback() {
+            tracing::warn!(
+                "the HTTP listener is on {}, not on loopback: reporters' addresses would reach this server. Prefer 127.0.0.1 and the onion service.",
+                self.listen
+            );
+        }
+        self.onion.validate()
     }
 }
 

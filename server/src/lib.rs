@@ -11,6 +11,7 @@ mod app;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod onion;
 pub mod routes;
 pub mod state;
 pub mod storage;
@@ -110,7 +111,8 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
         .await
 }
 
-async fn shutdown_signal() {
+/// Waits for Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     let term = async {

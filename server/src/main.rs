@@ -29,13 +29,25 @@ struct Args {
     /// Signed key bundle to import if newer than the stored one.
     #[arg(long)]
     bundle_file: Option<PathBuf>,
+    /// Do not serve plain HTTP (onion service only).
+    #[arg(long)]
+    no_http: bool,
+    /// Publish the onion service.
+    #[arg(long)]
+    onion: bool,
+    /// Folder for Tor's state (the onion service key) and cache (default <data-dir>/tor).
+    #[arg(long)]
+    tor_dir: Option<PathBuf>,
+    /// An arti configuration file for a private Tor network (tests).
+    #[arg(long)]
+    tor_network_config: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("JASMINE_LOG")
-                .unwrap_or_else(|_| "info".into()),
+                .unwrap_or_else(|_| "warn,jasmine_server=info".into()),
         )
         .without_time()
         .with_target(false)
@@ -70,6 +82,18 @@ fn run(args: Args) -> Result<(), String> {
     if let Some(v) = args.bundle_file {
         config.bundle_file = Some(v);
     }
+    if args.no_http {
+        config.http = false;
+    }
+    if args.onion {
+        config.onion.enabled = true;
+    }
+    if let Some(v) = args.tor_dir {
+        config.onion.tor_dir = Some(v);
+    }
+    if let Some(v) = args.tor_network_config {
+        config.onion.tor_network_config = Some(v);
+    }
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(async move {
@@ -81,12 +105,21 @@ fn run(args: Args) -> Result<(), String> {
             ),
         }
         jasmine_server::spawn_retention(state.clone());
+        let router = jasmine_server::app(state);
+        if config.onion.enabled {
+            jasmine_server::onion::spawn(&config.onion, &config.data_dir, router.clone())?;
+        }
+        if !config.http {
+            jasmine_server::shutdown_signal().await;
+            return Ok(());
+        }
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
         let local = listener.local_addr().map_err(|e| e.to_string())?;
         tracing::info!("listening on http://{local}");
-        jasmine_server::serve(listener, state)
+        axum::serve(listener, router)
+            .with_graceful_shutdown(jasmine_server::shutdown_signal())
             .await
             .map_err(|e| e.to_string())
     })

@@ -74,6 +74,10 @@ impl Transport for DirectHttp {
         .await
         .map_err(|_| TransportError::Timeout(RESPONSE_TIMEOUT))?
     }
+
+    fn isolated(&self) -> Self {
+        self.clone()
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 
 mod direct;
 mod http1;
+pub mod tor;
 
 use std::future::Future;
 
@@ -12,6 +13,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 
 pub use direct::DirectHttp;
+pub use tor::{TorSettings, TorTransport};
 
 /// Largest response body a client accepts.
 pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
@@ -85,4 +87,57 @@ pub trait Transport: Send + Sync {
         &self,
         request: ApiRequest,
     ) -> impl Future<Output = Result<ApiResponse, TransportError>> + Send;
+
+    /// The same transport on paths unlinkable to this one's (a fresh Tor circuit);
+    /// a direct connection has nothing to isolate.
+    fn isolated(&self) -> Self
+    where
+        Self: Sized;
+}
+
+/// Direct HTTP or Tor, chosen from the server address: Tor for `.onion`.
+#[derive(Clone)]
+pub enum AnyTransport {
+    /// Plain HTTP (loopback, development).
+    Direct(DirectHttp),
+    /// Through Tor to an onion service.
+    Tor(TorTransport),
+}
+
+impl AnyTransport {
+    /// Tor for an onion address (bootstrapping Tor first), plain HTTP otherwise.
+    pub async fn for_url(url: &str, tor: &TorSettings) -> Result<AnyTransport, TransportError> {
+        if tor::is_onion_url(url) {
+            Ok(AnyTransport::Tor(TorTransport::connect(url, tor).await?))
+        } else {
+            Ok(AnyTransport::Direct(DirectHttp::new(url)?))
+        }
+    }
+
+    /// Over Tor, the same Tor client pointed at the onion address that the verified
+    /// key bundle names, if it differs from the one in use; `None` otherwise.
+    pub fn follow_bundle_onion(&self, onion: &str) -> Option<AnyTransport> {
+        match self {
+            AnyTransport::Tor(t) if !onion.is_empty() && !t.is_for(onion) => {
+                t.with_onion(onion).ok().map(AnyTransport::Tor)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Transport for AnyTransport {
+    async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
+        match self {
+            AnyTransport::Direct(t) => t.send(request).await,
+            AnyTransport::Tor(t) => t.send(request).await,
+        }
+    }
+
+    fn isolated(&self) -> Self {
+        match self {
+            AnyTransport::Direct(t) => AnyTransport::Direct(t.isolated()),
+            AnyTransport::Tor(t) => AnyTransport::Tor(t.isolated()),
+        }
+    }
 }

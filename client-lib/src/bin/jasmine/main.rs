@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand};
 use jasmine_client::client::{AlertQuery, JasmineClient};
 use jasmine_client::keys::PublicKey;
 use jasmine_client::report::{Category, Report, REPORT_FORMAT};
-use jasmine_client::transport::DirectHttp;
+use jasmine_client::transport::{AnyTransport, TorSettings};
 use jasmine_client::{envelope, Day};
 
 /// Report violence anonymously to Jasmine, and read the alerts.
@@ -44,9 +44,12 @@ struct Connection {
     /// A file holding the root public key (root.pub).
     #[arg(long)]
     root_key_file: Option<PathBuf>,
-    /// Where the highest key bundle version seen is kept (rollback protection).
+    /// Where the highest key bundle version seen, and Tor's state, are kept.
     #[arg(long, env = "JASMINE_STATE_DIR")]
     state_dir: Option<PathBuf>,
+    /// An arti configuration file for a Tor network other than the public one (tests).
+    #[arg(long, env = "JASMINE_TOR_NETWORK_CONFIG")]
+    tor_network_config: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -92,11 +95,16 @@ impl Connection {
         PublicKey::from_base64(text.trim()).context("the root key")
     }
 
-    fn client(&self) -> Result<JasmineClient<DirectHttp>> {
-        if self.server.contains(".onion") {
-            bail!("onion addresses need the Tor transport, which this build does not have yet");
+    /// The transport: Tor (embedded) for an onion address, plain HTTP otherwise.
+    fn transport(&self, rt: &tokio::runtime::Runtime) -> Result<AnyTransport> {
+        let tor = TorSettings {
+            dir: state::state_dir(self.state_dir.clone())?.join("tor"),
+            network_config: self.tor_network_config.clone(),
+        };
+        if jasmine_client::transport::tor::is_onion_url(&self.server) {
+            eprintln!("Connecting to Tor…");
         }
-        Ok(JasmineClient::new(DirectHttp::new(&self.server)?))
+        Ok(rt.block_on(AnyTransport::for_url(&self.server, &tor))?)
     }
 }
 
@@ -130,14 +138,20 @@ fn read_report_file(path: &PathBuf) -> Result<Report> {
 
 fn report(args: ReportArgs) -> Result<()> {
     let root = args.connection.root()?;
-    let client = args.connection.client()?;
     let seen = state::SeenVersions::open(args.connection.state_dir.clone(), &root)?;
     let rt = runtime()?;
+    let transport = args.connection.transport(&rt)?;
     let today = Day::today_utc();
     let bundle = rt
-        .block_on(client.fetch_bundle(&root, today, seen.highest()))
+        .block_on(JasmineClient::new(transport.clone()).fetch_bundle(&root, today, seen.highest()))
         .context("cannot get the moderators' keys")?;
     seen.record(bundle.version())?;
+    // Over Tor, the report goes to the onion address the organisation signed.
+    let client = JasmineClient::new(
+        transport
+            .follow_bundle_onion(&bundle.bundle().onion)
+            .unwrap_or(transport),
+    );
     let report = match &args.file {
         Some(path) => read_report_file(path)?,
         None => match prompts::ask_report(today)? {
@@ -169,7 +183,6 @@ fn report(args: ReportArgs) -> Result<()> {
 
 fn alerts(args: AlertsArgs) -> Result<()> {
     let root = args.connection.root()?;
-    let client = args.connection.client()?;
     let seen = state::SeenVersions::open(args.connection.state_dir.clone(), &root)?;
     if let Some(c) = &args.category {
         if Category::parse(c).is_none() {
@@ -185,6 +198,7 @@ fn alerts(args: AlertsArgs) -> Result<()> {
         limit: Some(args.limit),
     };
     let rt = runtime()?;
+    let client = JasmineClient::new(args.connection.transport(&rt)?);
     let bundle = rt
         .block_on(client.fetch_bundle(&root, Day::today_utc(), seen.highest()))
         .context("cannot get the key bundle to check the alerts")?;

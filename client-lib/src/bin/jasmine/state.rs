@@ -7,6 +7,19 @@ use anyhow::{Context, Result};
 use jasmine_client::keys::PublicKey;
 use sha2::{Digest, Sha256};
 
+/// The client's state folder: the one given, or `$XDG_STATE_HOME/jasmine`, or
+/// `~/.local/state/jasmine`.
+pub fn state_dir(given: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(dir) = given {
+        return Ok(dir);
+    }
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .context("no state folder: give --state-dir")?;
+    Ok(base.join("jasmine"))
+}
+
 pub struct SeenVersions {
     path: PathBuf,
 }
