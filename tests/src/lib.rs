@@ -3,6 +3,7 @@
 //! it (by PID, on drop) even when a test fails.
 #![forbid(unsafe_code)]
 
+pub mod tor_net;
 pub mod vectors;
 
 use std::io::{BufRead, BufReader};
@@ -173,12 +174,23 @@ pub struct Server {
 impl Server {
     /// Starts the server on a free loopback port and waits until it listens.
     pub fn start(data_dir: &Path, root_pub: &str, bundle: Option<&str>) -> Server {
+        Server::start_with(data_dir, root_pub, bundle, &[])
+    }
+
+    /// Same as [`Server::start`], with more command-line arguments.
+    pub fn start_with(
+        data_dir: &Path,
+        root_pub: &str,
+        bundle: Option<&str>,
+        extra: &[&str],
+    ) -> Server {
         let mut command = Command::new(bin("jasmine-server"));
         command
             .args(["--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .args(["--root-key-file", root_pub])
-            .env("JASMINE_LOG", "info")
+            .args(extra)
+            .env("JASMINE_LOG", "warn,jasmine_server=info")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         if let Some(b) = bundle {

@@ -1,0 +1,207 @@
+//! Jasmine over Tor, on a private Tor network on 127.0.0.1 (Debian `tor`): the server
+//! publishes its onion service with embedded arti; `jasmine` reports and reads alerts
+//! over arti; `jasmine-keys` pulls and publishes over arti; C tor with curl fetches
+//! the site and the key bundle; a restarted server keeps its onion address.
+
+use std::time::{Duration, Instant};
+
+use jasmine_tests::tor_net::TorNet;
+use jasmine_tests::{ok, Org, Server};
+
+const MARKER: &str = "OVER-TOR-MARKER-51c2";
+
+fn read_onion(server: &Server) -> String {
+    let path = server.data_dir.join("onion-address");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn the_whole_loop_over_a_private_tor_network() {
+    let started = Instant::now();
+    let tmp = tempfile::tempdir().unwrap();
+    let net = TorNet::start(&tmp.path().join("tor-net"));
+    let tor_config = net.arti_config.display().to_string();
+    let org = Org::create(&tmp.path().join("org"), &["alice"]);
+    let data = tmp.path().join("data");
+    let onion_args = ["--onion", "--tor-network-config", tor_config.as_str()];
+    let server = Server::start_with(
+        &data,
+        &org.path("root.pub"),
+        Some(&org.path("bundle-1.json")),
+        &onion_args,
+    );
+    let onion = read_onion(&server);
+    assert!(onion.ends_with(".onion") && onion.len() == 62, "{onion}");
+    let onion_url = format!("http://{onion}");
+
+    // The organisation signs the onion address into bundle 2 (uploaded on loopback).
+    let bundle_args = [
+        "bundle",
+        "sign",
+        "--root-key",
+        "root.key.age",
+        "--organisation",
+        "Test Org",
+        "--version",
+        "2",
+        "--onion",
+        &onion,
+        "--card",
+        "alice.card.json",
+        "--out",
+        "bundle-2.json",
+    ];
+    ok("jasmine-keys", &org.dir, &bundle_args);
+    ok(
+        "jasmine-keys",
+        &org.dir,
+        &[
+            "bundle",
+            "upload",
+            "--bundle",
+            "bundle-2.json",
+            "--root-pub",
+            "root.pub",
+            "--server",
+            &server.url,
+        ],
+    );
+
+    // C tor + curl: the site and the key bundle, byte for byte (this is also the wait
+    // for the network: a successful request, not a sleep).
+    let keys = net.curl(&format!("{onion_url}/v1/keys"), Duration::from_secs(300));
+    assert_eq!(keys, std::fs::read(org.dir.join("bundle-2.json")).unwrap());
+    let index =
+        String::from_utf8(net.curl(&format!("{onion_url}/"), Duration::from_secs(60))).unwrap();
+    assert!(index.contains("Jasmine"), "{index}");
+    eprintln!(
+        "onion service reachable through C tor after {:?}",
+        started.elapsed()
+    );
+
+    // A reporter over arti.
+    let reporter = tmp.path().join("reporter");
+    std::fs::create_dir_all(&reporter).unwrap();
+    let report = std::fs::read_to_string(
+        jasmine_tests::vectors_dir().join("../../docs/examples/report.json"),
+    )
+    .unwrap()
+    .replace("Il a enlevé", &format!("{MARKER} Il a enlevé"));
+    std::fs::write(reporter.join("report.json"), report).unwrap();
+    let root = org.path("root.pub");
+    let tor = ["--tor-network-config", tor_config.as_str()];
+    let mut args = vec![
+        "report",
+        "--server",
+        &onion_url,
+        "--root-key-file",
+        &root,
+        "--file",
+        "report.json",
+    ];
+    args.extend(tor);
+    let sent = ok("jasmine", &reporter, &args);
+    assert!(sent.contains("received and stored"), "{sent}");
+    assert_eq!(server.stored_reports(), 1);
+    eprintln!("report submitted over arti after {:?}", started.elapsed());
+
+    // The moderator pulls over arti, reads offline, publishes over arti.
+    let mut args = vec![
+        "pull",
+        "--server",
+        &onion_url,
+        "--api-key",
+        "alice.api.key",
+        "--inbox",
+        "inbox",
+    ];
+    args.extend(tor);
+    assert!(ok("jasmine-keys", &org.dir, &args).contains("Pulled 1 new report(s)"));
+    assert_eq!(
+        server.stored_reports(),
+        0,
+        "acknowledged over Tor, so deleted"
+    );
+    let listing = ok("jasmine-keys", &org.dir, &["list", "--inbox", "inbox"]);
+    let id = listing.split_whitespace().next().unwrap().to_string();
+    let shown = ok(
+        "jasmine-keys",
+        &org.dir,
+        &[
+            "show",
+            &id,
+            "--inbox",
+            "inbox",
+            "--key",
+            "alice.offline.age",
+        ],
+    );
+    assert!(shown.contains(MARKER), "{shown}");
+    ok(
+        "jasmine-keys",
+        &org.dir,
+        &[
+            "alert",
+            "draft",
+            &id,
+            "--inbox",
+            "inbox",
+            "--key",
+            "alice.offline.age",
+            "--out",
+            "draft.json",
+        ],
+    );
+    ok(
+        "jasmine-keys",
+        &org.dir,
+        &[
+            "alert",
+            "sign",
+            "--draft",
+            "draft.json",
+            "--key",
+            "alice.offline.age",
+            "--out",
+            "alert.json",
+        ],
+    );
+    let mut args = vec![
+        "publish",
+        "alert.json",
+        "--server",
+        &onion_url,
+        "--api-key",
+        "alice.api.key",
+    ];
+    args.extend(tor);
+    ok("jasmine-keys", &org.dir, &args);
+
+    // Anyone reads and verifies the alert over arti.
+    let mut args = vec!["alerts", "--server", &onion_url, "--root-key-file", &root];
+    args.extend(tor);
+    let alerts = ok("jasmine", &reporter, &args);
+    assert!(
+        alerts.contains(MARKER) && alerts.contains("signed by alice (verified)"),
+        "{alerts}"
+    );
+    eprintln!("alert read over arti after {:?}", started.elapsed());
+
+    // Restart: same onion address, reachable again.
+    server.stop();
+    let server = Server::start_with(&data, &org.path("root.pub"), None, &onion_args);
+    assert_eq!(
+        read_onion(&server),
+        onion,
+        "the onion address must survive a restart"
+    );
+    let keys = net.curl(&format!("{onion_url}/v1/keys"), Duration::from_secs(300));
+    assert_eq!(keys, std::fs::read(org.dir.join("bundle-2.json")).unwrap());
+    eprintln!(
+        "reachable again after restart, {:?} in all",
+        started.elapsed()
+    );
+}
