@@ -190,6 +190,13 @@ fn the_whole_loop_over_a_private_tor_network() {
     );
     eprintln!("alert read over arti after {:?}", started.elapsed());
 
+    // Nothing about requests reached the log: no report id, no path with an id.
+    let log = server.log();
+    assert!(
+        !log.contains(&id) && !log.contains("/v1/mod/reports/"),
+        "{log}"
+    );
+
     // Restart: same onion address, reachable again.
     server.stop();
     let server = Server::start_with(&data, &org.path("root.pub"), None, &onion_args);
@@ -204,4 +211,61 @@ fn the_whole_loop_over_a_private_tor_network() {
         "reachable again after restart, {:?} in all",
         started.elapsed()
     );
+}
+
+#[test]
+fn without_a_tor_network_the_server_keeps_serving_loopback_and_says_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    let org = Org::create(&tmp.path().join("org"), &["alice"]);
+    // A network whose authorities and caches are nowhere: Tor can never bootstrap.
+    let dead = tmp.path().join("dead-network.toml");
+    let nobody = jasmine_tests::tor_net::free_port();
+    std::fs::write(
+        &dead,
+        format!(
+            "[tor_network]\nfallback_caches = [ {{ rsa_identity = \"0123456789ABCDEF0123456789ABCDEF01234567\", ed_identity = \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\", orports = [\"127.0.0.1:{nobody}\"] }} ]\n[tor_network.authorities]\nv3idents = [\"0123456789ABCDEF0123456789ABCDEF01234567\"]\n"
+        ),
+    )
+    .unwrap();
+    let dead = dead.display().to_string();
+    let server = Server::start_with(
+        &tmp.path().join("data"),
+        &org.path("root.pub"),
+        Some(&org.path("bundle-1.json")),
+        &["--onion", "--tor-network-config", &dead],
+    );
+    assert!(
+        read_onion(&server).ends_with(".onion"),
+        "the address is known before Tor is reachable"
+    );
+    assert!(
+        server.wait_for_log(
+            "the onion service is not reachable yet",
+            Duration::from_secs(90)
+        ),
+        "no warning in:\n{}",
+        server.log()
+    );
+    // Loopback still answers, and keeps taking reports.
+    let reporter = tmp.path().join("reporter");
+    std::fs::create_dir_all(&reporter).unwrap();
+    std::fs::copy(
+        jasmine_tests::vectors_dir().join("../../docs/examples/report.json"),
+        reporter.join("report.json"),
+    )
+    .unwrap();
+    ok(
+        "jasmine",
+        &reporter,
+        &[
+            "report",
+            "--server",
+            &server.url,
+            "--root-key-file",
+            &org.path("root.pub"),
+            "--file",
+            "report.json",
+        ],
+    );
+    assert_eq!(server.stored_reports(), 1);
 }

@@ -158,8 +158,9 @@ pub fn spawn(
 
 async fn keep_bootstrapping<R: tor_rtcompat::Runtime>(client: Arc<TorClient<R>>) {
     let mut wait = Duration::from_secs(5);
+    let mut patience = Duration::from_secs(20);
     loop {
-        match tokio::time::timeout(Duration::from_secs(60), client.bootstrap()).await {
+        match tokio::time::timeout(patience, client.bootstrap()).await {
             Ok(Ok(())) => {
                 tracing::info!("connected to the Tor network: the onion service is being published");
                 return;
@@ -169,12 +170,14 @@ async fn keep_bootstrapping<R: tor_rtcompat::Runtime>(client: Arc<TorClient<R>>)
                 wait.as_secs()
             ),
             Err(_) => tracing::warn!(
-                "the onion service is not reachable yet: Tor is still bootstrapping after a minute ({}); still trying. Loopback keeps working.",
+                "the onion service is not reachable yet: Tor has not bootstrapped after {} s ({}); still trying. Loopback keeps working.",
+                patience.as_secs(),
                 client.bootstrap_status()
             ),
         }
         tokio::time::sleep(wait).await;
         wait = (wait * 2).min(Duration::from_secs(300));
+        patience = (patience * 2).min(Duration::from_secs(120));
     }
 }
 

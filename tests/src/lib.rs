@@ -9,7 +9,7 @@ pub mod vectors;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 /// The passphrase every test key uses.
@@ -169,6 +169,7 @@ pub struct Server {
     pub url: String,
     /// Its data folder.
     pub data_dir: PathBuf,
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -199,11 +200,14 @@ impl Server {
         let mut child = command.spawn().expect("start jasmine-server");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = mpsc::channel();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let lines = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if let Some(i) = line.find("listening on http://") {
                     let _ = tx.send(line[i + "listening on ".len()..].trim().to_string());
                 }
+                lines.lock().expect("log").push(line);
             }
         });
         let url = match rx.recv_timeout(Duration::from_secs(30)) {
@@ -221,7 +225,25 @@ impl Server {
             child,
             url,
             data_dir: data_dir.to_path_buf(),
+            log,
         }
+    }
+
+    /// Everything the server has logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().expect("log").join("\n")
+    }
+
+    /// Waits up to `patience` for a log line containing `needle`.
+    pub fn wait_for_log(&self, needle: &str, patience: Duration) -> bool {
+        let started = std::time::Instant::now();
+        while started.elapsed() < patience {
+            if self.log().contains(needle) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        false
     }
 
     /// A read-only connection to the server's database.
