@@ -121,5 +121,18 @@ mod tests {
         }
         .validate()
         .is_err());
+        let nothing = Config {
+            http: false,
+            ..Config::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(nothing.contains("nothing to serve"), "{nothing}");
+        let mut onion_only = Config {
+            http: false,
+            ..Config::default()
+        };
+        onion_only.onion.enabled = true;
+        onion_only.validate().unwrap();
     }
 }
