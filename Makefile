@@ -3,7 +3,7 @@ CARGO ?= cargo
 DATA ?= data
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run build test lint bench clean vectors
+.PHONY: run build test lint bench clean vectors js js-deps
 
 build:
 	$(CARGO) build --workspace --bins
@@ -15,7 +15,7 @@ run: build
 		--root-key-file $(DATA)/demo/root.pub --bundle-file $(DATA)/demo/bundle.json
 
 ## make test: format and lint checks, then every test (unit, property, vectors, end to end)
-test: build lint
+test: build lint js-deps
 	$(CARGO) test --workspace
 
 lint:
@@ -30,6 +30,14 @@ bench:
 ## make vectors: regenerate the protocol test vectors in tests/vectors
 vectors:
 	$(CARGO) run -p jasmine-tests --bin make-vectors -- tests/vectors
+
+## the page script: npm packages from the lockfile, and the committed bundle rebuilt
+js-deps:
+	cd server/web-js && npm ci --no-audit --no-fund
+	cd tests/browser && npm ci --no-audit --no-fund
+
+js: js-deps
+	cd server/web-js && npm run build
 
 clean:
 	$(CARGO) clean

@@ -75,7 +75,7 @@ fn the_whole_loop_over_a_private_tor_network() {
     let keys = net.curl(&format!("{onion_url}/v1/keys"), Duration::from_secs(300));
     assert_eq!(keys, std::fs::read(org.dir.join("bundle-2.json")).unwrap());
     let index =
-        String::from_utf8(net.curl(&format!("{onion_url}/"), Duration::from_secs(60))).unwrap();
+        String::from_utf8(net.curl(&format!("{onion_url}/fr/"), Duration::from_secs(60))).unwrap();
     assert!(index.contains("Jasmine"), "{index}");
     eprintln!(
         "onion service reachable through C tor after {:?}",

@@ -390,6 +390,26 @@ impl Report {
     }
 }
 
+/// Wipes every text a reporter typed (for plaintext that must not outlive a request).
+impl zeroize::Zeroize for Report {
+    fn zeroize(&mut self) {
+        self.language.zeroize();
+        self.place.country.zeroize();
+        self.place.region.zeroize();
+        self.place.city.zeroize();
+        self.aggressor.description.zeroize();
+        self.aggressor.phones.zeroize();
+        self.aggressor.handles.zeroize();
+        self.aggressor.vehicle.zeroize();
+        self.aggressor.plates.zeroize();
+        self.narrative.zeroize();
+        if let FollowUp::Contact { details } = &mut self.follow_up {
+            details.zeroize();
+        }
+        self.categories.clear();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,6 @@ use crate::state::AppState;
 /// The Jasmine HTTP API.
 pub fn app(state: AppState) -> Router {
     Router::new()
-        .route("/", get(public::index))
         .route("/v1/status", get(public::status))
         .route("/v1/keys", get(public::get_keys).put(public::put_keys))
         .route("/v1/reports", post(public::submit_report))
@@ -23,6 +22,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/mod/reports/{id}/ack", post(moderator::acknowledge))
         .route("/v1/mod/alerts", post(moderator::publish_alert))
         .route("/v1/mod/retractions", post(moderator::publish_retraction))
+        .merge(crate::web::routes())
         .fallback(|| async { ApiError::not_found("no such endpoint; see docs/PROTOCOL.md") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(

@@ -37,6 +37,8 @@ pub struct Config {
     pub api_clock_window_secs: u64,
     /// The onion service.
     pub onion: OnionConfig,
+    /// The web site.
+    pub web: crate::web::WebConfig,
 }
 
 impl Default for Config {
@@ -53,6 +55,7 @@ impl Default for Config {
             readers: 4,
             api_clock_window_secs: 300,
             onion: OnionConfig::default(),
+            web: crate::web::WebConfig::default(),
         }
     }
 }

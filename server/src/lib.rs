@@ -12,9 +12,11 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod onion;
+pub mod published;
 pub mod routes;
 pub mod state;
 pub mod storage;
+pub mod web;
 
 pub use app::app;
 pub use config::Config;

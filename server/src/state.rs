@@ -41,6 +41,8 @@ struct Inner {
     root: PublicKey,
     bundles: RwLock<Bundles>,
     replay: ReplayGuard,
+    catalog: crate::web::Catalog,
+    web: crate::web::WebConfig,
 }
 
 impl AppState {
@@ -81,6 +83,8 @@ impl AppState {
                 root,
                 bundles: RwLock::new(bundles),
                 replay: ReplayGuard::new(config.api_clock_window_secs),
+                catalog: crate::web::Catalog::load()?,
+                web: config.web.clone(),
             }),
         })
     }
@@ -88,6 +92,21 @@ impl AppState {
     /// Storage.
     pub fn storage(&self) -> &Storage {
         &self.inner.storage
+    }
+
+    /// The site's messages in every language.
+    pub fn catalog(&self) -> &crate::web::Catalog {
+        &self.inner.catalog
+    }
+
+    /// The web site's settings.
+    pub fn web(&self) -> &crate::web::WebConfig {
+        &self.inner.web
+    }
+
+    /// The pinned root key.
+    pub fn root(&self) -> &PublicKey {
+        &self.inner.root
     }
 
     /// The replay guard of the moderator API.

@@ -156,6 +156,70 @@ impl Org {
         self.dir.join(out)
     }
 
+    /// As moderator `who`: pulls from `server` into `inbox-<who>`, drafts an alert from
+    /// the first report, signs it and publishes it; `extra` is added to the online
+    /// commands (e.g. a Tor network file). Returns (report id, signed alert JSON).
+    pub fn publish_first_report(
+        &self,
+        who: &str,
+        server: &str,
+        extra: &[&str],
+    ) -> (String, serde_json::Value) {
+        let inbox = format!("inbox-{who}");
+        let api_key = format!("{who}.api.key");
+        let key = format!("{who}.offline.age");
+        let online = |args: &[&str]| {
+            let mut all = args.to_vec();
+            all.extend(["--server", server]);
+            all.extend(extra);
+            ok("jasmine-keys", &self.dir, &all)
+        };
+        online(&["pull", "--api-key", &api_key, "--inbox", &inbox]);
+        let listing = ok("jasmine-keys", &self.dir, &["list", "--inbox", &inbox]);
+        let id = listing
+            .split_whitespace()
+            .next()
+            .expect("a pulled report")
+            .to_string();
+        ok(
+            "jasmine-keys",
+            &self.dir,
+            &[
+                "alert",
+                "draft",
+                &id,
+                "--inbox",
+                &inbox,
+                "--key",
+                &key,
+                "--out",
+                "draft.json",
+            ],
+        );
+        ok(
+            "jasmine-keys",
+            &self.dir,
+            &[
+                "alert",
+                "sign",
+                "--draft",
+                "draft.json",
+                "--key",
+                &key,
+                "--out",
+                "alert.json",
+            ],
+        );
+        online(&["publish", "alert.json", "--api-key", &api_key]);
+        let signed = serde_json::from_slice(
+            &std::fs::read(self.dir.join("alert.json")).expect("alert.json"),
+        )
+        .expect("signed alert");
+        std::fs::remove_file(self.dir.join("draft.json")).expect("draft");
+        std::fs::remove_file(self.dir.join("alert.json")).expect("alert");
+        (id, signed)
+    }
+
     /// Path of a file in the org folder.
     pub fn path(&self, name: &str) -> String {
         self.dir.join(name).display().to_string()

@@ -190,6 +190,22 @@ fn refused(e: jasmine_client::Error) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, e.to_string())
 }
 
+/// An authenticated request whose body is a signed JSON document (repeated members
+/// refused), with the bundle to verify it against.
+async fn signed_document(
+    state: &AppState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(serde_json::Value, crate::state::CurrentBundle), ApiError> {
+    let (_, bytes) = authenticated(state, method, uri, headers, body).await?;
+    let current = state.require_bundle()?;
+    let value = jasmine_client::canonical::parse_strict(&bytes, "signed document")
+        .map_err(|e| ApiError::bad_request("malformed", e.to_string()))?;
+    Ok((value, current))
+}
+
 /// `POST /v1/mod/alerts`: publish an alert signed with a moderator's alert key.
 pub async fn publish_alert(
     State(state): State<AppState>,
@@ -198,10 +214,7 @@ pub async fn publish_alert(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let (_, bytes) = authenticated(&state, &method, &uri, &headers, body).await?;
-    let current = state.require_bundle()?;
-    let value = jasmine_client::canonical::parse_strict(&bytes, "signed document")
-        .map_err(|e| ApiError::bad_request("malformed", e.to_string()))?;
+    let (value, current) = signed_document(&state, &method, &uri, &headers, body).await?;
     let verified = alert::verify_alert_value(value.clone(), &current.bundle).map_err(refused)?;
     if verified.published > Day::today_utc().add_days(1) {
         return Err(ApiError::bad_request(
@@ -241,10 +254,7 @@ pub async fn publish_retraction(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let (_, bytes) = authenticated(&state, &method, &uri, &headers, body).await?;
-    let current = state.require_bundle()?;
-    let value = jasmine_client::canonical::parse_strict(&bytes, "signed document")
-        .map_err(|e| ApiError::bad_request("malformed", e.to_string()))?;
+    let (value, current) = signed_document(&state, &method, &uri, &headers, body).await?;
     let verified =
         alert::verify_retraction_value(value.clone(), &current.bundle).map_err(refused)?;
     let outcome = state

@@ -6,7 +6,6 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use jasmine_client::report::{Category, Severity};
 use jasmine_client::wire::{Receipt, Status};
 use jasmine_client::{age_shape, Day};
 use serde::{Deserialize, Serialize};
@@ -14,18 +13,9 @@ use serde_json::value::RawValue;
 
 use super::{new_random_id, read_body, MAX_SMALL_BODY};
 use crate::error::ApiError;
+use crate::published::{self, AlertFilter};
 use crate::state::AppState;
 use crate::storage::WriteOp;
-
-/// `GET /`: what this server is and where its API is.
-pub async fn index() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        "Jasmine: anonymous, end-to-end encrypted violence reporting.\n\n\
-         API: GET /v1/keys (signed key bundle), POST /v1/reports (age ciphertext),\n\
-         GET /v1/alerts (signed alerts), GET /v1/status. See docs/PROTOCOL.md.\n",
-    )
-}
 
 /// `GET /v1/status`.
 pub async fn status(State(state): State<AppState>) -> Json<Status> {
@@ -104,10 +94,6 @@ pub struct AlertParams {
     limit: Option<u64>,
 }
 
-/// Default and largest page sizes of the feed.
-const DEFAULT_PAGE: u64 = 50;
-const MAX_PAGE: u64 = 500;
-
 #[derive(Serialize)]
 struct FeedPage {
     alerts: Vec<Box<RawValue>>,
@@ -122,67 +108,31 @@ pub async fn list_alerts(
     query: Result<Query<AlertParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(params) = query.map_err(|e| ApiError::bad_request("bad_query", e.body_text()))?;
-    let since = params
-        .since
-        .as_deref()
-        .map(Day::parse)
-        .transpose()
-        .map_err(|e| ApiError::bad_request("bad_query", e.to_string()))?;
-    if let Some(c) = &params.category {
-        Category::parse(c)
-            .ok_or_else(|| ApiError::bad_request("bad_query", format!("unknown category '{c}'")))?;
-    }
-    if let Some(s) = &params.severity {
-        Severity::parse(s)
-            .ok_or_else(|| ApiError::bad_request("bad_query", format!("unknown severity '{s}'")))?;
-    }
-    let limit = params.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
-    let offset = params.offset.unwrap_or(0);
-    let since_text = since.map(|d| d.to_string());
-    let (rows, retractions) = state
-        .storage()
-        .read(move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT a.signed_json FROM alerts a
-                 WHERE NOT EXISTS (SELECT 1 FROM retractions r WHERE r.alert_id = a.id)
-                   AND (?1 IS NULL OR a.published_on >= ?1)
-                   AND (?2 IS NULL OR a.region = ?2)
-                   AND (?3 IS NULL OR EXISTS (SELECT 1 FROM alert_categories k WHERE k.alert_id = a.id AND k.category = ?3))
-                   AND (?4 IS NULL OR a.severity = ?4)
-                 ORDER BY a.published_on DESC, a.id
-                 LIMIT ?5 OFFSET ?6",
-            )?;
-            let rows = stmt
-                .query_map(
-                    rusqlite::params![since_text, params.region, params.category, params.severity, (limit + 1) as i64, offset as i64],
-                    |r| r.get::<_, String>(0),
-                )?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            let mut stmt = c.prepare_cached(
-                "SELECT signed_json FROM retractions WHERE (?1 IS NULL OR retracted_on >= ?1) ORDER BY retracted_on DESC, alert_id",
-            )?;
-            let retractions = stmt
-                .query_map([since_text], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok((rows, retractions))
-        })
-        .await?;
-    let has_more = rows.len() as u64 > limit;
+    let filter = AlertFilter::from_params(
+        params.since.as_deref(),
+        params.region.as_deref(),
+        params.category.as_deref(),
+        params.severity.as_deref(),
+        params.offset,
+        params.limit,
+    )?;
+    let page = published::read_page(&state, &filter).await?;
     let to_raw = |json: String| {
         RawValue::from_string(json)
             .map_err(|_| ApiError::from(crate::storage::StorageError::Unavailable))
     };
-    let page = FeedPage {
-        alerts: rows
-            .into_iter()
-            .take(limit as usize)
-            .map(to_raw)
-            .collect::<Result<_, _>>()?,
-        retractions: retractions
+    let body = FeedPage {
+        alerts: page
+            .alerts
             .into_iter()
             .map(to_raw)
             .collect::<Result<_, _>>()?,
-        next_offset: has_more.then_some(offset + limit),
+        retractions: page
+            .retractions
+            .into_iter()
+            .map(to_raw)
+            .collect::<Result<_, _>>()?,
+        next_offset: page.has_more.then_some(filter.offset + filter.limit),
     };
-    Ok(([(header::CACHE_CONTROL, "public, max-age=60")], Json(page)).into_response())
+    Ok(([(header::CACHE_CONTROL, "public, max-age=60")], Json(body)).into_response())
 }

@@ -1,0 +1,280 @@
+//! The report form without JavaScript: the browser posts the fields, the server
+//! builds the report, encrypts it at once with the same code as `client-lib`, to the
+//! moderators of the current bundle, and stores only the ciphertext. The plaintext
+//! lives only in this request's memory and is wiped when it ends. An operator can
+//! turn this path off (`web.server_side_encryption = false`).
+
+use askama::Template;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use jasmine_client::report::{
+    Aggressor, Category, DatePrecision, FollowUp, PartOfDay, Place, Report, Setting, Severity,
+    When, REPORT_FORMAT,
+};
+use jasmine_client::{bundle, envelope, Day};
+use zeroize::{Zeroize, Zeroizing};
+
+use super::pages::{PageBase, ReportForm};
+use super::{html, not_found, site, Site};
+use crate::routes::{new_random_id, read_body};
+use crate::state::AppState;
+use crate::storage::WriteOp;
+
+/// Largest form body.
+const MAX_FORM_BYTES: usize = 256 * 1024;
+
+#[derive(Template)]
+#[template(path = "sent.html")]
+struct Sent<'a> {
+    p: PageBase<'a>,
+    received_on: String,
+    path_used: &'static str,
+    browser: bool,
+}
+
+fn refuse(site: &Site, status: StatusCode, reason: String) -> Response {
+    html(status, ReportForm::new(site, Some(reason)).render())
+}
+
+/// Query of the confirmation page after the browser sent the ciphertext itself.
+#[derive(serde::Deserialize)]
+pub struct SentQuery {
+    on: String,
+}
+
+/// `GET /<lang>/report/sent?on=<day>`: the confirmation after an in-browser encryption.
+pub async fn sent_by_browser(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    query: Result<axum::extract::Query<SentQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Some(site) = site(&state, &lang) else {
+        return not_found();
+    };
+    let Ok(axum::extract::Query(query)) = query else {
+        return not_found();
+    };
+    let Ok(day) = Day::parse(&query.on) else {
+        return not_found();
+    };
+    let page = Sent {
+        p: PageBase::new(&site, "/report"),
+        received_on: day.to_string(),
+        path_used: "browser",
+        browser: true,
+    };
+    html(StatusCode::OK, page.render())
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(site) = site(&state, &lang) else {
+        return not_found();
+    };
+    if !state.web().server_side_encryption {
+        return html(StatusCode::FORBIDDEN, ReportForm::new(&site, None).render());
+    }
+    let raw = match read_body(&headers, body, MAX_FORM_BYTES).await {
+        Ok(bytes) => Zeroizing::new(bytes.to_vec()),
+        Err(e) => return refuse(&site, e.status(), format!("{e:?}")),
+    };
+    let report = match parse(&raw, site.tr.lang) {
+        Ok(report) => Zeroizing::new(report),
+        Err(reason) => return refuse(&site, StatusCode::BAD_REQUEST, reason),
+    };
+    drop(raw);
+    let Some(current) = state.current_bundle() else {
+        return refuse(
+            &site,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no key bundle".into(),
+        );
+    };
+    let today = Day::today_utc();
+    let verified = match bundle::verify_bundle(&current.signed_json, state.root(), today, None) {
+        Ok(v) => v,
+        Err(e) => return refuse(&site, StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    };
+    let ciphertext = match envelope::seal_report(&report, &verified) {
+        Ok(c) => c,
+        Err(e) => return refuse(&site, StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    drop(report);
+    let stored = state
+        .storage()
+        .write(WriteOp::InsertReport {
+            id: new_random_id(),
+            received_on: today,
+            bundle_version: verified.version(),
+            ciphertext,
+        })
+        .await;
+    if let Err(e) = stored {
+        return refuse(&site, StatusCode::SERVICE_UNAVAILABLE, e.to_string());
+    }
+    tracing::debug!("a report was stored (web form, encrypted by the server)");
+    let page = Sent {
+        p: PageBase::new(&site, "/report"),
+        received_on: today.to_string(),
+        path_used: "server",
+        browser: false,
+    };
+    html(StatusCode::CREATED, page.render())
+}
+
+fn list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn optional(text: String) -> Option<String> {
+    let trimmed = text.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_string())
+}
+
+fn enum_value<T: serde::de::DeserializeOwned>(field: &str, value: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(value.to_string()))
+        .map_err(|_| format!("{field}: '{value}'"))
+}
+
+/// Builds a report from the form fields; the error names the field.
+fn parse(body: &[u8], lang: &str) -> Result<Report, String> {
+    let mut fields: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+    let mut take = |name: &str| -> String {
+        fields
+            .iter_mut()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| std::mem::take(v))
+            .unwrap_or_default()
+    };
+    let date = Day::parse(take("date").trim()).map_err(|e| e.to_string())?;
+    let precision: DatePrecision = enum_value("precision", &take("precision"))?;
+    let part = take("part_of_day");
+    let part_of_day: Option<PartOfDay> = if part.is_empty() {
+        None
+    } else {
+        Some(enum_value("part_of_day", &part)?)
+    };
+    let setting: Setting = enum_value("setting", &take("setting"))?;
+    let severity: Severity = enum_value("severity", &take("severity"))?;
+    let follow_up = match take("follow_up").as_str() {
+        "contact" => FollowUp::Contact {
+            details: take("contact").trim().to_string(),
+        },
+        _ => FollowUp::None,
+    };
+    let consent_to_publish = take("consent") == "yes";
+    let country = take("country").trim().to_ascii_uppercase();
+    let region = optional(take("region"));
+    let city = optional(take("city"));
+    let description = take("description").trim().to_string();
+    let phones = list(&take("phones"));
+    let handles = list(&take("handles"));
+    let vehicle = optional(take("vehicle"));
+    let plates = list(&take("plates"));
+    let narrative = take("narrative").trim().to_string();
+    let mut categories = Vec::new();
+    for (name, value) in fields.iter_mut().filter(|(n, _)| n == "category") {
+        let _ = name;
+        let category = Category::parse(value).ok_or_else(|| format!("category: '{value}'"))?;
+        if !categories.contains(&category) {
+            categories.push(category);
+        }
+    }
+    for (_, value) in fields.iter_mut() {
+        value.zeroize();
+    }
+    let report = Report {
+        format: REPORT_FORMAT,
+        language: lang.to_string(),
+        when: When {
+            date,
+            precision,
+            part_of_day,
+        },
+        place: Place {
+            country: if country.is_empty() {
+                "FR".into()
+            } else {
+                country
+            },
+            region,
+            city,
+            setting,
+        },
+        categories,
+        severity,
+        aggressor: Aggressor {
+            description,
+            phones,
+            handles,
+            vehicle,
+            plates,
+        },
+        narrative,
+        follow_up,
+        consent_to_publish,
+    };
+    report.validate().map_err(|e| e.to_string())?;
+    if report.when.date > Day::today_utc() {
+        return Err("date: in the future".into());
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_filled_form_becomes_a_report() {
+        let body = "date=2026-11-20&precision=day&part_of_day=night&country=fr&region=13&city=Marseille&setting=hotel\
+                    &category=rape&category=theft_or_non_payment&severity=very_dangerous&description=Grand\
+                    &phones=06+12+34+56+78%2C+07+00&handles=&vehicle=&plates=AB-123-CD&narrative=Il+m%27a+frapp%C3%A9\
+                    &follow_up=contact&contact=lola%40example.org&consent=yes";
+        let report = parse(body.as_bytes(), "fr").unwrap();
+        assert_eq!(report.place.country, "FR");
+        assert_eq!(
+            report.categories,
+            vec![Category::Rape, Category::TheftOrNonPayment]
+        );
+        assert_eq!(report.aggressor.phones, vec!["06 12 34 56 78", "07 00"]);
+        assert_eq!(report.narrative, "Il m'a frappé");
+        assert_eq!(
+            report.follow_up,
+            FollowUp::Contact {
+                details: "lola@example.org".into()
+            }
+        );
+        assert!(report.consent_to_publish);
+        assert_eq!(report.aggressor.vehicle, None);
+    }
+
+    #[test]
+    fn fail_missing_category_bad_values_and_future_dates_are_named() {
+        let base = "date=2026-11-20&precision=day&setting=hotel&severity=risky";
+        assert!(parse(base.as_bytes(), "fr")
+            .unwrap_err()
+            .contains("category"));
+        assert!(parse(format!("{base}&category=murder").as_bytes(), "fr")
+            .unwrap_err()
+            .contains("murder"));
+        let bad_setting = base.replace("hotel", "castle") + "&category=threats";
+        assert!(parse(bad_setting.as_bytes(), "fr")
+            .unwrap_err()
+            .contains("setting"));
+        let future = base.replace("2026-11-20", "2999-01-01") + "&category=threats";
+        assert!(parse(future.as_bytes(), "fr")
+            .unwrap_err()
+            .contains("future"));
+    }
+}

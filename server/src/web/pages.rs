@@ -1,0 +1,377 @@
+//! The HTML pages: home, report form, alerts (list and detail), help.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use jasmine_client::alert::Alert;
+use jasmine_client::report::{Category, Severity};
+use jasmine_client::Day;
+
+use super::i18n::{Tr, LANGUAGES};
+use super::{html, not_found, site, AlertsQuery, Site};
+use crate::published::{self, AlertFilter};
+use crate::state::AppState;
+
+/// What every page's layout needs.
+pub struct PageBase<'a> {
+    /// Messages.
+    pub tr: &'a Tr<'a>,
+    /// The path after the language (for the language switcher).
+    pub path: String,
+    /// Every language's code, own name, and whether it is the page's.
+    pub languages: Vec<(&'static str, String, bool)>,
+    /// Where the quick exit leads.
+    pub exit_url: String,
+}
+
+impl<'a> PageBase<'a> {
+    pub fn new(site: &'a Site<'a>, path: &str) -> Self {
+        let catalog = site.state.catalog();
+        PageBase {
+            tr: &site.tr,
+            path: path.to_string(),
+            languages: LANGUAGES
+                .iter()
+                .map(|l| {
+                    (
+                        *l,
+                        catalog.translator(l).t("language-name"),
+                        *l == site.tr.lang,
+                    )
+                })
+                .collect(),
+            exit_url: site.state.web().exit_url.clone(),
+        }
+    }
+}
+
+fn message_id(prefix: &str, value: &str) -> String {
+    format!("{prefix}-{}", value.replace('_', "-"))
+}
+
+/// (value, translated label) of every category.
+pub fn category_choices(tr: &Tr) -> Vec<(&'static str, String)> {
+    Category::ALL
+        .iter()
+        .map(|c| (c.as_str(), tr.t(&message_id("category", c.as_str()))))
+        .collect()
+}
+
+/// (value, translated label) of every severity.
+pub fn severity_choices(tr: &Tr) -> Vec<(&'static str, String)> {
+    Severity::ALL
+        .iter()
+        .map(|s| (s.as_str(), tr.t(&message_id("severity", s.as_str()))))
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct Home<'a> {
+    p: PageBase<'a>,
+}
+
+pub async fn home(State(state): State<AppState>, Path(lang): Path<String>) -> Response {
+    let Some(site) = site(&state, &lang) else {
+        return not_found();
+    };
+    html(
+        StatusCode::OK,
+        Home {
+            p: PageBase::new(&site, "/"),
+        }
+        .render(),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "help.html")]
+struct Help<'a> {
+    p: PageBase<'a>,
+    association_name: String,
+    association_contact: String,
+}
+
+pub async fn help(State(state): State<AppState>, Path(lang): Path<String>) -> Response {
+    let Some(site) = site(&state, &lang) else {
+        return not_found();
+    };
+    let web = state.web();
+    let page = Help {
+        p: PageBase::new(&site, "/help"),
+        association_name: web.association_name.clone(),
+        association_contact: web.association_contact.clone(),
+    };
+    html(StatusCode::OK, page.render())
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+pub struct ReportForm<'a> {
+    pub p: PageBase<'a>,
+    /// The form may be posted without JavaScript (the server then encrypts).
+    pub enabled: bool,
+    /// The page's script is offered (a bundle exists to encrypt to).
+    pub enabled_js: bool,
+    /// The pinned root key, which the page's script checks the bundle against.
+    pub root_key: String,
+    pub error: Option<String>,
+    pub today: String,
+    pub precisions: Vec<(&'static str, String)>,
+    pub parts_of_day: Vec<(&'static str, String)>,
+    pub settings: Vec<(&'static str, String)>,
+    pub categories: Vec<(&'static str, String)>,
+    pub severities: Vec<(&'static str, String)>,
+}
+
+impl<'a> ReportForm<'a> {
+    pub fn new(site: &'a Site<'a>, error: Option<String>) -> Self {
+        let tr = &site.tr;
+        let pick = |prefix: &str, values: &[&'static str]| {
+            values
+                .iter()
+                .map(|v| (*v, tr.t(&message_id(prefix, v))))
+                .collect()
+        };
+        let mut parts_of_day = vec![("", tr.t("part-of-day-none"))];
+        parts_of_day.extend(
+            ["morning", "afternoon", "evening", "night"].map(|v| (v, tr.t(&message_id("part", v)))),
+        );
+        ReportForm {
+            p: PageBase::new(site, "/report"),
+            enabled: site.state.web().server_side_encryption,
+            enabled_js: site.state.current_bundle().is_some(),
+            root_key: site.state.root().to_base64(),
+            error,
+            today: Day::today_utc().to_string(),
+            precisions: pick("precision", &["day", "week", "month", "approximate"]),
+            parts_of_day,
+            settings: pick(
+                "setting",
+                &[
+                    "street",
+                    "car",
+                    "own_place",
+                    "client_place",
+                    "hotel",
+                    "online",
+                    "other",
+                ],
+            ),
+            categories: category_choices(tr),
+            severities: severity_choices(tr),
+        }
+    }
+}
+
+pub async fn report_form(State(state): State<AppState>, Path(lang): Path<String>) -> Response {
+    let Some(site) = site(&state, &lang) else {
+        return not_found();
+    };
+    html(StatusCode::OK, ReportForm::new(&site, None).render())
+}
+
+/// An alert ready to show in the reader's language.
+pub struct AlertView {
+    pub id: String,
+    pub severity: &'static str,
+    pub severity_label: String,
+    pub categories: String,
+    pub happened: String,
+    pub published: String,
+    pub summary_lang: String,
+    pub summary: String,
+    pub translations: Vec<(String, String)>,
+    pub identifiers: String,
+    pub description: String,
+    pub phones: String,
+    pub handles: String,
+    pub plates: String,
+    pub vehicle: String,
+}
+
+impl AlertView {
+    pub fn new(alert: &Alert, tr: &Tr) -> AlertView {
+        let place = [
+            alert.city.as_deref(),
+            Some(alert.region.as_str()),
+            Some(alert.country.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
+        // The summary in the reader's language when a translation exists.
+        let (summary_lang, summary) = std::iter::once(&alert.summary)
+            .chain(&alert.translations)
+            .find(|t| t.language == tr.lang)
+            .map(|t| (t.language.clone(), t.text.clone()))
+            .unwrap_or_else(|| (alert.summary.language.clone(), alert.summary.text.clone()));
+        let g = &alert.aggressor;
+        let identifiers = g
+            .phones
+            .iter()
+            .chain(&g.handles)
+            .chain(&g.plates)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" · ");
+        AlertView {
+            id: alert.id.clone(),
+            severity: alert.severity.as_str(),
+            severity_label: tr.t(&message_id("severity", alert.severity.as_str())),
+            categories: alert
+                .categories
+                .iter()
+                .map(|c| tr.t(&message_id("category", c.as_str())))
+                .collect::<Vec<_>>()
+                .join(", "),
+            happened: happened(tr, alert.occurred_on, &place),
+            published: tr.t1("alert-published", "day", &alert.published.to_string()),
+            summary_lang,
+            summary,
+            translations: alert
+                .translations
+                .iter()
+                .chain(std::iter::once(&alert.summary))
+                .filter(|t| t.language != tr.lang)
+                .map(|t| (t.language.clone(), t.text.clone()))
+                .collect(),
+            identifiers,
+            description: g.description.clone(),
+            phones: g.phones.join(", "),
+            handles: g.handles.join(", "),
+            plates: g.plates.join(", "),
+            vehicle: g.vehicle.clone().unwrap_or_default(),
+        }
+    }
+}
+
+fn happened(tr: &Tr, day: Day, place: &str) -> String {
+    let mut args = fluent_bundle::FluentArgs::new();
+    args.set("day", day.to_string());
+    args.set("place", place.to_string());
+    tr.t_args("alert-happened", &args)
+}
+
+#[derive(Template)]
+#[template(path = "alerts.html")]
+struct AlertsPage<'a> {
+    p: PageBase<'a>,
+    alerts: Vec<AlertView>,
+    categories: Vec<(&'static str, String, bool)>,
+    severities: Vec<(&'static str, String, bool)>,
+    filter_region: String,
+    filter_since: String,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+/// Page size of the alerts page.
+const PAGE: u64 = 20;
+
+pub async fn alerts(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    query: Result<Query<AlertsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Some(site) = site(&state, &lang) else {
+        return not_found();
+    };
+    let q = query.map(|Query(q)| q).unwrap_or_default();
+    let filter = AlertFilter::from_params(
+        q.since.as_deref(),
+        q.region.as_deref(),
+        q.category.as_deref(),
+        q.severity.as_deref(),
+        q.offset,
+        Some(PAGE),
+    )
+    .unwrap_or(AlertFilter {
+        limit: PAGE,
+        ..Default::default()
+    });
+    let page = match published::read_page(&state, &filter).await {
+        Ok(page) => page,
+        Err(_) => {
+            return html(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Ok("<!doctype html><p>Service unavailable</p>".into()),
+            )
+        }
+    };
+    let views = page
+        .alerts
+        .iter()
+        .filter_map(|json| published::alert_of(json))
+        .map(|a| AlertView::new(&a, &site.tr))
+        .collect();
+    let link = |offset: u64| {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in [
+            ("region", &q.region),
+            ("category", &q.category),
+            ("severity", &q.severity),
+            ("since", &q.since),
+        ] {
+            if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+                query.append_pair(name, v);
+            }
+        }
+        if offset > 0 {
+            query.append_pair("offset", &offset.to_string());
+        }
+        format!("/{}/alerts?{}", site.tr.lang, query.finish())
+    };
+    let tr = &site.tr;
+    let body = AlertsPage {
+        p: PageBase::new(&site, "/alerts"),
+        alerts: views,
+        categories: category_choices(tr)
+            .into_iter()
+            .map(|(v, l)| (v, l, filter.category.is_some_and(|c| c.as_str() == v)))
+            .collect(),
+        severities: severity_choices(tr)
+            .into_iter()
+            .map(|(v, l)| (v, l, filter.severity.is_some_and(|s| s.as_str() == v)))
+            .collect(),
+        filter_region: q.region.clone().unwrap_or_default(),
+        filter_since: filter.since.map(|d| d.to_string()).unwrap_or_default(),
+        previous: (filter.offset > 0).then(|| link(filter.offset.saturating_sub(PAGE))),
+        next: page.has_more.then(|| link(filter.offset + PAGE)),
+    }
+    .render();
+    html(StatusCode::OK, body)
+}
+
+#[derive(Template)]
+#[template(path = "alert.html")]
+struct AlertPage<'a> {
+    p: PageBase<'a>,
+    a: AlertView,
+}
+
+pub async fn alert(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+) -> Response {
+    let Some(site) = site(&state, &lang) else {
+        return not_found();
+    };
+    if !jasmine_client::alert::is_alert_id(&id) {
+        return not_found();
+    }
+    let Ok(Some(json)) = published::read_one(&state, &id).await else {
+        return not_found();
+    };
+    let Some(alert) = published::alert_of(&json) else {
+        return not_found();
+    };
+    let page = AlertPage {
+        p: PageBase::new(&site, &format!("/alerts/{id}")),
+        a: AlertView::new(&alert, &site.tr),
+    };
+    html(StatusCode::OK, page.render())
+}

@@ -1,0 +1,167 @@
+//! The web site in a real browser: Debian's Chromium, driven by playwright-core from
+//! `tests/browser/run.mjs`, against the real server on loopback. One report with
+//! JavaScript on (encrypted in the page), one with JavaScript off (encrypted by the
+//! server); the moderator tool decrypts both to what was typed. Alerts in French and
+//! in Arabic (right to left), screenshots on a 360 px wide screen, and axe-core finds
+//! no serious or critical accessibility violation.
+
+use std::process::Command;
+
+use jasmine_tests::{ok, Org, Server};
+
+#[test]
+fn reports_from_the_browser_with_and_without_javascript_reach_the_moderator() {
+    let tmp = tempfile::tempdir().unwrap();
+    let org = Org::create(&tmp.path().join("org"), &["alice"]);
+    let server = Server::start(
+        &tmp.path().join("data"),
+        &org.path("root.pub"),
+        Some(&org.path("bundle-1.json")),
+    );
+    let reporter = tmp.path().join("reporter");
+    std::fs::create_dir_all(&reporter).unwrap();
+    std::fs::copy(
+        jasmine_tests::vectors_dir().join("../../docs/examples/report.json"),
+        reporter.join("report.json"),
+    )
+    .unwrap();
+    ok(
+        "jasmine",
+        &reporter,
+        &[
+            "report",
+            "--server",
+            &server.url,
+            "--root-key-file",
+            &org.path("root.pub"),
+            "--file",
+            "report.json",
+        ],
+    );
+    let (_, signed) = org.publish_first_report("alice", &server.url, &[]);
+    let alert_id = signed["alert"]["id"].as_str().unwrap().to_string();
+
+    let screenshots =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    let out = Command::new("node")
+        .current_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("browser"))
+        .arg("run.mjs")
+        .arg(&server.url)
+        .arg(&screenshots)
+        .output()
+        .expect("node must be installed");
+    assert!(
+        out.status.success(),
+        "the browser run failed (needs Debian's chromium and `npm ci` in tests/browser; make test does it):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    assert_eq!(
+        seen["js_path"], "browser",
+        "with JavaScript the page encrypts"
+    );
+    assert_eq!(
+        seen["nojs_path"], "server",
+        "without JavaScript the server encrypts"
+    );
+    assert!(
+        seen["js_note"].as_str().unwrap().contains("navigateur"),
+        "the page says the browser encrypts: {}",
+        seen["js_note"]
+    );
+    assert_eq!(
+        seen["external_requests"],
+        serde_json::json!([]),
+        "nothing is loaded from elsewhere"
+    );
+    assert_eq!(
+        seen["overflow"],
+        serde_json::json!([]),
+        "every page fits a 360 px screen"
+    );
+    assert!(seen["alerts_fr"]
+        .as_str()
+        .unwrap()
+        .contains("Préservatif retiré sans accord"));
+    assert_eq!(seen["ar_direction"], "rtl");
+    assert!(
+        seen["alerts_ar"].as_str().unwrap().contains("sans payer"),
+        "the alert in Arabic pages keeps its French summary"
+    );
+    for (page, violations) in seen["axe"].as_object().unwrap() {
+        assert_eq!(violations, &serde_json::json!([]), "axe on {page}");
+    }
+    for shot in ["report-form-fr.png", "alerts-fr.png", "alerts-ar.png"] {
+        assert!(
+            screenshots.join(shot).metadata().unwrap().len() > 10_000,
+            "{shot}"
+        );
+    }
+    assert!(seen["alerts_fr"].as_str().is_some() && !alert_id.is_empty());
+
+    // The moderator decrypts both browser reports to what was typed.
+    assert_eq!(server.stored_reports(), 2);
+    ok(
+        "jasmine-keys",
+        &org.dir,
+        &[
+            "pull",
+            "--server",
+            &server.url,
+            "--api-key",
+            "alice.api.key",
+            "--inbox",
+            "inbox-web",
+        ],
+    );
+    let listing = ok("jasmine-keys", &org.dir, &["list", "--inbox", "inbox-web"]);
+    let mut narratives = Vec::new();
+    for id in listing
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap())
+    {
+        let shown = ok(
+            "jasmine-keys",
+            &org.dir,
+            &[
+                "show",
+                id,
+                "--inbox",
+                "inbox-web",
+                "--key",
+                "alice.offline.age",
+                "--json",
+            ],
+        );
+        let report: serde_json::Value = serde_json::from_str(&shown).unwrap();
+        assert_eq!(
+            report["categories"],
+            serde_json::json!(["condom_removal", "theft_or_non_payment"])
+        );
+        assert_eq!(
+            report["aggressor"]["phones"],
+            serde_json::json!(["06 12 34 56 78"])
+        );
+        assert_eq!(report["severity"], "dangerous");
+        assert_eq!(report["consent_to_publish"], true);
+        narratives.push((
+            report["language"].as_str().unwrap().to_string(),
+            report["narrative"].as_str().unwrap().to_string(),
+        ));
+    }
+    narratives.sort();
+    assert_eq!(
+        narratives,
+        vec![
+            (
+                "en".to_string(),
+                "BROWSER-NOJS-MARKER He did not pay.".to_string()
+            ),
+            (
+                "fr".to_string(),
+                "BROWSER-JS-MARKER Il a retiré le préservatif.".to_string()
+            ),
+        ]
+    );
+}

@@ -1,0 +1,487 @@
+//! The web site over real HTTP on loopback with the real binaries: every page in every
+//! language, the report form without JavaScript (the server encrypts; the moderator
+//! tool decrypts), the page script's own encryption (run by node, same code), the
+//! alerts pages in French and Arabic, and the feeds read by a real feed parser, with
+//! ETag and 304.
+
+use std::collections::BTreeMap;
+
+use http::{HeaderMap, Method, StatusCode};
+use jasmine_client::transport::{ApiRequest, DirectHttp, Transport};
+use jasmine_tests::{ok, Org, Server};
+
+const LANGUAGES: [&str; 10] = ["fr", "en", "es", "pt", "ro", "bg", "ru", "uk", "zh", "ar"];
+
+async fn get(
+    url: &str,
+    path: &str,
+    headers: &[(http::HeaderName, &str)],
+) -> (StatusCode, HeaderMap, String) {
+    let mut request = ApiRequest::new(Method::GET, path);
+    for (name, value) in headers {
+        request.headers.push((name.clone(), value.to_string()));
+    }
+    let response = DirectHttp::new(url).unwrap().send(request).await.unwrap();
+    (
+        response.status,
+        response.headers,
+        String::from_utf8_lossy(&response.body).into_owned(),
+    )
+}
+
+async fn post_form(url: &str, path: &str, body: String) -> (StatusCode, String) {
+    let request =
+        ApiRequest::new(Method::POST, path).with_body("application/x-www-form-urlencoded", body);
+    let response = DirectHttp::new(url).unwrap().send(request).await.unwrap();
+    (
+        response.status,
+        String::from_utf8_lossy(&response.body).into_owned(),
+    )
+}
+
+fn assert_no_external_resources(page: &str, what: &str) {
+    for attribute in [
+        "src=\"http",
+        "href=\"http",
+        "src=\"//",
+        "href=\"//",
+        "url(",
+        "@import",
+    ] {
+        let allowed_exit = attribute == "href=\"http"
+            && page.matches(attribute).count() == 1
+            && page.contains("class=\"quick-exit\"");
+        assert!(
+            !page.contains(attribute) || allowed_exit,
+            "{what} loads something from elsewhere ({attribute})"
+        );
+    }
+    assert!(
+        !page.contains("<script>") && !page.contains(" onclick="),
+        "{what} has inline script"
+    );
+}
+
+fn start(tmp: &std::path::Path, moderators: &[&str]) -> (Org, Server) {
+    let org = Org::create(&tmp.join("org"), moderators);
+    let server = Server::start(
+        &tmp.join("data"),
+        &org.path("root.pub"),
+        Some(&org.path("bundle-1.json")),
+    );
+    (org, server)
+}
+
+fn show_json(org: &Org, who: &str, server: &Server) -> serde_json::Value {
+    let inbox = format!("inbox-{who}");
+    let api_key = format!("{who}.api.key");
+    ok(
+        "jasmine-keys",
+        &org.dir,
+        &[
+            "pull",
+            "--server",
+            &server.url,
+            "--api-key",
+            &api_key,
+            "--inbox",
+            &inbox,
+        ],
+    );
+    let listing = ok("jasmine-keys", &org.dir, &["list", "--inbox", &inbox]);
+    let id = listing.split_whitespace().next().unwrap().to_string();
+    let key = format!("{who}.offline.age");
+    serde_json::from_str(&ok(
+        "jasmine-keys",
+        &org.dir,
+        &["show", &id, "--inbox", &inbox, "--key", &key, "--json"],
+    ))
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_in_every_language_is_served_with_the_site_rules() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_org, server) = start(tmp.path(), &["alice"]);
+    let mut weights = BTreeMap::new();
+    for lang in LANGUAGES {
+        for page in ["/", "/report", "/alerts", "/help"] {
+            let path = format!("/{lang}{page}");
+            let (status, headers, body) = get(&server.url, &path, &[]).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            let dir = if lang == "ar" { "rtl" } else { "ltr" };
+            assert!(
+                body.contains(&format!("<html lang=\"{lang}\" dir=\"{dir}\"")),
+                "{path}"
+            );
+            let csp = headers["content-security-policy"].to_str().unwrap();
+            assert!(
+                csp.contains("default-src 'none'")
+                    && csp.contains("script-src 'self'")
+                    && !csp.contains("unsafe"),
+                "{path}: {csp}"
+            );
+            assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+            assert!(headers.get("set-cookie").is_none(), "{path} sets a cookie");
+            assert!(
+                body.contains("id=\"quick-exit\""),
+                "{path} has no quick exit"
+            );
+            assert!(
+                body.contains(&format!("href=\"/{lang}/help\"")),
+                "{path} has no help link"
+            );
+            for other in LANGUAGES {
+                assert!(
+                    body.contains(&format!("href=\"/{other}{page}\"")),
+                    "{path} does not link to {other}"
+                );
+            }
+            assert_no_external_resources(&body, &path);
+            weights.insert(path, body.len());
+        }
+    }
+    // Each language is its own: the English form is not the French one.
+    let (_, _, english) = get(&server.url, "/en/report", &[]).await;
+    let (_, _, french) = get(&server.url, "/fr/report", &[]).await;
+    assert!(
+        french.contains("Envoyer le signalement") && !english.contains("Envoyer le signalement")
+    );
+    let (status, headers, _) = get(
+        &server.url,
+        "/",
+        &[(http::header::ACCEPT_LANGUAGE, "uk-UA,uk;q=0.9,ru;q=0.8")],
+    )
+    .await;
+    assert_eq!(
+        (status, headers["location"].to_str().unwrap()),
+        (StatusCode::SEE_OTHER, "/uk/")
+    );
+    let (status, headers, _) = get(&server.url, "/", &[]).await;
+    assert_eq!(
+        (status, headers["location"].to_str().unwrap()),
+        (StatusCode::SEE_OTHER, "/fr/")
+    );
+    assert_eq!(get(&server.url, "/de/", &[]).await.0, StatusCode::NOT_FOUND);
+    let (_, _, css) = get(&server.url, "/static/style.css", &[]).await;
+    assert_no_external_resources(&css, "style.css");
+    let (_, _, exit) = get(&server.url, "/static/exit.js", &[]).await;
+    assert!(exit.contains("location.replace"));
+    let heaviest = weights.values().max().unwrap();
+    eprintln!(
+        "page weights in bytes (stylesheet {} more): {weights:?}",
+        css.len()
+    );
+    assert!(*heaviest < 20_000, "a page weighs {heaviest} bytes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_form_without_javascript_is_encrypted_by_the_server_and_read_by_the_moderator() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (org, server) = start(tmp.path(), &["alice"]);
+    let marker = "NO-JS-FORM-MARKER";
+    let form = format!(
+        "date=2026-11-21&precision=week&part_of_day=night&country=FR&region=69&city=Lyon&setting=car\
+         &category=armed_robbery&category=physical_violence&severity=very_dangerous&description=Deux+hommes\
+         &phones=07+11+22+33+44&handles=&vehicle=Clio+grise&plates=GH-456-JK&narrative={marker}+ils+m%27ont+menac%C3%A9e\
+         &follow_up=contact&contact=signal+lola.42&consent=yes"
+    );
+    let (status, page) = post_form(&server.url, "/ro/report", form).await;
+    assert_eq!(status, StatusCode::CREATED, "{page}");
+    assert!(
+        page.contains("data-path=\"server\""),
+        "the page must say which path was used"
+    );
+    assert_eq!(server.stored_reports(), 1);
+    for file in ["jasmine.sqlite3", "jasmine.sqlite3-wal"] {
+        let bytes = std::fs::read(server.data_dir.join(file)).unwrap_or_default();
+        assert!(
+            !bytes.windows(marker.len()).any(|w| w == marker.as_bytes()),
+            "plaintext in {file}"
+        );
+    }
+    // A mistake is shown on the form, and nothing is stored.
+    let (status, page) = post_form(
+        &server.url,
+        "/fr/report",
+        "date=2026-11-21&precision=day&setting=car&severity=risky".into(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("class=\"error\" role=\"alert\"") && page.contains("category"),
+        "{page}"
+    );
+    assert_eq!(server.stored_reports(), 1);
+
+    let report = show_json(&org, "alice", &server);
+    assert_eq!(report["language"], "ro");
+    assert_eq!(report["narrative"], format!("{marker} ils m'ont menacée"));
+    assert_eq!(
+        report["categories"],
+        serde_json::json!(["armed_robbery", "physical_violence"])
+    );
+    assert_eq!(
+        report["aggressor"]["plates"],
+        serde_json::json!(["GH-456-JK"])
+    );
+    assert_eq!(
+        report["follow_up"],
+        serde_json::json!({"kind": "contact", "details": "signal lola.42"})
+    );
+    assert_eq!(report["when"]["precision"], "week");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn published_alerts_show_in_french_and_arabic_and_in_the_feeds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (org, server) = start(tmp.path(), &["alice"]);
+    let reporter = tmp.path().join("reporter");
+    std::fs::create_dir_all(&reporter).unwrap();
+    std::fs::copy(
+        jasmine_tests::vectors_dir().join("../../docs/examples/report.json"),
+        reporter.join("report.json"),
+    )
+    .unwrap();
+    ok(
+        "jasmine",
+        &reporter,
+        &[
+            "report",
+            "--server",
+            &server.url,
+            "--root-key-file",
+            &org.path("root.pub"),
+            "--file",
+            "report.json",
+        ],
+    );
+    let (_, signed) = org.publish_first_report("alice", &server.url, &[]);
+    let alert_id = signed["alert"]["id"].as_str().unwrap().to_string();
+
+    let (status, _, french) = get(&server.url, "/fr/alerts", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        french.contains("Préservatif retiré sans accord") && french.contains("sans payer"),
+        "{french}"
+    );
+    let (_, _, arabic) = get(&server.url, "/ar/alerts", &[]).await;
+    assert!(arabic.contains("dir=\"rtl\"") && arabic.contains(&format!("/ar/alerts/{alert_id}")));
+    assert!(
+        arabic.contains("lang=\"fr\" dir=\"auto\""),
+        "the French summary keeps its language inside the Arabic page"
+    );
+    let (status, _, detail) = get(&server.url, &format!("/ar/alerts/{alert_id}"), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(detail.contains("06 12 34 56 78"));
+    // Filters.
+    let (_, _, none) = get(&server.url, "/fr/alerts?category=rape", &[]).await;
+    assert!(!none.contains(&alert_id));
+    let (_, _, some) = get(
+        &server.url,
+        "/fr/alerts?region=13&category=condom_removal&severity=dangerous",
+        &[],
+    )
+    .await;
+    assert!(some.contains(&alert_id));
+
+    // The feeds parse with a real feed parser and carry the alert (JSON Feed: signed).
+    let (status, headers, atom) = get(&server.url, "/alerts.atom?lang=en", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let feed = feed_rs::parser::parse(atom.as_bytes()).expect("Atom parses");
+    assert_eq!(feed.entries.len(), 1);
+    assert!(
+        feed.entries[0]
+            .title
+            .as_ref()
+            .unwrap()
+            .content
+            .contains("Dangerous"),
+        "{atom}"
+    );
+    let etag = headers["etag"].to_str().unwrap().to_string();
+    let (status, _, _) = get(
+        &server.url,
+        "/alerts.atom?lang=en",
+        &[(http::header::IF_NONE_MATCH, &etag)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    let last_modified = headers["last-modified"].to_str().unwrap().to_string();
+    let (status, _, _) = get(
+        &server.url,
+        "/alerts.atom?lang=en",
+        &[(http::header::IF_MODIFIED_SINCE, &last_modified)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+
+    let (status, _, json) = get(&server.url, "/alerts.json", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let feed = feed_rs::parser::parse(json.as_bytes()).expect("JSON Feed parses");
+    assert_eq!(feed.entries.len(), 1);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["version"], "https://jsonfeed.org/version/1.1");
+    let bundle = jasmine_client::bundle::verify_bundle_signature(
+        &std::fs::read(org.dir.join("bundle-1.json")).unwrap(),
+        &jasmine_client::keys::PublicKey::from_base64(
+            std::fs::read_to_string(org.dir.join("root.pub"))
+                .unwrap()
+                .trim(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let verified = jasmine_client::alert::verify_alert_value(
+        value["items"][0]["_jasmine"]["signed"].clone(),
+        &bundle,
+    )
+    .unwrap();
+    assert_eq!(verified.id, alert_id);
+    let (_, _, filtered) = get(&server.url, "/alerts.json?category=rape", &[]).await;
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&filtered).unwrap()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(
+        get(&server.url, "/alerts.atom?category=murder", &[])
+            .await
+            .0,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+fn web_js() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/web-js")
+}
+
+#[test]
+fn the_committed_page_script_is_what_the_lockfile_builds() {
+    let out = tempfile::tempdir().unwrap();
+    let built = out.path().join("jasmine.js");
+    let status = std::process::Command::new("node_modules/.bin/esbuild")
+        .current_dir(web_js())
+        .args([
+            "src/page.js",
+            "--bundle",
+            "--format=iife",
+            "--target=es2020",
+            "--minify",
+            "--legal-comments=none",
+        ])
+        .arg(format!("--outfile={}", built.display()))
+        .output()
+        .expect("run `npm ci` in server/web-js first (make test does)");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let committed = std::fs::read(web_js().join("../static/jasmine.js")).unwrap();
+    assert!(
+        std::fs::read(&built).unwrap() == committed,
+        "server/static/jasmine.js differs from what server/web-js builds: run `make js` and commit"
+    );
+    let package: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(web_js().join("package.json")).unwrap()).unwrap();
+    assert!(
+        package["scripts"]["build"]
+            .as_str()
+            .unwrap()
+            .contains("--minify --legal-comments=none --outfile=../static/jasmine.js"),
+        "the test builds with the same options as `npm run build`"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_script_encrypts_what_the_moderator_reads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (org, server) = start(tmp.path(), &["alice", "bob"]);
+    // The page embeds the pinned root key for its script.
+    let (_, _, form) = get(&server.url, "/en/report", &[]).await;
+    let root = std::fs::read_to_string(org.dir.join("root.pub"))
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(
+        form.contains(&format!("data-root-key=\"{root}\""))
+            && form.contains("src=\"/static/jasmine.js\"")
+    );
+    // The same code as the page (seal.js) verifies the served bundle and encrypts.
+    let (_, _, bundle) = get(&server.url, "/v1/keys", &[]).await;
+    std::fs::write(tmp.path().join("served-bundle.json"), bundle).unwrap();
+    let fields = serde_json::json!({
+        "date": "2026-11-22", "precision": "day", "setting": "hotel", "severity": "dangerous",
+        "category": ["condom_removal", "theft_or_non_payment"], "phones": "06 01 02 03 04, 07 05",
+        "narrative": "JS-PATH-MARKER il est parti sans payer", "follow_up": "none", "consent": "yes",
+        "region": "75", "city": "Paris"
+    });
+    let out = std::process::Command::new("node")
+        .current_dir(web_js())
+        .arg("src/seal-cli.mjs")
+        .arg(tmp.path().join("served-bundle.json"))
+        .arg(&root)
+        .arg(fields.to_string())
+        .arg("zh")
+        .output()
+        .expect("node must be installed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    use base64::Engine as _;
+    let ciphertext = base64::engine::general_purpose::STANDARD
+        .decode(&out.stdout)
+        .unwrap();
+    let request = ApiRequest::new(Method::POST, "/v1/reports")
+        .with_body("application/octet-stream", ciphertext);
+    let response = DirectHttp::new(&server.url)
+        .unwrap()
+        .send(request)
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&response.body)
+    );
+    let (status, _, sent) = get(&server.url, "/zh/report/sent?on=2026-11-29", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(sent.contains("data-path=\"browser\""));
+
+    let report = show_json(&org, "bob", &server);
+    assert_eq!(report["language"], "zh");
+    assert_eq!(
+        report["narrative"],
+        "JS-PATH-MARKER il est parti sans payer"
+    );
+    assert_eq!(
+        report["aggressor"]["phones"],
+        serde_json::json!(["06 01 02 03 04", "07 05"])
+    );
+    assert_eq!(
+        report["place"],
+        serde_json::json!({"country": "FR", "region": "75", "city": "Paris", "setting": "hotel"})
+    );
+
+    // A bundle signed by another root is refused by the page's code.
+    let stranger =
+        jasmine_client::keys::PublicKey::from(&ed25519_dalek::SigningKey::from_bytes(&[9; 32]))
+            .to_base64();
+    let out = std::process::Command::new("node")
+        .current_dir(web_js())
+        .arg("src/seal-cli.mjs")
+        .arg(tmp.path().join("served-bundle.json"))
+        .arg(&stranger)
+        .arg(fields.to_string())
+        .arg("fr")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("signature does not verify"));
+}
