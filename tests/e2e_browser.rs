@@ -18,26 +18,7 @@ fn reports_from_the_browser_with_and_without_javascript_reach_the_moderator() {
         &org.path("root.pub"),
         Some(&org.path("bundle-1.json")),
     );
-    let reporter = tmp.path().join("reporter");
-    std::fs::create_dir_all(&reporter).unwrap();
-    std::fs::copy(
-        jasmine_tests::vectors_dir().join("../../docs/examples/report.json"),
-        reporter.join("report.json"),
-    )
-    .unwrap();
-    ok(
-        "jasmine",
-        &reporter,
-        &[
-            "report",
-            "--server",
-            &server.url,
-            "--root-key-file",
-            &org.path("root.pub"),
-            "--file",
-            "report.json",
-        ],
-    );
+    org.send_example_report(&tmp.path().join("reporter"), &server.url);
     let (_, signed) = org.publish_first_report("alice", &server.url, &[]);
     let alert_id = signed["alert"]["id"].as_str().unwrap().to_string();
 

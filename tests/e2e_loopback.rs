@@ -451,7 +451,7 @@ async fn malformed_and_oversized_submissions_get_4xx_and_change_nothing() {
             "no such route",
             ApiRequest::new(Method::GET, "/admin"),
             StatusCode::NOT_FOUND,
-            "no such endpoint",
+            "no such endpoint or page",
         ),
         (
             "wrong method",

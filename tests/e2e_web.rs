@@ -236,26 +236,7 @@ async fn the_form_without_javascript_is_encrypted_by_the_server_and_read_by_the_
 async fn published_alerts_show_in_french_and_arabic_and_in_the_feeds() {
     let tmp = tempfile::tempdir().unwrap();
     let (org, server) = start(tmp.path(), &["alice"]);
-    let reporter = tmp.path().join("reporter");
-    std::fs::create_dir_all(&reporter).unwrap();
-    std::fs::copy(
-        jasmine_tests::vectors_dir().join("../../docs/examples/report.json"),
-        reporter.join("report.json"),
-    )
-    .unwrap();
-    ok(
-        "jasmine",
-        &reporter,
-        &[
-            "report",
-            "--server",
-            &server.url,
-            "--root-key-file",
-            &org.path("root.pub"),
-            "--file",
-            "report.json",
-        ],
-    );
+    org.send_example_report(&tmp.path().join("reporter"), &server.url);
     let (_, signed) = org.publish_first_report("alice", &server.url, &[]);
     let alert_id = signed["alert"]["id"].as_str().unwrap().to_string();
 

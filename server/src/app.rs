@@ -23,7 +23,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/mod/alerts", post(moderator::publish_alert))
         .route("/v1/mod/retractions", post(moderator::publish_retraction))
         .merge(crate::web::routes())
-        .fallback(|| async { ApiError::not_found("no such endpoint; see docs/PROTOCOL.md") })
+        .fallback(|| async { ApiError::not_found(crate::error::NO_SUCH_PATH) })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,

@@ -9,6 +9,9 @@ use jasmine_client::wire::ErrorBody;
 
 use crate::storage::StorageError;
 
+/// The reason given for any path that does not exist (API or site).
+pub const NO_SUCH_PATH: &str = "no such endpoint or page; see docs/PROTOCOL.md";
+
 /// An HTTP error answer.
 #[derive(Debug)]
 pub struct ApiError {

@@ -156,6 +156,28 @@ impl Org {
         self.dir.join(out)
     }
 
+    /// As a reporter working in `dir`: sends `docs/examples/report.json` to `server`
+    /// with the real `jasmine` CLI.
+    pub fn send_example_report(&self, dir: &Path, server: &str) {
+        std::fs::create_dir_all(dir).expect("reporter dir");
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/report.json");
+        std::fs::copy(example, dir.join("report.json")).expect("example report");
+        let root = self.path("root.pub");
+        ok(
+            "jasmine",
+            dir,
+            &[
+                "report",
+                "--server",
+                server,
+                "--root-key-file",
+                &root,
+                "--file",
+                "report.json",
+            ],
+        );
+    }
+
     /// As moderator `who`: pulls from `server` into `inbox-<who>`, drafts an alert from
     /// the first report, signs it and publishes it; `extra` is added to the online
     /// commands (e.g. a Tor network file). Returns (report id, signed alert JSON).

@@ -183,8 +183,7 @@ fn parse(body: &[u8], lang: &str) -> Result<Report, String> {
     let plates = list(&take("plates"));
     let narrative = take("narrative").trim().to_string();
     let mut categories = Vec::new();
-    for (name, value) in fields.iter_mut().filter(|(n, _)| n == "category") {
-        let _ = name;
+    for (_, value) in fields.iter().filter(|(n, _)| n == "category") {
         let category = Category::parse(value).ok_or_else(|| format!("category: '{value}'"))?;
         if !categories.contains(&category) {
             categories.push(category);

@@ -113,13 +113,9 @@ pub fn known_language(lang: &str) -> Option<&'static str> {
     i18n::LANGUAGES.iter().copied().find(|l| *l == lang)
 }
 
+/// The same JSON 404 as the API (`{"error","reason"}`): one answer for every unknown path.
 fn not_found() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        "Not found / Page introuvable\n",
-    )
-        .into_response()
+    crate::error::ApiError::not_found(crate::error::NO_SUCH_PATH).into_response()
 }
 
 /// An HTML page with the site's headers.
