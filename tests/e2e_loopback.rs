@@ -83,7 +83,7 @@ fn full_loop_with_the_real_binaries() {
     ))
     .unwrap();
     assert_eq!(receipt["received_on"], Day::today_utc().to_string());
-    let answers = "en\n\ny\n\n93\nSaint-Denis\n2\n5,6\n4\nTall man\n+33 7 00 00 00 00\n\nGrey van\nAB-123-CD\nINTERACTIVE-MARKER he hit me and took the money\n.\nn\ny\ny\n";
+    let answers = "en\n\ny\n\n93\nSaint-Denis\n2\n5,6\n4\nTall man\n+33 7 00 00 00 00\n\nGrey van\nAB-123-CD\nINTERACTIVE-MARKER he hit me and took the money\n.\n2\ny\ny\n";
     let out = run_with_input(
         "jasmine",
         &reporter,
@@ -95,7 +95,12 @@ fn full_loop_with_the_real_binaries() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("received and stored"));
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.contains("received and stored"), "{printed}");
+    assert!(
+        printed.contains("YOUR CODENAME"),
+        "asked for answers with a codename: {printed}"
+    );
     assert_eq!(server.stored_reports(), 2);
     assert!(
         !database_holds(&server, MARKER) && !database_holds(&server, "INTERACTIVE-MARKER"),

@@ -159,3 +159,78 @@ fn the_readme_example_report_is_a_valid_report() {
     value["format"] = 1.into();
     Report::from_json(&serde_json::to_vec(&value).unwrap()).unwrap();
 }
+
+#[test]
+fn codenames_derive_as_the_vectors_say_and_mistypes_are_refused() {
+    use jasmine_client::codename::Codename;
+    let vectors: serde_json::Value = serde_json::from_slice(&read("codenames.json")).unwrap();
+    let valid = vectors["valid"].as_array().unwrap();
+    assert_eq!(valid.len(), 3);
+    for v in valid {
+        let keys = Codename::parse(v["codename"].as_str().unwrap())
+            .unwrap()
+            .derive()
+            .unwrap();
+        assert_eq!(keys.recipient, v["recipient"].as_str().unwrap());
+        assert_eq!(keys.mailbox, v["mailbox"].as_str().unwrap());
+        assert_eq!(
+            jasmine_client::mailbox::mailbox_key(&keys.mailbox),
+            v["mailbox_key"].as_str().unwrap()
+        );
+        let identity: age::x25519::Identity = v["identity"].as_str().unwrap().parse().unwrap();
+        assert_eq!(identity.to_public().to_string(), keys.recipient);
+    }
+    let first = valid[0]["codename"].as_str().unwrap();
+    for typed in vectors["read_as_the_first"].as_array().unwrap() {
+        let read = Codename::parse(typed.as_str().unwrap()).unwrap();
+        assert_eq!(read.display().as_str(), first, "{typed}");
+    }
+    for refused in vectors["refused"].as_array().unwrap() {
+        assert!(
+            Codename::parse(refused["typed"].as_str().unwrap()).is_err(),
+            "{refused}"
+        );
+    }
+}
+
+#[test]
+fn the_age_cli_decrypts_the_reply_vector_for_the_reporter_and_the_moderator() {
+    let vectors: serde_json::Value = serde_json::from_slice(&read("codenames.json")).unwrap();
+    let mailbox = vectors["valid"][0]["mailbox"].as_str().unwrap();
+    for identity_file in ["codename.identity", "moderator.identity"] {
+        let out = Command::new("age")
+            .args(["--decrypt", "--identity"])
+            .arg(vectors_dir().join(identity_file))
+            .arg(vectors_dir().join("reply.age"))
+            .output()
+            .expect("the Debian `age` CLI must be installed");
+        assert!(
+            out.status.success(),
+            "{identity_file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json = jasmine_client::padding::unpad(&out.stdout).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(json).unwrap();
+        assert_eq!(value["reply"]["text"], vectors::REPLY_TEXT);
+    }
+    // And the library verifies the moderator's signature against the bundle.
+    let identity: age::x25519::Identity = vectors["valid"][0]["identity"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let message = jasmine_client::mailbox::open_message(
+        &read("reply.age"),
+        &identity,
+        mailbox,
+        Some(&bundle()),
+    )
+    .unwrap();
+    assert_eq!(message.text.as_str(), vectors::REPLY_TEXT);
+    assert_eq!(
+        age_shape::check_mailbox_envelope(&read("reply.age"), 1)
+            .unwrap()
+            .x25519_stanzas,
+        2
+    );
+}

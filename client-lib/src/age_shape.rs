@@ -34,7 +34,7 @@ pub enum ShapeError {
     #[error("an X25519 stanza has the wrong size")]
     BadX25519Stanza,
     /// Wrong number of X25519 stanzas.
-    #[error("encrypted to {found} recipients, but the key bundle has {expected} moderators; fetch the current key bundle")]
+    #[error("encrypted to {found} recipients, but {expected} are expected (the moderators of the key bundle, plus the reporter for a mailbox message); fetch the current key bundle")]
     WrongRecipientCount {
         /// Stanzas found.
         found: usize,
@@ -128,6 +128,19 @@ pub fn check_report_envelope(file: &[u8], moderators: usize) -> Result<EnvelopeS
         return Err(ShapeError::WrongRecipientCount {
             found: shape.x25519_stanzas,
             expected: moderators,
+        });
+    }
+    Ok(shape)
+}
+
+/// [`inspect`], then checks a mailbox message: one stanza per moderator, plus one for
+/// the reporter's reply key.
+pub fn check_mailbox_envelope(file: &[u8], moderators: usize) -> Result<EnvelopeShape, ShapeError> {
+    let shape = inspect(file)?;
+    if shape.x25519_stanzas != moderators + 1 {
+        return Err(ShapeError::WrongRecipientCount {
+            found: shape.x25519_stanzas,
+            expected: moderators + 1,
         });
     }
     Ok(shape)

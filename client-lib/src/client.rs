@@ -9,7 +9,10 @@ use crate::alert::{self, Alert, Retraction};
 use crate::bundle::{self, KeyBundle, VerifiedBundle};
 use crate::keys::PublicKey;
 use crate::transport::{ApiRequest, ApiResponse, Transport, TransportError};
-use crate::wire::{AckResult, AlertFeed, ErrorBody, PendingReports, Receipt};
+use crate::wire::{
+    AckResult, AlertFeed, ErrorBody, MailboxEntry, MailboxMessages, MailboxPost, MailboxRequest,
+    PendingMessages, PendingReports, Receipt,
+};
 use crate::{api_auth, Day, Error};
 
 /// Why a client call failed.
@@ -311,4 +314,123 @@ impl<T: Transport> JasmineClient<T> {
         .await
         .map(|_| ())
     }
+
+    /// Reads a mailbox (reporter side). Over Tor, on a circuit of its own.
+    pub async fn read_mailbox(&self, mailbox: &str) -> Result<Vec<MailboxEntry>, ClientError> {
+        let body = serde_json::to_vec(&MailboxRequest {
+            mailbox: mailbox.to_string(),
+        })
+        .map_err(|e| ClientError::BadResponse(e.to_string()))?;
+        let isolated = JasmineClient {
+            transport: self.transport.isolated(),
+        };
+        let messages: MailboxMessages = isolated
+            .call_json(
+                ApiRequest::new(Method::POST, "/v1/mailbox/read")
+                    .with_body("application/json", body),
+            )
+            .await?;
+        Ok(messages.messages)
+    }
+
+    /// Posts a reporter's answer (already sealed with [`crate::mailbox::seal_answer`]).
+    pub async fn post_answer(
+        &self,
+        mailbox: &str,
+        ciphertext: &[u8],
+    ) -> Result<Receipt, ClientError> {
+        let isolated = JasmineClient {
+            transport: self.transport.isolated(),
+        };
+        isolated
+            .call_json(mailbox_post("/v1/mailbox/answer", mailbox, ciphertext)?)
+            .await
+    }
+
+    /// Deletes a mailbox and every message in it (reporter side).
+    pub async fn delete_mailbox(&self, mailbox: &str) -> Result<(), ClientError> {
+        let body = serde_json::to_vec(&MailboxRequest {
+            mailbox: mailbox.to_string(),
+        })
+        .map_err(|e| ClientError::BadResponse(e.to_string()))?;
+        let isolated = JasmineClient {
+            transport: self.transport.isolated(),
+        };
+        isolated
+            .call(
+                ApiRequest::new(Method::POST, "/v1/mailbox/delete")
+                    .with_body("application/json", body),
+            )
+            .await
+            .map(|_| ())
+    }
+
+    /// Posts a moderator's reply (sealed with [`crate::mailbox::seal_reply`]).
+    pub async fn post_reply(
+        &self,
+        credentials: &ModeratorCredentials,
+        mailbox: &str,
+        ciphertext: &[u8],
+    ) -> Result<Receipt, ClientError> {
+        let response = self
+            .moderator_call(
+                credentials,
+                mailbox_post("/v1/mod/mailbox/reply", mailbox, ciphertext)?,
+            )
+            .await?;
+        serde_json::from_slice(&response.body).map_err(|e| ClientError::BadResponse(e.to_string()))
+    }
+
+    /// Mailbox messages this moderator has not acknowledged.
+    pub async fn pending_messages(
+        &self,
+        credentials: &ModeratorCredentials,
+    ) -> Result<PendingMessages, ClientError> {
+        let response = self
+            .moderator_call(
+                credentials,
+                ApiRequest::new(Method::GET, "/v1/mod/messages"),
+            )
+            .await?;
+        serde_json::from_slice(&response.body).map_err(|e| ClientError::BadResponse(e.to_string()))
+    }
+
+    /// One mailbox message's ciphertext.
+    pub async fn fetch_message(
+        &self,
+        credentials: &ModeratorCredentials,
+        id: &str,
+    ) -> Result<Vec<u8>, ClientError> {
+        let response = self
+            .moderator_call(
+                credentials,
+                ApiRequest::new(Method::GET, format!("/v1/mod/messages/{id}")),
+            )
+            .await?;
+        Ok(response.body.to_vec())
+    }
+
+    /// Acknowledges a mailbox message (it stays in the mailbox for the reporter).
+    pub async fn acknowledge_message(
+        &self,
+        credentials: &ModeratorCredentials,
+        id: &str,
+    ) -> Result<(), ClientError> {
+        self.moderator_call(
+            credentials,
+            ApiRequest::new(Method::POST, format!("/v1/mod/messages/{id}/ack")),
+        )
+        .await
+        .map(|_| ())
+    }
+}
+
+fn mailbox_post(path: &str, mailbox: &str, ciphertext: &[u8]) -> Result<ApiRequest, ClientError> {
+    use base64::Engine as _;
+    let body = serde_json::to_vec(&MailboxPost {
+        mailbox: mailbox.to_string(),
+        ciphertext: base64::engine::general_purpose::STANDARD.encode(ciphertext),
+    })
+    .map_err(|e| ClientError::BadResponse(e.to_string()))?;
+    Ok(ApiRequest::new(Method::POST, path).with_body("application/json", body))
 }

@@ -25,6 +25,8 @@ pub enum Domain {
     Retraction,
     /// A moderator's API key signs a request to the moderator API.
     Api,
+    /// A moderator's alert key signs a reply to a reporter (inside its ciphertext).
+    Reply,
 }
 
 impl Domain {
@@ -35,15 +37,17 @@ impl Domain {
             Domain::Alert => "jasmine/alert/v1",
             Domain::Retraction => "jasmine/retraction/v1",
             Domain::Api => "jasmine/api/v1",
+            Domain::Reply => "jasmine/reply/v1",
         }
     }
 
     /// All domains, for tests that check they never cross.
-    pub const ALL: [Domain; 4] = [
+    pub const ALL: [Domain; 5] = [
         Domain::Bundle,
         Domain::Alert,
         Domain::Retraction,
         Domain::Api,
+        Domain::Reply,
     ];
 }
 

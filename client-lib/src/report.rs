@@ -269,6 +269,15 @@ pub enum FollowUp {
         /// How to reach the reporter, as written by them.
         details: String,
     },
+    /// Answers through a reply mailbox, opened with a codename only the reporter
+    /// knows (`crate::codename`, `crate::mailbox`).
+    Codename {
+        /// The age recipient (`age1…`) derived from the codename: replies are
+        /// encrypted to it.
+        recipient: String,
+        /// The mailbox id derived from the codename (32 lowercase hex).
+        mailbox: String,
+    },
 }
 
 impl Report {
@@ -335,9 +344,20 @@ impl Report {
                 ));
             }
         }
-        if let FollowUp::Contact { details } = &self.follow_up {
-            if details.trim().is_empty() || details.chars().count() > MAX_SHORT_CHARS {
-                return bad("follow_up.details must say how to reach you".into());
+        match &self.follow_up {
+            FollowUp::None => {}
+            FollowUp::Contact { details } => {
+                if details.trim().is_empty() || details.chars().count() > MAX_SHORT_CHARS {
+                    return bad("follow_up.details must say how to reach you".into());
+                }
+            }
+            FollowUp::Codename { recipient, mailbox } => {
+                if crate::bundle::parse_recipient(recipient).is_err() {
+                    return bad("follow_up.recipient must be an age X25519 recipient".into());
+                }
+                if !crate::mailbox::is_mailbox_id(mailbox) {
+                    return bad("follow_up.mailbox must be 32 lowercase hex characters".into());
+                }
             }
         }
         Ok(())
@@ -403,8 +423,13 @@ impl zeroize::Zeroize for Report {
         self.aggressor.vehicle.zeroize();
         self.aggressor.plates.zeroize();
         self.narrative.zeroize();
-        if let FollowUp::Contact { details } = &mut self.follow_up {
-            details.zeroize();
+        match &mut self.follow_up {
+            FollowUp::None => {}
+            FollowUp::Contact { details } => details.zeroize(),
+            FollowUp::Codename { recipient, mailbox } => {
+                recipient.zeroize();
+                mailbox.zeroize();
+            }
         }
         self.categories.clear();
     }

@@ -71,3 +71,84 @@ pub struct Status {
     /// Version of the bundle being served, if any.
     pub bundle_version: Option<u64>,
 }
+
+/// Body of `POST /v1/mailbox/read` and `POST /v1/mailbox/delete`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxRequest {
+    /// The mailbox id derived from the codename.
+    pub mailbox: String,
+}
+
+/// Body of `POST /v1/mailbox/answer` and `POST /v1/mod/mailbox/reply`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxPost {
+    /// The mailbox id.
+    pub mailbox: String,
+    /// The age-encrypted message, standard base64.
+    pub ciphertext: String,
+}
+
+/// Who posted a mailbox message (the server knows which endpoint it came through).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageFrom {
+    /// Posted through the signed moderator API.
+    Moderator,
+    /// Posted by whoever knew the mailbox id.
+    Reporter,
+}
+
+impl MessageFrom {
+    /// The name stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageFrom::Moderator => "moderator",
+            MessageFrom::Reporter => "reporter",
+        }
+    }
+}
+
+/// One message of a mailbox, as `POST /v1/mailbox/read` returns it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailboxEntry {
+    /// Random message id.
+    pub id: String,
+    /// Day posted.
+    pub posted_on: Day,
+    /// Who posted it.
+    pub from: MessageFrom,
+    /// The age file, standard base64.
+    pub ciphertext: String,
+}
+
+/// The messages of a mailbox, oldest first. An unknown mailbox and an empty one give
+/// the same answer: no messages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailboxMessages {
+    /// The messages.
+    pub messages: Vec<MailboxEntry>,
+}
+
+/// One mailbox message waiting for a moderator (`GET /v1/mod/messages`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingMessage {
+    /// Message id.
+    pub id: String,
+    /// Day posted.
+    pub posted_on: Day,
+    /// Who posted it.
+    pub from: MessageFrom,
+    /// Version of the key bundle it was accepted under.
+    pub bundle_version: u64,
+    /// Ciphertext size in bytes.
+    pub size: u64,
+}
+
+/// Mailbox messages this moderator has not acknowledged.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingMessages {
+    /// The messages, in no meaningful order.
+    pub messages: Vec<PendingMessage>,
+}

@@ -200,9 +200,19 @@ pub fn publish(args: PublishArgs) -> Result<()> {
     } else if value.get("retraction").is_some() {
         block_on(client.publish_retraction(&credentials, bytes))??;
         println!("Retraction published: the alert is withdrawn from the feed.");
+    } else if let Ok(post) = serde_json::from_value::<jasmine_client::wire::MailboxPost>(value) {
+        use base64::Engine as _;
+        let sealed = base64::engine::general_purpose::STANDARD
+            .decode(&post.ciphertext)
+            .with_context(|| format!("{} holds a damaged reply", args.file.display()))?;
+        let receipt = block_on(client.post_reply(&credentials, &post.mailbox, &sealed))??;
+        println!(
+            "Reply posted on {}: the reporter reads it with their codename.",
+            receipt.received_on
+        );
     } else {
         bail!(
-            "{} is neither a signed alert nor a signed retraction",
+            "{} is neither a signed alert, a signed retraction nor a sealed reply",
             args.file.display()
         );
     }

@@ -32,7 +32,7 @@ pub struct PullArgs {
 pub fn pull(args: PullArgs) -> Result<()> {
     let credentials = keyfiles::read_api(&args.api_key)?;
     let client = JasmineClient::new(block_on(args.server.transport())??);
-    let (pulled, deleted) = block_on(async {
+    let (pulled, deleted, messages) = block_on(async {
         let pending = client.pending_reports(&credentials).await?;
         let (mut pulled, mut deleted) = (0usize, 0usize);
         for report in pending.reports {
@@ -57,10 +57,24 @@ pub fn pull(args: PullArgs) -> Result<()> {
                 deleted += 1;
             }
         }
-        Ok((pulled, deleted))
+        let mut messages = 0usize;
+        for message in client.pending_messages(&credentials).await?.messages {
+            if !jasmine_client::alert::is_alert_id(&message.id) {
+                bail!("the server sent a malformed message id; stopping");
+            }
+            let ciphertext = client.fetch_message(&credentials, &message.id).await?;
+            crate::cmd_replies::store_message(&args.inbox, &message, &ciphertext)?;
+            messages += 1;
+            if !args.no_ack {
+                client
+                    .acknowledge_message(&credentials, &message.id)
+                    .await?;
+            }
+        }
+        Ok((pulled, deleted, messages))
     })??;
     println!(
-        "Pulled {pulled} new report(s) into {}.",
+        "Pulled {pulled} new report(s) and {messages} mailbox message(s) into {}.",
         args.inbox.display()
     );
     if !args.no_ack {
@@ -86,7 +100,8 @@ fn store(inbox: &Path, report: &PendingReport, ciphertext: &[u8]) -> Result<()> 
     )
 }
 
-fn entries(inbox: &Path) -> Result<Vec<PendingReport>> {
+/// The reports of an inbox, oldest first.
+pub fn entries(inbox: &Path) -> Result<Vec<PendingReport>> {
     let mut entries = Vec::new();
     for item in std::fs::read_dir(inbox)
         .with_context(|| format!("cannot open inbox {}", inbox.display()))?
@@ -173,6 +188,12 @@ pub fn show(args: ShowArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{}", display::report_text(&args.id, &report));
+        if let jasmine_client::report::FollowUp::Codename { mailbox, .. } = &report.follow_up {
+            let mut conversations =
+                crate::cmd_replies::conversations(&args.inbox, &keys.age_identity)?;
+            let messages = conversations.remove(mailbox).unwrap_or_default();
+            print!("{}", crate::cmd_replies::conversation_text(&messages));
+        }
     }
     Ok(())
 }

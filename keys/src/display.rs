@@ -62,6 +62,9 @@ pub fn report_text(id: &str, r: &Report) -> String {
     let follow = match &r.follow_up {
         FollowUp::None => "none".to_string(),
         FollowUp::Contact { details } => format!("contact: {details}"),
+        FollowUp::Codename { .. } => {
+            "codename (anonymous): answer with `jasmine-keys reply`".to_string()
+        }
     };
     let _ = writeln!(out, "  follow-up:   {follow}");
     let _ = writeln!(

@@ -7,6 +7,7 @@
 
 mod cmd_alerts;
 mod cmd_org;
+mod cmd_replies;
 mod cmd_reports;
 mod display;
 mod files;
@@ -45,12 +46,16 @@ enum Command {
     Pull(cmd_reports::PullArgs),
     /// (offline) List the reports in an inbox folder.
     List(cmd_reports::ListArgs),
-    /// (offline) Decrypt and show one report.
+    /// (offline) Decrypt and show one report, with its conversation.
     Show(cmd_reports::ShowArgs),
+    /// (offline) Seal and sign a reply to a reporter who chose a codename (online with --api-key).
+    Reply(cmd_replies::ReplyArgs),
+    /// (offline) The reports that wait for an answer.
+    Waiting(cmd_replies::WaitingArgs),
     /// (offline) Draft, sign or retract alerts.
     #[command(subcommand)]
     Alert(AlertCommand),
-    /// (online) Upload a signed alert or retraction.
+    /// (online) Upload a signed alert, a retraction, or a sealed reply.
     Publish(cmd_alerts::PublishArgs),
     /// Create a demo organisation, moderator and bundle (passphrase "demo"): for trying Jasmine only.
     Demo(cmd_org::DemoArgs),
@@ -169,6 +174,8 @@ fn main() -> ExitCode {
         Command::Pull(a) => cmd_reports::pull(a),
         Command::List(a) => cmd_reports::list(a),
         Command::Show(a) => cmd_reports::show(a),
+        Command::Reply(a) => cmd_replies::reply(a),
+        Command::Waiting(a) => cmd_replies::waiting(a),
         Command::Alert(AlertCommand::Draft(a)) => cmd_alerts::draft(a),
         Command::Alert(AlertCommand::Sign(a)) => cmd_alerts::sign(a),
         Command::Alert(AlertCommand::Retract(a)) => cmd_alerts::retract(a),

@@ -7,7 +7,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use crate::error::ApiError;
-use crate::routes::{moderator, public};
+use crate::routes::{mailbox, moderator, public};
 use crate::state::AppState;
 
 /// The Jasmine HTTP API.
@@ -17,6 +17,13 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/keys", get(public::get_keys).put(public::put_keys))
         .route("/v1/reports", post(public::submit_report))
         .route("/v1/alerts", get(public::list_alerts))
+        .route("/v1/mailbox/read", post(mailbox::read))
+        .route("/v1/mailbox/answer", post(mailbox::answer))
+        .route("/v1/mailbox/delete", post(mailbox::delete))
+        .route("/v1/mod/mailbox/reply", post(mailbox::reply))
+        .route("/v1/mod/messages", get(mailbox::pending))
+        .route("/v1/mod/messages/{id}", get(mailbox::fetch))
+        .route("/v1/mod/messages/{id}/ack", post(mailbox::acknowledge))
         .route("/v1/mod/reports", get(moderator::pending))
         .route("/v1/mod/reports/{id}", get(moderator::fetch))
         .route("/v1/mod/reports/{id}/ack", post(moderator::acknowledge))

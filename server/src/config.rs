@@ -39,6 +39,8 @@ pub struct Config {
     pub onion: OnionConfig,
     /// The web site.
     pub web: crate::web::WebConfig,
+    /// The reply mailboxes.
+    pub mailbox: crate::routes::mailbox::MailboxConfig,
 }
 
 impl Default for Config {
@@ -56,6 +58,7 @@ impl Default for Config {
             api_clock_window_secs: 300,
             onion: OnionConfig::default(),
             web: crate::web::WebConfig::default(),
+            mailbox: crate::routes::mailbox::MailboxConfig::default(),
         }
     }
 }
@@ -101,6 +104,7 @@ impl Config {
                 self.listen
             );
         }
+        self.mailbox.validate()?;
         self.onion.validate()
     }
 }

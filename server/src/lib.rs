@@ -82,7 +82,8 @@ fn prepare_data_dir(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Deletes reports older than the current bundle's retention, now and then daily.
+/// Deletes reports older than the current bundle's retention and mailboxes inactive
+/// for longer than `mailbox.expiry_days`, now and then hourly.
 pub fn spawn_retention(state: AppState) {
     tokio::spawn(async move {
         loop {
@@ -100,6 +101,20 @@ pub fn spawn_retention(state: AppState) {
                     Ok(_) => {}
                     Err(e) => tracing::warn!("retention pass failed: {e}"),
                 }
+            }
+            let days = i64::from(state.mailbox_config().expiry_days);
+            match state
+                .storage()
+                .write(WriteOp::PurgeMailboxesInactiveBefore {
+                    day: Day::today_utc().add_days(-days),
+                })
+                .await
+            {
+                Ok(storage::WriteOutcome::Purged(n)) if n > 0 => {
+                    tracing::info!("retention: {n} inactive mailboxes deleted")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!("mailbox expiry pass failed: {e}"),
             }
             tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
         }

@@ -43,6 +43,7 @@ struct Inner {
     replay: ReplayGuard,
     catalog: crate::web::Catalog,
     web: crate::web::WebConfig,
+    mailbox: crate::routes::mailbox::MailboxConfig,
 }
 
 impl AppState {
@@ -85,6 +86,7 @@ impl AppState {
                 replay: ReplayGuard::new(config.api_clock_window_secs),
                 catalog: crate::web::Catalog::load()?,
                 web: config.web.clone(),
+                mailbox: config.mailbox.clone(),
             }),
         })
     }
@@ -97,6 +99,11 @@ impl AppState {
     /// The site's messages in every language.
     pub fn catalog(&self) -> &crate::web::Catalog {
         &self.inner.catalog
+    }
+
+    /// The reply mailboxes' settings.
+    pub fn mailbox_config(&self) -> &crate::routes::mailbox::MailboxConfig {
+        &self.inner.mailbox
     }
 
     /// The web site's settings.

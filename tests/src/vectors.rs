@@ -146,6 +146,72 @@ fn signed_with(
     bytes
 }
 
+/// Data characters of the codename vectors (the checksum is computed).
+pub const CODENAME_DATA: [&str; 3] = [
+    "7K2MQX9DA4RT8ZWCPB3N",
+    "00000000000000000000",
+    "ZZZZZZZZZZZZZZZZZZZZ",
+];
+
+/// The codename derivation vectors: parameters, each codename with what it derives,
+/// and typed forms that must be read back to it or refused.
+pub fn codename_vectors() -> serde_json::Value {
+    use age::secrecy::ExposeSecret;
+    use jasmine_client::codename::{self, Codename};
+    let valid: Vec<serde_json::Value> = CODENAME_DATA
+        .iter()
+        .map(|data| {
+            let codename = Codename::from_data(data).expect("vector codename");
+            let keys = codename.derive().expect("derive");
+            let shown = codename.display().to_string();
+            serde_json::json!({
+                "codename": shown,
+                "data": data,
+                "identity": keys.identity.to_string().expose_secret(),
+                "recipient": keys.recipient,
+                "mailbox": keys.mailbox,
+                "mailbox_key": jasmine_client::mailbox::mailbox_key(&keys.mailbox),
+            })
+        })
+        .collect();
+    let first = Codename::from_data(CODENAME_DATA[0])
+        .expect("vector")
+        .display()
+        .to_string();
+    let groups: Vec<&str> = first.split('-').collect();
+    let mut swapped = groups.clone();
+    swapped.swap(2, 3);
+    let mut typo = first.clone().into_bytes();
+    typo[6] = if typo[6] == b'X' { b'Y' } else { b'X' };
+    serde_json::json!({
+        "kdf": {
+            "algorithm": "argon2id",
+            "version": 19,
+            "memory_kib": codename::ARGON2_MEMORY_KIB,
+            "passes": codename::ARGON2_PASSES,
+            "lanes": codename::ARGON2_LANES,
+            "salt": "jasmine/codename/v1",
+            "password": "the 20 data characters, upper case, ASCII",
+            "output_bytes": 64
+        },
+        "valid": valid,
+        "read_as_the_first": [
+            first.to_lowercase(),
+            first.replace('-', " "),
+            first.replace('-', ""),
+            format!("  {}\n", first.replace('0', "o").replace('1', "l")),
+        ],
+        "refused": [
+            {"typed": swapped.join("-"), "reason": "two groups swapped: the checksum fails"},
+            {"typed": String::from_utf8(typo).expect("ascii"), "reason": "one character changed: the checksum fails"},
+            {"typed": groups[..5].join("-"), "reason": "a group missing: wrong length"},
+            {"typed": format!("{first}-7K2M"), "reason": "a group too many: wrong length"},
+            {"typed": first.replace('7', "U"), "reason": "U is not in the alphabet"},
+            {"typed": "", "reason": "empty"},
+        ],
+    })
+}
+
 /// Every deterministic vector file: (name, content).
 pub fn deterministic_files() -> Vec<(&'static str, Vec<u8>)> {
     let root = root_key();
@@ -195,6 +261,20 @@ pub fn deterministic_files() -> Vec<(&'static str, Vec<u8>)> {
             "retraction.json",
             alert::sign_retraction(&retraction(), &alert_key()).expect("retraction"),
         ),
+        ("codenames.json", {
+            let mut c = serde_json::to_vec_pretty(&codename_vectors()).expect("codenames");
+            c.push(b'\n');
+            c
+        }),
+        ("codename.identity", {
+            let first = &codename_vectors()["valid"][0];
+            format!(
+                "# test vector only: the reply key of codename {}\n{}\n",
+                first["codename"].as_str().expect("codename"),
+                first["identity"].as_str().expect("identity")
+            )
+            .into_bytes()
+        }),
         ("fail_bundle_bad_signature.json", bad_signature.into_bytes()),
         (
             "fail_bundle_wrong_domain.json",
@@ -269,5 +349,32 @@ pub fn write_all(dir: &Path) -> std::io::Result<()> {
     let unpadded =
         envelope::seal(&report().to_json().expect("json"), &verified.recipients()).expect("seal");
     std::fs::write(dir.join("fail_report_unpadded.age"), unpadded)?;
+    std::fs::write(dir.join("reply.age"), reply_ciphertext(&verified))?;
     Ok(())
+}
+
+/// The text of the reply vector.
+pub const REPLY_TEXT: &str =
+    "Bonjour. Nous avons lu votre signalement. Voulez-vous être accompagnée ?";
+
+/// A reply from the vector moderator to the first vector codename (randomised).
+pub fn reply_ciphertext(bundle: &jasmine_client::bundle::VerifiedBundle) -> Vec<u8> {
+    use jasmine_client::mailbox::{seal_reply, Reply, MESSAGE_FORMAT};
+    let keys = jasmine_client::codename::Codename::from_data(CODENAME_DATA[0])
+        .expect("vector")
+        .derive()
+        .expect("derive");
+    seal_reply(
+        &Reply {
+            format: MESSAGE_FORMAT,
+            mailbox: keys.mailbox.clone(),
+            written_on: day(REFERENCE_DAY),
+            text: REPLY_TEXT.into(),
+            signed_by: MODERATOR_ID.into(),
+        },
+        &keys.recipient,
+        &alert_key(),
+        bundle,
+    )
+    .expect("seal reply")
 }

@@ -1,6 +1,8 @@
 //! HTTP handlers, by audience: [`public`] for reporters and readers of alerts,
-//! [`moderator`] for the signed moderator API.
+//! [`moderator`] for the signed moderator API, [`mailbox`] for the conversations
+//! between moderators and reporters who chose a codename.
 
+pub mod mailbox;
 pub mod moderator;
 pub mod public;
 

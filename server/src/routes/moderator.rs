@@ -32,7 +32,7 @@ async fn authenticated(
     Ok((moderator, bytes))
 }
 
-fn was_recipient(state: &AppState, bundle_version: u64, moderator: &str) -> bool {
+pub(crate) fn was_recipient(state: &AppState, bundle_version: u64, moderator: &str) -> bool {
     state
         .bundle_version(bundle_version)
         .is_some_and(|b| b.moderator(moderator).is_some())

@@ -44,6 +44,31 @@ const MIGRATIONS: &[&str] = &[
         signed_json  TEXT NOT NULL
     ) WITHOUT ROWID;
     "#,
+    // 2: reply mailboxes. A mailbox is filed under SHA-256 of its id (the id itself,
+    // derived from the reporter's codename, is never stored); messages are ciphertext
+    // readable by the reporter and the moderators; `seq` orders one conversation.
+    r#"
+    CREATE TABLE mailboxes (
+        key            TEXT PRIMARY KEY,
+        last_active_on TEXT NOT NULL           -- YYYY-MM-DD of the last post or read
+    ) WITHOUT ROWID;
+    CREATE INDEX mailboxes_last_active_on ON mailboxes(last_active_on);
+    CREATE TABLE mailbox_messages (
+        id             TEXT PRIMARY KEY,
+        mailbox_key    TEXT NOT NULL REFERENCES mailboxes(key) ON DELETE CASCADE,
+        seq            INTEGER NOT NULL,
+        posted_on      TEXT NOT NULL,
+        sender         TEXT NOT NULL,          -- 'moderator' or 'reporter'
+        bundle_version INTEGER NOT NULL,
+        ciphertext     BLOB NOT NULL
+    ) WITHOUT ROWID;
+    CREATE UNIQUE INDEX mailbox_messages_order ON mailbox_messages(mailbox_key, seq);
+    CREATE TABLE message_acks (
+        message_id   TEXT NOT NULL REFERENCES mailbox_messages(id) ON DELETE CASCADE,
+        moderator_id TEXT NOT NULL,
+        PRIMARY KEY (message_id, moderator_id)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

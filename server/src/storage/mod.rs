@@ -102,6 +102,49 @@ pub enum WriteOp {
         /// First day kept.
         day: Day,
     },
+    /// Add a message to a mailbox (creating it), refusing it past `max_messages`.
+    PostMessage {
+        /// Random message id.
+        id: String,
+        /// SHA-256 of the mailbox id.
+        mailbox_key: String,
+        /// Day posted.
+        posted_on: Day,
+        /// `moderator` or `reporter`.
+        sender: &'static str,
+        /// Bundle version it was checked against.
+        bundle_version: u64,
+        /// The age file.
+        ciphertext: Vec<u8>,
+        /// The moderator who posted it (it counts as acknowledged by them).
+        posted_by: Option<String>,
+        /// Most messages one mailbox may hold.
+        max_messages: u32,
+    },
+    /// Mark a mailbox active on `day` (the reporter read it).
+    TouchMailbox {
+        /// SHA-256 of the mailbox id.
+        mailbox_key: String,
+        /// Today.
+        day: Day,
+    },
+    /// Delete a mailbox and its messages; done whether or not it existed.
+    DeleteMailbox {
+        /// SHA-256 of the mailbox id.
+        mailbox_key: String,
+    },
+    /// Record that a moderator has a mailbox message (the message stays).
+    AcknowledgeMessage {
+        /// Message id.
+        message_id: String,
+        /// Who acknowledges.
+        moderator_id: String,
+    },
+    /// Delete mailboxes without activity since before `day`.
+    PurgeMailboxesInactiveBefore {
+        /// First day of activity kept.
+        day: Day,
+    },
 }
 
 /// What a write did.
@@ -124,7 +167,8 @@ pub struct StorageConfig {
     pub path: PathBuf,
     /// Most writes waiting at once before new ones get "busy".
     pub queue_capacity: usize,
-    /// Most ciphertext bytes stored before new reports get "storage full".
+    /// Most ciphertext bytes (reports and mailbox messages) stored before new ones get
+    /// "storage full".
     pub max_stored_bytes: u64,
     /// Read-only connections kept open.
     pub readers: usize,
@@ -173,7 +217,8 @@ impl Storage {
         migrations::migrate(&mut conn)?;
         let stored_bytes: i64 = conn
             .query_row(
-                "SELECT coalesce(sum(length(ciphertext)), 0) FROM reports",
+                "SELECT (SELECT coalesce(sum(length(ciphertext)), 0) FROM reports)
+                      + (SELECT coalesce(sum(length(ciphertext)), 0) FROM mailbox_messages)",
                 [],
                 |r| r.get(0),
             )
@@ -338,6 +383,106 @@ mod tests {
             storage.write(report("c", 100)).await.unwrap(),
             WriteOutcome::Done,
             "space was freed"
+        );
+    }
+
+    fn message(id: &str, mailbox: &str, day: &str, size: usize) -> WriteOp {
+        WriteOp::PostMessage {
+            id: id.into(),
+            mailbox_key: mailbox.into(),
+            posted_on: Day::parse(day).unwrap(),
+            sender: "reporter",
+            bundle_version: 1,
+            ciphertext: vec![9; size],
+            posted_by: None,
+            max_messages: 3,
+        }
+    }
+
+    async fn count(storage: &Storage, table: &'static str) -> i64 {
+        storage
+            .read(move |c| c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)))
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn mailboxes_fill_up_expire_and_free_their_space() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = open(dir.path(), 1000);
+        for i in 0..3 {
+            storage
+                .write(message(&format!("old{i}"), "k-old", "2026-08-01", 100))
+                .await
+                .unwrap();
+        }
+        assert!(matches!(
+            storage
+                .write(message("old3", "k-old", "2026-08-01", 100))
+                .await,
+            Err(StorageError::Conflict(_))
+        ));
+        storage
+            .write(message("new0", "k-new", "2026-11-01", 100))
+            .await
+            .unwrap();
+        // A read on a later day keeps a mailbox alive; an earlier one changes nothing.
+        storage
+            .write(WriteOp::TouchMailbox {
+                mailbox_key: "k-new".into(),
+                day: Day::parse("2026-11-20").unwrap(),
+            })
+            .await
+            .unwrap();
+        storage
+            .write(WriteOp::TouchMailbox {
+                mailbox_key: "k-new".into(),
+                day: Day::parse("2026-10-01").unwrap(),
+            })
+            .await
+            .unwrap();
+        // Reports and messages share the quota: 400 of 1000 bytes are used.
+        assert!(matches!(
+            storage.write(report("r", 700)).await,
+            Err(StorageError::QuotaExceeded)
+        ));
+        let purged = storage
+            .write(WriteOp::PurgeMailboxesInactiveBefore {
+                day: Day::parse("2026-11-10").unwrap(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(purged, WriteOutcome::Purged(1));
+        assert_eq!(
+            (
+                count(&storage, "mailboxes").await,
+                count(&storage, "mailbox_messages").await
+            ),
+            (1, 1)
+        );
+        assert_eq!(
+            storage.write(report("r", 700)).await.unwrap(),
+            WriteOutcome::Done,
+            "space was freed"
+        );
+        storage
+            .write(WriteOp::DeleteMailbox {
+                mailbox_key: "k-new".into(),
+            })
+            .await
+            .unwrap();
+        storage
+            .write(WriteOp::DeleteMailbox {
+                mailbox_key: "k-none".into(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                count(&storage, "mailboxes").await,
+                count(&storage, "mailbox_messages").await
+            ),
+            (0, 0)
         );
     }
 }

@@ -231,5 +231,114 @@ fn apply(
             *stored_bytes = stored_bytes.saturating_sub(freed as u64);
             Ok(WriteOutcome::Purged(deleted as u64))
         }
+        WriteOp::PostMessage {
+            id,
+            mailbox_key,
+            posted_on,
+            sender,
+            bundle_version,
+            ciphertext,
+            posted_by,
+            max_messages,
+        } => {
+            let size = ciphertext.len() as u64;
+            if stored_bytes.saturating_add(size) > max_stored_bytes {
+                return Err(StorageError::QuotaExceeded);
+            }
+            let (count, last_seq): (i64, Option<i64>) = conn.query_row(
+                "SELECT count(*), max(seq) FROM mailbox_messages WHERE mailbox_key = ?1",
+                [mailbox_key],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            if count >= i64::from(*max_messages) {
+                return Err(StorageError::Conflict(format!(
+                    "this conversation already holds {count} messages, the most a mailbox keeps; the association can still be reached through the help page"
+                )));
+            }
+            conn.execute(
+                "INSERT INTO mailboxes (key, last_active_on) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET last_active_on = max(last_active_on, excluded.last_active_on)",
+                params![mailbox_key, posted_on.to_string()],
+            )?;
+            conn.execute(
+                "INSERT INTO mailbox_messages (id, mailbox_key, seq, posted_on, sender, bundle_version, ciphertext)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    id,
+                    mailbox_key,
+                    last_seq.unwrap_or(0) + 1,
+                    posted_on.to_string(),
+                    sender,
+                    *bundle_version as i64,
+                    ciphertext
+                ],
+            )?;
+            if let Some(moderator) = posted_by {
+                conn.execute(
+                    "INSERT INTO message_acks (message_id, moderator_id) VALUES (?1, ?2)",
+                    params![id, moderator],
+                )?;
+            }
+            *stored_bytes += size;
+            Ok(WriteOutcome::Done)
+        }
+        WriteOp::TouchMailbox { mailbox_key, day } => {
+            conn.execute(
+                "UPDATE mailboxes SET last_active_on = ?2 WHERE key = ?1 AND last_active_on < ?2",
+                params![mailbox_key, day.to_string()],
+            )?;
+            Ok(WriteOutcome::Done)
+        }
+        WriteOp::DeleteMailbox { mailbox_key } => {
+            let freed: i64 = conn.query_row(
+                "SELECT coalesce(sum(length(ciphertext)), 0) FROM mailbox_messages WHERE mailbox_key = ?1",
+                [mailbox_key],
+                |r| r.get(0),
+            )?;
+            conn.execute(
+                "DELETE FROM mailbox_messages WHERE mailbox_key = ?1",
+                [mailbox_key],
+            )?;
+            conn.execute("DELETE FROM mailboxes WHERE key = ?1", [mailbox_key])?;
+            *stored_bytes = stored_bytes.saturating_sub(freed as u64);
+            Ok(WriteOutcome::Done)
+        }
+        WriteOp::AcknowledgeMessage {
+            message_id,
+            moderator_id,
+        } => {
+            let exists: bool = conn.query_row(
+                "SELECT EXISTS(SELECT 1 FROM mailbox_messages WHERE id = ?1)",
+                [message_id],
+                |r| r.get(0),
+            )?;
+            if !exists {
+                return Err(StorageError::NotFound);
+            }
+            conn.execute(
+                "INSERT OR IGNORE INTO message_acks (message_id, moderator_id) VALUES (?1, ?2)",
+                params![message_id, moderator_id],
+            )?;
+            Ok(WriteOutcome::Done)
+        }
+        WriteOp::PurgeMailboxesInactiveBefore { day } => {
+            let freed: i64 = conn.query_row(
+                "SELECT coalesce(sum(length(m.ciphertext)), 0) FROM mailbox_messages m
+                 JOIN mailboxes b ON b.key = m.mailbox_key WHERE b.last_active_on < ?1",
+                [day.to_string()],
+                |r| r.get(0),
+            )?;
+            conn.execute(
+                "DELETE FROM mailbox_messages WHERE mailbox_key IN
+                 (SELECT key FROM mailboxes WHERE last_active_on < ?1)",
+                [day.to_string()],
+            )?;
+            let deleted = conn.execute(
+                "DELETE FROM mailboxes WHERE last_active_on < ?1",
+                [day.to_string()],
+            )?;
+            *stored_bytes = stored_bytes.saturating_sub(freed as u64);
+            Ok(WriteOutcome::Purged(deleted as u64))
+        }
     }
 }

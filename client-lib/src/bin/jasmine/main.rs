@@ -1,6 +1,7 @@
 //! `jasmine`: the reporter's command-line client. Builds a report (from a file or by
 //! asking), encrypts it on this machine to the moderators of the verified key bundle,
-//! and sends only the ciphertext; reads and verifies the public alerts.
+//! and sends only the ciphertext; reads and answers the association's replies with a
+//! codename; reads and verifies the public alerts.
 #![forbid(unsafe_code)]
 
 mod prompts;
@@ -10,12 +11,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
+use base64::Engine as _;
 use clap::{Args, Parser, Subcommand};
+use jasmine_client::bundle::VerifiedBundle;
 use jasmine_client::client::{AlertQuery, JasmineClient};
+use jasmine_client::codename::{Codename, ReplyKeys};
 use jasmine_client::keys::PublicKey;
-use jasmine_client::report::{Category, Report, REPORT_FORMAT};
+use jasmine_client::report::{Category, FollowUp, Report, REPORT_FORMAT};
 use jasmine_client::transport::{AnyTransport, TorSettings};
-use jasmine_client::{envelope, Day};
+use jasmine_client::{envelope, mailbox, Day};
+use zeroize::Zeroizing;
 
 /// Report violence anonymously to Jasmine, and read the alerts.
 #[derive(Parser)]
@@ -29,6 +34,12 @@ struct Cli {
 enum Command {
     /// Send a report (encrypted here, before it leaves this machine).
     Report(ReportArgs),
+    /// Read the association's answers to your report, with your codename.
+    Replies(CodenameArgs),
+    /// Answer the association, with your codename (encrypted here, like a report).
+    Answer(AnswerArgs),
+    /// Delete your conversation from the server, with your codename.
+    Forget(CodenameArgs),
     /// Read the alerts, checking every signature.
     Alerts(AlertsArgs),
 }
@@ -59,9 +70,33 @@ struct ReportArgs {
     /// The report as a JSON or TOML file; without it, questions are asked.
     #[arg(long)]
     file: Option<PathBuf>,
-    /// Print the server's receipt as JSON.
+    /// Ask for answers with a codename (with --file; without it, the question is asked).
+    #[arg(long)]
+    codename: bool,
+    /// Print the server's receipt (and the codename) as JSON.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Args)]
+struct CodenameArgs {
+    #[command(flatten)]
+    connection: Connection,
+    /// A file holding your codename (otherwise $JASMINE_CODENAME, otherwise it is asked).
+    #[arg(long)]
+    codename_file: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct AnswerArgs {
+    #[command(flatten)]
+    codename: CodenameArgs,
+    /// The message (otherwise --file, otherwise it is asked).
+    #[arg(long)]
+    text: Option<String>,
+    /// A file holding the message.
+    #[arg(long)]
+    file: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -152,15 +187,26 @@ fn report(args: ReportArgs) -> Result<()> {
             .follow_bundle_onion(&bundle.bundle().onion)
             .unwrap_or(transport),
     );
-    let report = match &args.file {
-        Some(path) => read_report_file(path)?,
+    let (mut report, wants_codename) = match &args.file {
+        Some(path) => (read_report_file(path)?, args.codename),
         None => match prompts::ask_report(today)? {
-            Some(report) => report,
+            Some(asked) => asked,
             None => {
                 eprintln!("Nothing was sent.");
                 return Ok(());
             }
         },
+    };
+    let codename = if wants_codename {
+        let codename = Codename::generate(&mut rand::rngs::OsRng);
+        let keys = codename.derive()?;
+        report.follow_up = FollowUp::Codename {
+            recipient: keys.recipient.clone(),
+            mailbox: keys.mailbox.clone(),
+        };
+        Some(codename)
+    } else {
+        None
     };
     let ciphertext = envelope::seal_report(&report, &bundle)?;
     drop(report);
@@ -168,7 +214,11 @@ fn report(args: ReportArgs) -> Result<()> {
         .block_on(client.submit_report(ciphertext))
         .context("the report was not sent")?;
     if args.json {
-        println!("{}", serde_json::to_string(&receipt)?);
+        let mut value = serde_json::to_value(&receipt)?;
+        if let Some(codename) = &codename {
+            value["codename"] = codename.display().as_str().into();
+        }
+        println!("{value}");
     } else {
         println!(
             "Your report was received and stored on {}, encrypted to the {} moderator(s) of {}.",
@@ -177,7 +227,143 @@ fn report(args: ReportArgs) -> Result<()> {
             bundle.bundle().organisation
         );
         println!("Only they can read it. Take care of yourself.");
+        if let Some(codename) = &codename {
+            println!();
+            println!("YOUR CODENAME — write it down now and keep it secret:");
+            println!();
+            println!("    {}", codename.display().as_str());
+            println!();
+            println!(
+                "With it, and only with it, you read the association's answers and answer them:"
+            );
+            println!("    jasmine replies      jasmine answer      jasmine forget (deletes the conversation)");
+            println!(
+                "Anyone who has it can read the conversation. Nobody can give it back to you if"
+            );
+            println!(
+                "you lose it: not the association, not the server. It is not stored anywhere."
+            );
+        }
     }
+    Ok(())
+}
+
+impl CodenameArgs {
+    /// The codename, read from the file, the environment or the terminal, and its keys.
+    fn keys(&self) -> Result<ReplyKeys> {
+        let typed = Zeroizing::new(match &self.codename_file {
+            Some(path) => std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?,
+            None => match std::env::var("JASMINE_CODENAME") {
+                Ok(value) => value,
+                Err(_) => prompts::ask_codename()?,
+            },
+        });
+        let codename = Codename::parse(&typed).context(
+            "this is not your codename; copy it again exactly as it was shown (six groups of four)",
+        )?;
+        Ok(codename.derive()?)
+    }
+
+    fn session(
+        &self,
+    ) -> Result<(
+        tokio::runtime::Runtime,
+        JasmineClient<AnyTransport>,
+        VerifiedBundle,
+    )> {
+        let root = self.connection.root()?;
+        let seen = state::SeenVersions::open(self.connection.state_dir.clone(), &root)?;
+        let rt = runtime()?;
+        let transport = self.connection.transport(&rt)?;
+        let bundle = rt
+            .block_on(JasmineClient::new(transport.clone()).fetch_bundle(
+                &root,
+                Day::today_utc(),
+                seen.highest(),
+            ))
+            .context("cannot get the moderators' keys")?;
+        seen.record(bundle.version())?;
+        let client = JasmineClient::new(
+            transport
+                .follow_bundle_onion(&bundle.bundle().onion)
+                .unwrap_or(transport),
+        );
+        Ok((rt, client, bundle))
+    }
+}
+
+fn replies(args: CodenameArgs) -> Result<()> {
+    let keys = args.keys()?;
+    let (rt, client, bundle) = args.session()?;
+    let entries = rt
+        .block_on(client.read_mailbox(&keys.mailbox))
+        .context("cannot read the conversation")?;
+    if entries.is_empty() {
+        println!("No messages yet. The association answers as soon as it can; come back later.");
+        return Ok(());
+    }
+    let mut unreadable = 0;
+    println!(
+        "Your conversation with {} ({} message(s)):",
+        bundle.bundle().organisation,
+        entries.len()
+    );
+    for entry in &entries {
+        let opened = base64::engine::general_purpose::STANDARD
+            .decode(&entry.ciphertext)
+            .map_err(|_| jasmine_client::Error::DecryptionFailed)
+            .and_then(|c| {
+                mailbox::open_message(&c, &keys.identity, &keys.mailbox, Some(bundle.bundle()))
+            });
+        match opened {
+            Ok(message) => print!("{}", prompts::message_text(&message)),
+            Err(e) => {
+                unreadable += 1;
+                eprintln!(
+                    "warning: a message of {} could not be read and is not shown: {e}",
+                    entry.posted_on
+                );
+            }
+        }
+    }
+    if unreadable > 0 {
+        bail!("{unreadable} message(s) did not decrypt or verify: the server may be tampering");
+    }
+    Ok(())
+}
+
+fn answer(args: AnswerArgs) -> Result<()> {
+    let keys = args.codename.keys()?;
+    let text = Zeroizing::new(match (&args.text, &args.file) {
+        (Some(text), _) => text.clone(),
+        (None, Some(path)) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?,
+        (None, None) => prompts::ask_message()?,
+    });
+    if text.trim().is_empty() {
+        bail!("the message is empty; nothing was sent");
+    }
+    let (rt, client, bundle) = args.codename.session()?;
+    let ciphertext = mailbox::seal_answer(&text, &keys, &bundle, Day::today_utc())?;
+    let receipt = rt
+        .block_on(client.post_answer(&keys.mailbox, &ciphertext))
+        .context("your answer was not sent")?;
+    println!(
+        "Your answer was stored on {}, encrypted to the {} moderator(s) of {} and to your codename.",
+        receipt.received_on,
+        bundle.bundle().moderators.len(),
+        bundle.bundle().organisation
+    );
+    Ok(())
+}
+
+fn forget(args: CodenameArgs) -> Result<()> {
+    let keys = args.keys()?;
+    let (rt, client, _) = args.session()?;
+    rt.block_on(client.delete_mailbox(&keys.mailbox))
+        .context("the conversation was not deleted")?;
+    println!("Your conversation is deleted from the server (if there was one). The association keeps what it already read.");
     Ok(())
 }
 
@@ -229,6 +415,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Report(a) => report(a),
+        Command::Replies(a) => replies(a),
+        Command::Answer(a) => answer(a),
+        Command::Forget(a) => forget(a),
         Command::Alerts(a) => alerts(a),
     };
     match result {

@@ -149,8 +149,9 @@ const SETTINGS: [(Setting, &str); 7] = [
     (Setting::Other, "Somewhere else"),
 ];
 
-/// Asks for a report on stdin. `None` if the reporter decides not to send it.
-pub fn ask_report(today: Day) -> Result<Option<Report>> {
+/// Asks for a report on stdin. `None` if the reporter decides not to send it; the
+/// flag says whether they want follow-up with a codename (filled in by the caller).
+pub fn ask_report(today: Day) -> Result<Option<(Report, bool)>> {
     let stdin = std::io::stdin();
     let mut ask = Asker {
         input: stdin.lock(),
@@ -201,9 +202,24 @@ pub fn ask_report(today: Day) -> Result<Option<Report>> {
         narrative.push_str(&line);
         narrative.push('\n');
     }
-    let follow_up = if ask.yes("Do you want the association to contact you?")? {
+    let choice = ask.choose(
+        "Do you want an answer from the association?",
+        &[
+            (1, "No"),
+            (
+                2,
+                "Yes, with a codename (anonymous: you read the answers with the codename)",
+            ),
+            (
+                3,
+                "Yes, through my contact details (phone, e-mail, Signal…)",
+            ),
+        ],
+    )?;
+    let wants_codename = choice == 2;
+    let follow_up = if choice == 3 {
         FollowUp::Contact {
-            details: ask.line("How can they reach you (phone, e-mail, Signal…)?")?,
+            details: ask.line("How can they reach you?")?,
         }
     } else {
         FollowUp::None
@@ -241,10 +257,55 @@ pub fn ask_report(today: Day) -> Result<Option<Report>> {
         bail!("the report cannot be sent: {e}");
     }
     if ask.yes("Send this report now?")? {
-        Ok(Some(report))
+        Ok(Some((report, wants_codename)))
     } else {
         Ok(None)
     }
+}
+
+/// Reads the codename from stdin (after a prompt on stderr).
+pub fn ask_codename() -> Result<String> {
+    let mut ask = Asker {
+        input: std::io::stdin().lock(),
+    };
+    ask.line("Your codename:")
+}
+
+/// Reads a message from stdin: lines until one with a single dot, or the end of input.
+pub fn ask_message() -> Result<String> {
+    eprintln!("Write your message. End with a line holding only a dot (.):");
+    let mut text = String::new();
+    for line in std::io::stdin().lock().lines() {
+        let line = line?;
+        if line.trim() == "." {
+            break;
+        }
+        text.push_str(&line);
+        text.push('\n');
+    }
+    Ok(text.trim_end().to_string())
+}
+
+/// A mailbox message as readable text.
+pub fn message_text(message: &jasmine_client::mailbox::Message) -> String {
+    use jasmine_client::mailbox::Sender;
+    let from = match &message.sender {
+        Sender::Reporter => "you".to_string(),
+        Sender::Moderator { id, name, verified } => format!(
+            "the association ({}{})",
+            name.as_deref().unwrap_or(id),
+            if *verified {
+                ", signature verified"
+            } else {
+                ", signature not checked"
+            }
+        ),
+    };
+    format!(
+        "\n— {}, from {from}:\n{}\n",
+        message.written_on,
+        message.text.as_str()
+    )
 }
 
 /// An alert as readable text.

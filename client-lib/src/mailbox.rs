@@ -1,0 +1,473 @@
+//! Reply mailboxes: the conversation between the moderators and a reporter who asked
+//! for follow-up with a codename (`docs/PROTOCOL.md` §4.11).
+//!
+//! Every message is age-encrypted, padded like a report, to the reporter's reply
+//! recipient **and** to every moderator of the current bundle, so that both sides can
+//! read the whole conversation. Its plaintext is one of:
+//!
+//! - `{"reply": {…, "signed_by": id}, "signature": …}`: from a moderator, signed with
+//!   their alert key for the domain `jasmine/reply/v1`;
+//! - `{"answer": {…}}`: from the reporter (no signature: knowing the mailbox id, which
+//!   only the reporter and the moderators know, is what lets one answer).
+//!
+//! Both carry the mailbox id: a message read from another mailbox than the one it
+//! names is refused, so a server cannot move messages between conversations.
+//!
+//! The server files messages under the mailbox *key*,
+//! `hex(SHA-256("jasmine/mailbox-key/v1" || id))`, never under the id itself: a copy
+//! of its database does not give what is needed to read or answer a mailbox.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::bundle::{KeyBundle, VerifiedBundle};
+use crate::codename::ReplyKeys;
+use crate::keys::{self, Domain};
+use crate::{envelope, padding, Day, Error};
+
+/// The message format version this crate writes and reads.
+pub const MESSAGE_FORMAT: u32 = 1;
+/// Longest message, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 10_000;
+
+/// Whether `text` has the form of a mailbox id (32 lowercase hex characters).
+pub fn is_mailbox_id(text: &str) -> bool {
+    text.len() == 32
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The key the server files a mailbox under: `hex(SHA-256("jasmine/mailbox-key/v1" || id))`.
+pub fn mailbox_key(mailbox: &str) -> String {
+    hex::encode(Sha256::digest(
+        [b"jasmine/mailbox-key/v1".as_slice(), mailbox.as_bytes()].concat(),
+    ))
+}
+
+/// A moderator's reply, as signed.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reply {
+    /// Always [`MESSAGE_FORMAT`].
+    pub format: u32,
+    /// The mailbox it belongs to.
+    pub mailbox: String,
+    /// The day it was written.
+    pub written_on: Day,
+    /// What the moderator says.
+    pub text: String,
+    /// The moderator's id in the bundle.
+    pub signed_by: String,
+}
+
+/// A reporter's answer.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Answer {
+    /// Always [`MESSAGE_FORMAT`].
+    pub format: u32,
+    /// The mailbox it belongs to.
+    pub mailbox: String,
+    /// The day it was written.
+    pub written_on: Day,
+    /// What the reporter says.
+    pub text: String,
+}
+
+/// Who wrote a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Sender {
+    /// A moderator; `verified` says whether the signature was checked against a bundle
+    /// that lists them.
+    Moderator {
+        /// Moderator id.
+        id: String,
+        /// Display name, when a bundle was given.
+        name: Option<String>,
+        /// Whether the signature verified.
+        verified: bool,
+    },
+    /// The reporter.
+    Reporter,
+}
+
+/// A decrypted message. The text is wiped on drop and never printed by `Debug`.
+pub struct Message {
+    /// Who wrote it.
+    pub sender: Sender,
+    /// The day it was written.
+    pub written_on: Day,
+    /// What it says.
+    pub text: Zeroizing<String>,
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Message")
+            .field("sender", &self.sender)
+            .field("written_on", &self.written_on)
+            .field("text", &"[hidden]")
+            .finish()
+    }
+}
+
+impl Drop for Reply {
+    fn drop(&mut self) {
+        self.text.zeroize();
+    }
+}
+
+impl Drop for Answer {
+    fn drop(&mut self) {
+        self.text.zeroize();
+    }
+}
+
+fn check_text(text: &str) -> Result<(), Error> {
+    if text.trim().is_empty() {
+        return Err(Error::malformed("message", "the message is empty"));
+    }
+    let chars = text.chars().count();
+    if chars > MAX_MESSAGE_CHARS {
+        return Err(Error::malformed(
+            "message",
+            format!(
+                "the message has {chars} characters, more than the {MAX_MESSAGE_CHARS} allowed"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn check_mailbox(mailbox: &str) -> Result<(), Error> {
+    if is_mailbox_id(mailbox) {
+        Ok(())
+    } else {
+        Err(Error::malformed(
+            "message",
+            "the mailbox id must be 32 lowercase hex characters",
+        ))
+    }
+}
+
+fn seal_value(
+    value: &Value,
+    recipients: &[age::x25519::Recipient],
+    limit: usize,
+) -> Result<Vec<u8>, Error> {
+    let json = Zeroizing::new(
+        serde_json::to_vec(value).map_err(|e| Error::malformed("message", e.to_string()))?,
+    );
+    let framed = padding::pad(&json)?;
+    let ciphertext = envelope::seal(&framed, recipients)?;
+    if ciphertext.len() > limit {
+        return Err(Error::TooLarge {
+            size: ciphertext.len(),
+            limit,
+        });
+    }
+    Ok(ciphertext)
+}
+
+fn recipients_with(
+    bundle: &VerifiedBundle,
+    reporter: &str,
+) -> Result<Vec<age::x25519::Recipient>, Error> {
+    let mut recipients = bundle.recipients();
+    recipients.push(crate::bundle::parse_recipient(reporter)?);
+    Ok(recipients)
+}
+
+/// A moderator's signed reply, encrypted to the reporter's `recipient` and to every
+/// moderator of `bundle`.
+pub fn seal_reply(
+    reply: &Reply,
+    recipient: &str,
+    alert_key: &ed25519_dalek::SigningKey,
+    bundle: &VerifiedBundle,
+) -> Result<Vec<u8>, Error> {
+    check_mailbox(&reply.mailbox)?;
+    check_text(&reply.text)?;
+    if reply.format != MESSAGE_FORMAT {
+        return Err(Error::malformed("message", "unsupported format"));
+    }
+    let value =
+        serde_json::to_value(reply).map_err(|e| Error::malformed("message", e.to_string()))?;
+    let signature = keys::sign(Domain::Reply, alert_key, &value)?;
+    let signed = keys::wrap_signed("reply", value, signature);
+    seal_value(
+        &signed,
+        &recipients_with(bundle, recipient)?,
+        bundle.bundle().limits.max_report_bytes as usize,
+    )
+}
+
+/// A reporter's answer, encrypted to every moderator of `bundle` and to the
+/// reporter's own reply key (so the conversation stays readable with the codename).
+pub fn seal_answer(
+    text: &str,
+    reply_keys: &ReplyKeys,
+    bundle: &VerifiedBundle,
+    today: Day,
+) -> Result<Vec<u8>, Error> {
+    check_text(text)?;
+    let answer = Answer {
+        format: MESSAGE_FORMAT,
+        mailbox: reply_keys.mailbox.clone(),
+        written_on: today,
+        text: text.to_string(),
+    };
+    let mut object = serde_json::Map::new();
+    object.insert(
+        "answer".into(),
+        serde_json::to_value(&answer).map_err(|e| Error::malformed("message", e.to_string()))?,
+    );
+    seal_value(
+        &Value::Object(object),
+        &recipients_with(bundle, &reply_keys.recipient)?,
+        bundle.bundle().limits.max_report_bytes as usize,
+    )
+}
+
+/// Decrypts a message read from `mailbox`. A moderator's signature is verified when a
+/// `bundle` is given (a reply that fails verification is refused); without one, the
+/// sender is marked unverified.
+pub fn open_message(
+    ciphertext: &[u8],
+    identity: &age::x25519::Identity,
+    mailbox: &str,
+    bundle: Option<&KeyBundle>,
+) -> Result<Message, Error> {
+    let framed = envelope::open(ciphertext, identity)?;
+    let value = crate::canonical::parse_strict(padding::unpad(&framed)?, "message")?;
+    let is_reply = value.get("reply").is_some();
+    let (sender, written_on, text, named_mailbox) = if is_reply {
+        let (inner, signature) = keys::unwrap_signed(value, "reply", "reply")?;
+        let signer = inner
+            .get("signed_by")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let (name, verified) = match bundle {
+            Some(bundle) => {
+                let moderator = bundle
+                    .moderator(&signer)
+                    .ok_or_else(|| Error::UnknownSigner(signer.clone()))?;
+                keys::verify(
+                    Domain::Reply,
+                    &moderator.alert_key,
+                    &inner,
+                    &signature,
+                    "reply",
+                )?;
+                (Some(moderator.name.clone()), true)
+            }
+            None => (None, false),
+        };
+        let reply: Reply =
+            serde_json::from_value(inner).map_err(|e| Error::malformed("reply", e.to_string()))?;
+        let sender = Sender::Moderator {
+            id: reply.signed_by.clone(),
+            name,
+            verified,
+        };
+        (
+            sender,
+            reply.written_on,
+            reply.text.clone(),
+            reply.mailbox.clone(),
+        )
+    } else {
+        let Value::Object(mut object) = value else {
+            return Err(Error::malformed("message", "not a JSON object"));
+        };
+        let inner = object
+            .remove("answer")
+            .ok_or_else(|| Error::malformed("message", "neither a reply nor an answer"))?;
+        if let Some(extra) = object.keys().next() {
+            return Err(Error::malformed(
+                "message",
+                format!("unexpected member '{extra}'"),
+            ));
+        }
+        let answer: Answer =
+            serde_json::from_value(inner).map_err(|e| Error::malformed("answer", e.to_string()))?;
+        (
+            Sender::Reporter,
+            answer.written_on,
+            answer.text.clone(),
+            answer.mailbox.clone(),
+        )
+    };
+    let text = Zeroizing::new(text);
+    if named_mailbox != mailbox {
+        return Err(Error::malformed(
+            "message",
+            "it belongs to another mailbox (the server may be mixing conversations)",
+        ));
+    }
+    check_text(&text)?;
+    Ok(Message {
+        sender,
+        written_on,
+        text,
+    })
+}
+
+/// The mailbox a message names, for a moderator who does not know yet which
+/// conversation it belongs to. Verifies nothing else.
+pub fn mailbox_of(ciphertext: &[u8], identity: &age::x25519::Identity) -> Result<String, Error> {
+    let framed = envelope::open(ciphertext, identity)?;
+    let value = crate::canonical::parse_strict(padding::unpad(&framed)?, "message")?;
+    ["reply", "answer"]
+        .iter()
+        .find_map(|member| value.get(member)?.get("mailbox")?.as_str())
+        .filter(|m| is_mailbox_id(m))
+        .map(str::to_string)
+        .ok_or_else(|| Error::malformed("message", "no mailbox id"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::age_shape;
+    use crate::bundle::{sign_bundle, verify_bundle, ModeratorSecrets, ServerLimits};
+    use crate::codename::Codename;
+    use crate::keys::PublicKey;
+    use rand::rngs::OsRng;
+
+    fn setup() -> (ModeratorSecrets, VerifiedBundle, Day) {
+        let today = Day::parse("2026-11-29").unwrap();
+        let root = ed25519_dalek::SigningKey::generate(&mut OsRng);
+        let alice = ModeratorSecrets::generate("alice", &mut OsRng);
+        let draft = KeyBundle {
+            organisation: "T".into(),
+            version: 1,
+            issued: today,
+            expires: today.add_days(30),
+            onion: String::new(),
+            moderators: vec![alice.public_entry("Alice")],
+            limits: ServerLimits::default(),
+        };
+        let signed = sign_bundle(&draft, &root).unwrap();
+        let bundle = verify_bundle(&signed, &PublicKey::from(&root), today, None).unwrap();
+        (alice, bundle, today)
+    }
+
+    #[test]
+    fn both_sides_read_the_whole_conversation() {
+        let (alice, bundle, today) = setup();
+        let reporter = Codename::generate(&mut OsRng).derive().unwrap();
+        let reply = Reply {
+            format: MESSAGE_FORMAT,
+            mailbox: reporter.mailbox.clone(),
+            written_on: today,
+            text: "Bonjour, nous pouvons vous accompagner.".into(),
+            signed_by: "alice".into(),
+        };
+        let sealed = seal_reply(&reply, &reporter.recipient, alice.alert_key(), &bundle).unwrap();
+        assert_eq!(
+            age_shape::check_mailbox_envelope(&sealed, 1)
+                .unwrap()
+                .x25519_stanzas,
+            2
+        );
+        let read = open_message(
+            &sealed,
+            &reporter.identity,
+            &reporter.mailbox,
+            Some(bundle.bundle()),
+        )
+        .unwrap();
+        assert_eq!(read.text.as_str(), reply.text);
+        assert_eq!(
+            read.sender,
+            Sender::Moderator {
+                id: "alice".into(),
+                name: Some("Alice".into()),
+                verified: true
+            }
+        );
+        let by_moderator =
+            open_message(&sealed, alice.age_identity(), &reporter.mailbox, None).unwrap();
+        assert!(matches!(
+            by_moderator.sender,
+            Sender::Moderator {
+                verified: false,
+                ..
+            }
+        ));
+
+        let answer = seal_answer("Merci, oui.", &reporter, &bundle, today).unwrap();
+        for identity in [&reporter.identity, alice.age_identity()] {
+            let read =
+                open_message(&answer, identity, &reporter.mailbox, Some(bundle.bundle())).unwrap();
+            assert_eq!(
+                (read.sender, read.text.as_str()),
+                (Sender::Reporter, "Merci, oui.")
+            );
+        }
+        assert_eq!(
+            mailbox_of(&answer, alice.age_identity()).unwrap(),
+            reporter.mailbox
+        );
+        assert!(!format!("{read:?}").contains("Bonjour"));
+    }
+
+    #[test]
+    fn fail_forged_moved_and_foreign_messages() {
+        let (alice, bundle, today) = setup();
+        let reporter = Codename::generate(&mut OsRng).derive().unwrap();
+        let other = Codename::generate(&mut OsRng).derive().unwrap();
+        let mut reply = Reply {
+            format: MESSAGE_FORMAT,
+            mailbox: reporter.mailbox.clone(),
+            written_on: today,
+            text: "x".into(),
+            signed_by: "alice".into(),
+        };
+        // Signed by someone who is not alice.
+        let mallory = ModeratorSecrets::generate("alice", &mut OsRng);
+        let forged = seal_reply(&reply, &reporter.recipient, mallory.alert_key(), &bundle).unwrap();
+        assert!(matches!(
+            open_message(
+                &forged,
+                &reporter.identity,
+                &reporter.mailbox,
+                Some(bundle.bundle())
+            ),
+            Err(Error::BadSignature(_))
+        ));
+        // Read from another mailbox than the one it names.
+        let sealed = seal_reply(&reply, &reporter.recipient, alice.alert_key(), &bundle).unwrap();
+        assert!(
+            open_message(&sealed, &reporter.identity, &other.mailbox, None)
+                .unwrap_err()
+                .to_string()
+                .contains("another mailbox")
+        );
+        // Another codename cannot read it.
+        assert!(matches!(
+            open_message(&sealed, &other.identity, &reporter.mailbox, None),
+            Err(Error::DecryptionFailed)
+        ));
+        reply.text = " ".into();
+        assert!(seal_reply(&reply, &reporter.recipient, alice.alert_key(), &bundle).is_err());
+        assert!(seal_answer(
+            &"a".repeat(MAX_MESSAGE_CHARS + 1),
+            &reporter,
+            &bundle,
+            today
+        )
+        .is_err());
+        assert!(
+            is_mailbox_id(&reporter.mailbox) && !is_mailbox_id("ABCDEF0123456789abcdef0123456789")
+        );
+        assert_ne!(mailbox_key(&reporter.mailbox), reporter.mailbox);
+    }
+}

@@ -1,0 +1,302 @@
+//! Conversations with reporters who chose a codename: `reply` (offline: seals and
+//! signs a reply into an outbox file; with `--api-key`, posts it at once), the
+//! conversation shown under a report by `show`, and `waiting` (which reports wait for
+//! an answer).
+//!
+//! Mailbox messages pulled by `pull` sit in `<inbox>/messages/` as `<id>.age` and
+//! `<id>.meta.json`, ciphertext only; a reply written here is kept there too (it is
+//! encrypted to the moderators as well as to the reporter), so `show` can print the
+//! whole conversation without the network.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use base64::{engine::general_purpose::STANDARD, Engine as _};
+use clap::Args;
+use jasmine_client::bundle::{verify_bundle, VerifiedBundle};
+use jasmine_client::client::JasmineClient;
+use jasmine_client::mailbox::{self, Message, Reply, Sender, MESSAGE_FORMAT};
+use jasmine_client::report::{FollowUp, Report};
+use jasmine_client::wire::{MailboxPost, MessageFrom, PendingMessage};
+use jasmine_client::Day;
+use zeroize::Zeroizing;
+
+use crate::cmd_reports::{entries, open_from_inbox};
+use crate::{block_on, files, keyfiles, PassphraseArg, ServerArg};
+
+/// The folder of mailbox messages inside an inbox.
+pub fn messages_dir(inbox: &Path) -> PathBuf {
+    inbox.join("messages")
+}
+
+/// Stores one mailbox message (ciphertext first: the meta file marks a complete entry).
+pub fn store_message(inbox: &Path, meta: &PendingMessage, ciphertext: &[u8]) -> Result<()> {
+    let dir = messages_dir(inbox);
+    files::write_file(
+        &dir.join(format!("{}.age", meta.id)),
+        ciphertext,
+        0o600,
+        true,
+    )?;
+    files::write_file(
+        &dir.join(format!("{}.meta.json", meta.id)),
+        &serde_json::to_vec_pretty(meta)?,
+        0o600,
+        true,
+    )
+}
+
+/// Every message in the inbox that decrypts with `identity`, grouped by mailbox,
+/// oldest first (by day; within a day, in the order they were stored).
+pub fn conversations(
+    inbox: &Path,
+    identity: &age::x25519::Identity,
+) -> Result<BTreeMap<String, Vec<Message>>> {
+    let dir = messages_dir(inbox);
+    let mut found: Vec<(Day, std::time::SystemTime, String, Vec<u8>)> = Vec::new();
+    if dir.exists() {
+        for item in
+            std::fs::read_dir(&dir).with_context(|| format!("cannot open {}", dir.display()))?
+        {
+            let path = item?.path();
+            if path.extension().is_some_and(|e| e == "age") {
+                let meta_path = path.with_extension("meta.json");
+                let Ok(meta_bytes) = std::fs::read(&meta_path) else {
+                    continue; // incomplete entry
+                };
+                let meta: PendingMessage = serde_json::from_slice(&meta_bytes)
+                    .with_context(|| format!("{} is damaged", meta_path.display()))?;
+                let stored = std::fs::metadata(&meta_path)?.modified()?;
+                found.push((meta.posted_on, stored, meta.id, files::read_file(&path)?));
+            }
+        }
+    }
+    found.sort_by_key(|entry| (entry.0, entry.1));
+    let mut by_mailbox: BTreeMap<String, Vec<Message>> = BTreeMap::new();
+    for (_, _, id, ciphertext) in found {
+        let Ok(mailbox) = mailbox::mailbox_of(&ciphertext, identity) else {
+            eprintln!("warning: message {id} does not decrypt with your key; skipped");
+            continue;
+        };
+        match mailbox::open_message(&ciphertext, identity, &mailbox, None) {
+            Ok(message) => by_mailbox.entry(mailbox).or_default().push(message),
+            Err(e) => eprintln!("warning: message {id} is damaged ({e}); skipped"),
+        }
+    }
+    Ok(by_mailbox)
+}
+
+/// A conversation as readable text.
+pub fn conversation_text(messages: &[Message]) -> String {
+    let mut out = String::new();
+    if messages.is_empty() {
+        out.push_str("Conversation: no message yet (the reporter waits for a first reply).\n");
+        return out;
+    }
+    out.push_str(&format!("Conversation ({} message(s)):\n", messages.len()));
+    for m in messages {
+        let from = match &m.sender {
+            Sender::Reporter => "the reporter".to_string(),
+            Sender::Moderator { id, .. } => format!("moderator {id}"),
+        };
+        out.push_str(&format!("  — {}, {from}:\n", m.written_on));
+        for line in m.text.lines() {
+            out.push_str(&format!("    {line}\n"));
+        }
+    }
+    out
+}
+
+/// `reply`.
+#[derive(Args)]
+pub struct ReplyArgs {
+    /// Report id (as listed by `list`); the report must ask for answers with a codename.
+    id: String,
+    /// Inbox folder.
+    #[arg(long, default_value = "inbox")]
+    inbox: PathBuf,
+    /// Your offline key file (<id>.offline.age).
+    #[arg(long)]
+    key: PathBuf,
+    /// The current signed key bundle (replies are encrypted to every moderator in it).
+    #[arg(long)]
+    bundle: PathBuf,
+    /// The organisation's root public key file (root.pub), to check the bundle.
+    #[arg(long)]
+    root_key: PathBuf,
+    /// The reply (otherwise --file, otherwise it is read from standard input).
+    #[arg(long)]
+    text: Option<String>,
+    /// A file holding the reply.
+    #[arg(long)]
+    file: Option<PathBuf>,
+    /// Folder where the sealed reply is written, for `publish` on the online machine.
+    #[arg(long, default_value = "outbox")]
+    outbox: PathBuf,
+    /// Post the reply now with this API key (online), instead of writing it to the outbox.
+    #[arg(long)]
+    api_key: Option<PathBuf>,
+    #[command(flatten)]
+    server: ServerArg,
+    #[command(flatten)]
+    passphrase: PassphraseArg,
+}
+
+fn reply_text(args: &ReplyArgs) -> Result<Zeroizing<String>> {
+    let text = Zeroizing::new(match (&args.text, &args.file) {
+        (Some(text), _) => text.clone(),
+        (None, Some(path)) => String::from_utf8(files::read_file(path)?)
+            .with_context(|| format!("{} is not UTF-8 text", path.display()))?,
+        (None, None) => {
+            eprintln!("Write the reply, then end the input (Ctrl-D):");
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
+            text
+        }
+    });
+    if text.trim().is_empty() {
+        bail!("the reply is empty; nothing was written");
+    }
+    Ok(text)
+}
+
+fn read_bundle(path: &Path, root_key: &Path) -> Result<VerifiedBundle> {
+    let root = keyfiles::read_public_key(root_key)?;
+    let signed = files::read_file(path)?;
+    verify_bundle(&signed, &root, Day::today_utc(), None)
+        .with_context(|| format!("{} is not a valid bundle for this root key", path.display()))
+}
+
+pub fn reply(args: ReplyArgs) -> Result<()> {
+    let text = reply_text(&args)?;
+    let bundle = read_bundle(&args.bundle, &args.root_key)?;
+    let passphrase = args
+        .passphrase
+        .source()
+        .get(&args.key.display().to_string(), false)?;
+    let keys = keyfiles::read_offline(&args.key, &passphrase)?;
+    if bundle.bundle().moderator(&keys.id).is_none() {
+        bail!(
+            "you ({}) are not a moderator of bundle version {}; use the current bundle",
+            keys.id,
+            bundle.version()
+        );
+    }
+    let report: Report = open_from_inbox(&args.inbox, &args.id, &keys)?;
+    let FollowUp::Codename { recipient, mailbox } = &report.follow_up else {
+        bail!(
+            "report {} did not ask for answers with a codename; there is no mailbox to reply to",
+            args.id
+        );
+    };
+    let today = Day::today_utc();
+    let sealed = mailbox::seal_reply(
+        &Reply {
+            format: MESSAGE_FORMAT,
+            mailbox: mailbox.clone(),
+            written_on: today,
+            text: text.to_string(),
+            signed_by: keys.id.clone(),
+        },
+        recipient,
+        &keys.alert_key,
+        &bundle,
+    )?;
+    let local_id = jasmine_client::alert::new_alert_id(&mut rand::rngs::OsRng);
+    let post = MailboxPost {
+        mailbox: mailbox.clone(),
+        ciphertext: STANDARD.encode(&sealed),
+    };
+    match &args.api_key {
+        Some(api_key) => {
+            let credentials = keyfiles::read_api(api_key)?;
+            let client = JasmineClient::new(block_on(args.server.transport())??);
+            let receipt = block_on(client.post_reply(&credentials, mailbox, &sealed))??;
+            println!(
+                "Reply posted on {}: the reporter reads it with their codename.",
+                receipt.received_on
+            );
+        }
+        None => {
+            let path = args.outbox.join(format!("reply-{local_id}.json"));
+            let mut json = serde_json::to_vec_pretty(&post)?;
+            json.push(b'\n');
+            files::write_file(&path, &json, 0o600, false)?;
+            println!(
+                "Reply sealed and signed into {}; on the online machine: jasmine-keys publish {}",
+                path.display(),
+                path.display()
+            );
+        }
+    }
+    store_message(
+        &args.inbox,
+        &PendingMessage {
+            id: local_id,
+            posted_on: today,
+            from: MessageFrom::Moderator,
+            bundle_version: bundle.version(),
+            size: sealed.len() as u64,
+        },
+        &sealed,
+    )?;
+    Ok(())
+}
+
+/// `waiting`.
+#[derive(Args)]
+pub struct WaitingArgs {
+    /// Inbox folder.
+    #[arg(long, default_value = "inbox")]
+    inbox: PathBuf,
+    /// Your offline key file (<id>.offline.age).
+    #[arg(long)]
+    key: PathBuf,
+    #[command(flatten)]
+    passphrase: PassphraseArg,
+}
+
+pub fn waiting(args: WaitingArgs) -> Result<()> {
+    let passphrase = args
+        .passphrase
+        .source()
+        .get(&args.key.display().to_string(), false)?;
+    let keys = keyfiles::read_offline(&args.key, &passphrase)?;
+    let mut conversations = conversations(&args.inbox, &keys.age_identity)?;
+    let mut waiting = 0;
+    for entry in entries(&args.inbox)? {
+        let report = match open_from_inbox(&args.inbox, &entry.id, &keys) {
+            Ok(report) => report,
+            Err(e) => {
+                eprintln!("warning: {e:#}");
+                continue;
+            }
+        };
+        let FollowUp::Codename { mailbox, .. } = &report.follow_up else {
+            continue;
+        };
+        let messages = conversations.remove(mailbox).unwrap_or_default();
+        let status = match messages.last() {
+            None => "no reply yet".to_string(),
+            Some(m) if m.sender == Sender::Reporter => {
+                format!("the reporter wrote on {}", m.written_on)
+            }
+            Some(_) => continue,
+        };
+        waiting += 1;
+        println!("{}  received {}  {status}", entry.id, entry.received_on);
+    }
+    if waiting == 0 {
+        println!("No report is waiting for an answer.");
+    } else {
+        println!("{waiting} report(s) wait for an answer: jasmine-keys reply <id> …");
+    }
+    if !conversations.is_empty() {
+        println!(
+            "{} conversation(s) belong to reports that are not in this inbox.",
+            conversations.len()
+        );
+    }
+    Ok(())
+}

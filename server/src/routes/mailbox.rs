@@ -1,0 +1,422 @@
+//! Reply mailboxes (`docs/PROTOCOL.md` §6.3.6–6.3.8 and §6.5.6–6.5.8).
+//!
+//! A reporter who chose a codename reads and answers their mailbox by its id, which
+//! only they and the moderators know; moderators reply through the signed API. The
+//! server files everything under SHA-256 of the id and stores only ciphertext. An
+//! unknown mailbox and an empty one give the same answer, and so does a wrong codename
+//! (it derives another id). Mailboxes expire after `mailbox.expiry_days` without a
+//! post or a read.
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::{engine::general_purpose::STANDARD, Engine as _};
+use jasmine_client::mailbox::{is_mailbox_id, mailbox_key};
+use jasmine_client::wire::{
+    MailboxEntry, MailboxMessages, MailboxPost, MailboxRequest, MessageFrom, PendingMessage,
+    PendingMessages, Receipt,
+};
+use jasmine_client::{age_shape, Day};
+use rusqlite::OptionalExtension;
+use serde::Deserialize;
+
+use super::{is_random_id, new_random_id, read_body};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::storage::WriteOp;
+
+/// Settings of the reply mailboxes (`[mailbox]` in the configuration).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailboxConfig {
+    /// Days without a post or a read after which a mailbox and its messages are deleted.
+    pub expiry_days: u32,
+    /// Most messages one mailbox keeps; further posts get `409`.
+    pub max_messages: u32,
+}
+
+impl Default for MailboxConfig {
+    fn default() -> Self {
+        MailboxConfig {
+            expiry_days: 90,
+            max_messages: 200,
+        }
+    }
+}
+
+impl MailboxConfig {
+    /// Checks values that parse but make no sense.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.expiry_days == 0 || self.max_messages == 0 {
+            return Err("mailbox.expiry_days and mailbox.max_messages must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// Largest body of a mailbox read or delete.
+const MAX_REQUEST_BODY: usize = 1024;
+/// Most messages listed to a moderator at once.
+const MAX_LISTED: i64 = 10_000;
+
+fn bad_mailbox() -> ApiError {
+    ApiError::bad_request(
+        "bad_mailbox",
+        "a mailbox id is 32 lowercase hex characters, derived from the codename",
+    )
+}
+
+fn parse_json<T: for<'de> Deserialize<'de>>(bytes: &[u8], what: &str) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::bad_request("malformed", format!("the body is not a {what}: {e}")))
+}
+
+/// A stored message: id, day posted, sender, ciphertext.
+type StoredMessage = (String, String, String, Vec<u8>);
+
+/// What both read paths (API and web page) get: the messages, oldest first. Reading
+/// an existing mailbox counts as activity.
+pub async fn read_messages(
+    state: &AppState,
+    mailbox: &str,
+) -> Result<Vec<(MailboxEntry, Vec<u8>)>, ApiError> {
+    if !is_mailbox_id(mailbox) {
+        return Err(bad_mailbox());
+    }
+    let key = mailbox_key(mailbox);
+    let key_for_read = key.clone();
+    let (last_active, rows): (Option<String>, Vec<StoredMessage>) = state
+        .storage()
+        .read(move |c| {
+            let last_active = c
+                .query_row(
+                    "SELECT last_active_on FROM mailboxes WHERE key = ?1",
+                    [&key_for_read],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let mut stmt = c.prepare_cached(
+                "SELECT id, posted_on, sender, ciphertext FROM mailbox_messages
+                 WHERE mailbox_key = ?1 ORDER BY seq",
+            )?;
+            let rows = stmt
+                .query_map([&key_for_read], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok((last_active, rows))
+        })
+        .await?;
+    let today = Day::today_utc();
+    if last_active.is_some_and(|day| day < today.to_string()) {
+        state
+            .storage()
+            .write(WriteOp::TouchMailbox {
+                mailbox_key: key,
+                day: today,
+            })
+            .await?;
+    }
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, day, sender, ciphertext)| {
+            let from = match sender.as_str() {
+                "moderator" => MessageFrom::Moderator,
+                _ => MessageFrom::Reporter,
+            };
+            Some((
+                MailboxEntry {
+                    id,
+                    posted_on: Day::parse(&day).ok()?,
+                    from,
+                    ciphertext: STANDARD.encode(&ciphertext),
+                },
+                ciphertext,
+            ))
+        })
+        .collect())
+}
+
+/// Stores one message after checking its envelope: encrypted to every moderator of
+/// the current bundle and to one more recipient, the reporter.
+pub async fn store_message(
+    state: &AppState,
+    mailbox: &str,
+    ciphertext: Vec<u8>,
+    posted_by: Option<String>,
+) -> Result<Receipt, ApiError> {
+    if !is_mailbox_id(mailbox) {
+        return Err(bad_mailbox());
+    }
+    let current = state.require_bundle()?;
+    if ciphertext.len() as u64 > current.bundle.limits.max_report_bytes {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "the message is larger than the bundle's max_report_bytes",
+        ));
+    }
+    age_shape::check_mailbox_envelope(&ciphertext, current.bundle.moderators.len())
+        .map_err(|e| ApiError::bad_request("malformed_envelope", e.to_string()))?;
+    let id = new_random_id();
+    let posted_on = Day::today_utc();
+    let sender = if posted_by.is_some() {
+        MessageFrom::Moderator
+    } else {
+        MessageFrom::Reporter
+    };
+    state
+        .storage()
+        .write(WriteOp::PostMessage {
+            id: id.clone(),
+            mailbox_key: mailbox_key(mailbox),
+            posted_on,
+            sender: sender.as_str(),
+            bundle_version: current.bundle.version,
+            ciphertext,
+            posted_by,
+            max_messages: state.mailbox_config().max_messages,
+        })
+        .await?;
+    Ok(Receipt {
+        id,
+        received_on: posted_on,
+    })
+}
+
+/// Deletes a mailbox; the answer is the same whether it existed or not.
+pub async fn delete_messages(state: &AppState, mailbox: &str) -> Result<(), ApiError> {
+    if !is_mailbox_id(mailbox) {
+        return Err(bad_mailbox());
+    }
+    state
+        .storage()
+        .write(WriteOp::DeleteMailbox {
+            mailbox_key: mailbox_key(mailbox),
+        })
+        .await?;
+    Ok(())
+}
+
+fn decode_post(bytes: &[u8]) -> Result<(String, Vec<u8>), ApiError> {
+    let post: MailboxPost = parse_json(bytes, "mailbox message ({\"mailbox\", \"ciphertext\"})")?;
+    let ciphertext = STANDARD.decode(post.ciphertext.as_bytes()).map_err(|_| {
+        ApiError::bad_request(
+            "malformed",
+            "ciphertext must be standard base64 of an age file",
+        )
+    })?;
+    Ok((post.mailbox, ciphertext))
+}
+
+fn post_limit(state: &AppState) -> usize {
+    state
+        .current_bundle()
+        .map_or(1024 * 1024, |c| c.bundle.limits.max_report_bytes as usize)
+        * 4
+        / 3
+        + 1024
+}
+
+/// `POST /v1/mailbox/read`.
+pub async fn read(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<MailboxMessages>, ApiError> {
+    let bytes = read_body(&headers, body, MAX_REQUEST_BODY).await?;
+    let request: MailboxRequest = parse_json(&bytes, "mailbox request ({\"mailbox\"})")?;
+    let messages = read_messages(&state, &request.mailbox)
+        .await?
+        .into_iter()
+        .map(|(entry, _)| entry)
+        .collect();
+    Ok(Json(MailboxMessages { messages }))
+}
+
+/// `POST /v1/mailbox/answer`: a reporter's answer.
+pub async fn answer(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<Receipt>), ApiError> {
+    let bytes = read_body(&headers, body, post_limit(&state)).await?;
+    let (mailbox, ciphertext) = decode_post(&bytes)?;
+    let receipt = store_message(&state, &mailbox, ciphertext, None).await?;
+    tracing::debug!("a mailbox answer was stored");
+    Ok((StatusCode::CREATED, Json(receipt)))
+}
+
+/// `POST /v1/mailbox/delete`.
+pub async fn delete(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let bytes = read_body(&headers, body, MAX_REQUEST_BODY).await?;
+    let request: MailboxRequest = parse_json(&bytes, "mailbox request ({\"mailbox\"})")?;
+    delete_messages(&state, &request.mailbox).await?;
+    Ok(Json(serde_json::json!({ "deleted": true })))
+}
+
+/// `POST /v1/mod/mailbox/reply`: a moderator's reply.
+pub async fn reply(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<Receipt>), ApiError> {
+    let bytes = read_body(&headers, body, post_limit(&state)).await?;
+    let (moderator, _) = state.authenticate(&method, &uri, &headers, &bytes)?;
+    let (mailbox, ciphertext) = decode_post(&bytes)?;
+    let receipt = store_message(&state, &mailbox, ciphertext, Some(moderator)).await?;
+    tracing::info!("a reply was posted");
+    Ok((StatusCode::CREATED, Json(receipt)))
+}
+
+/// `GET /v1/mod/messages`: mailbox messages encrypted to me that I have not acknowledged.
+pub async fn pending(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<PendingMessages>, ApiError> {
+    let bytes = read_body(&headers, body, MAX_REQUEST_BODY).await?;
+    let (moderator, _) = state.authenticate(&method, &uri, &headers, &bytes)?;
+    let me = moderator.clone();
+    let rows: Vec<(String, String, String, i64, i64)> = state
+        .storage()
+        .read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT m.id, m.posted_on, m.sender, m.bundle_version, length(m.ciphertext)
+                 FROM mailbox_messages m
+                 WHERE NOT EXISTS (SELECT 1 FROM message_acks a WHERE a.message_id = m.id AND a.moderator_id = ?1)
+                 ORDER BY m.id LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(rusqlite::params![me, MAX_LISTED], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?;
+            rows.collect()
+        })
+        .await?;
+    let messages = rows
+        .into_iter()
+        .filter(|(_, _, _, version, _)| {
+            super::moderator::was_recipient(&state, *version as u64, &moderator)
+        })
+        .filter_map(|(id, day, sender, version, size)| {
+            Some(PendingMessage {
+                id,
+                posted_on: Day::parse(&day).ok()?,
+                from: if sender == "moderator" {
+                    MessageFrom::Moderator
+                } else {
+                    MessageFrom::Reporter
+                },
+                bundle_version: version as u64,
+                size: size as u64,
+            })
+        })
+        .collect();
+    Ok(Json(PendingMessages { messages }))
+}
+
+fn no_such_message() -> ApiError {
+    ApiError::not_found("no such mailbox message for you (unknown, expired, deleted by the reporter, or not encrypted to you)")
+}
+
+async fn message_version(state: &AppState, id: &str) -> Result<Option<u64>, ApiError> {
+    let id = id.to_string();
+    Ok(state
+        .storage()
+        .read(move |c| {
+            c.query_row(
+                "SELECT bundle_version FROM mailbox_messages WHERE id = ?1",
+                [id],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()
+        })
+        .await?
+        .map(|v| v as u64))
+}
+
+async fn check_recipient(state: &AppState, id: &str, moderator: &str) -> Result<(), ApiError> {
+    if !is_random_id(id) {
+        return Err(no_such_message());
+    }
+    match message_version(state, id).await? {
+        Some(version) if super::moderator::was_recipient(state, version, moderator) => Ok(()),
+        _ => Err(no_such_message()),
+    }
+}
+
+/// `GET /v1/mod/messages/{id}`: the ciphertext.
+pub async fn fetch(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let bytes = read_body(&headers, body, MAX_REQUEST_BODY).await?;
+    let (moderator, _) = state.authenticate(&method, &uri, &headers, &bytes)?;
+    check_recipient(&state, &id, &moderator).await?;
+    let row: Option<(Vec<u8>, String, String)> = state
+        .storage()
+        .read(move |c| {
+            c.query_row(
+                "SELECT ciphertext, posted_on, sender FROM mailbox_messages WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+        })
+        .await?;
+    let (ciphertext, posted_on, sender) = row.ok_or_else(no_such_message)?;
+    let mut response = (
+        [(header::CONTENT_TYPE, "application/octet-stream")],
+        ciphertext,
+    )
+        .into_response();
+    for (name, value) in [
+        ("x-jasmine-posted-on", posted_on),
+        ("x-jasmine-from", sender),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    Ok(response)
+}
+
+/// `POST /v1/mod/messages/{id}/ack`: I have it (it stays for the reporter).
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let bytes = read_body(&headers, body, MAX_REQUEST_BODY).await?;
+    let (moderator, _) = state.authenticate(&method, &uri, &headers, &bytes)?;
+    check_recipient(&state, &id, &moderator).await?;
+    state
+        .storage()
+        .write(WriteOp::AcknowledgeMessage {
+            message_id: id,
+            moderator_id: moderator,
+        })
+        .await
+        .map_err(|e| match e {
+            crate::storage::StorageError::NotFound => no_such_message(),
+            other => other.into(),
+        })?;
+    Ok(Json(serde_json::json!({ "acknowledged": true })))
+}
