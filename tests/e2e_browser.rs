@@ -146,3 +146,183 @@ fn reports_from_the_browser_with_and_without_javascript_reach_the_moderator() {
         ]
     );
 }
+
+fn followup(url: &str, args: &[&str]) -> serde_json::Value {
+    let out = Command::new("node")
+        .current_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("browser"))
+        .arg("followup.mjs")
+        .arg(url)
+        .args(args)
+        .output()
+        .expect("node must be installed");
+    assert!(
+        out.status.success(),
+        "the browser run failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn assert_clean(seen: &serde_json::Value) {
+    assert_eq!(seen["external_requests"], serde_json::json!([]));
+    assert_eq!(seen["overflow"], serde_json::json!([]), "360 px wide");
+    for (page, violations) in seen["axe"].as_object().unwrap() {
+        assert_eq!(violations, &serde_json::json!([]), "axe on {page}");
+    }
+}
+
+#[test]
+fn a_codename_from_the_browser_reads_and_answers_with_and_without_javascript() {
+    let tmp = tempfile::tempdir().unwrap();
+    let org = Org::create(&tmp.path().join("org"), &["alice"]);
+    let server = Server::start(
+        &tmp.path().join("data"),
+        &org.path("root.pub"),
+        Some(&org.path("bundle-1.json")),
+    );
+    let reported = followup(&server.url, &["report"]);
+    assert_clean(&reported);
+    let js = reported["js"].as_str().unwrap().to_string();
+    let nojs = reported["nojs"].as_str().unwrap().to_string();
+    for codename in [&js, &nojs] {
+        jasmine_client::codename::Codename::parse(codename).unwrap();
+    }
+    assert_ne!(js, nojs);
+    assert!(
+        !reported["js_url"].as_str().unwrap().contains(&js),
+        "the codename is never in a URL"
+    );
+    assert!(reported["js_box"]
+        .as_str()
+        .unwrap()
+        .contains("Personne ne peut vous le redonner"));
+    assert_eq!(reported["nojs_path"], "server");
+
+    // The moderator replies to both reports.
+    let pull = || {
+        ok(
+            "jasmine-keys",
+            &org.dir,
+            &[
+                "pull",
+                "--server",
+                &server.url,
+                "--api-key",
+                "alice.api.key",
+                "--inbox",
+                "inbox",
+            ],
+        )
+    };
+    pull();
+    let listing = ok("jasmine-keys", &org.dir, &["list", "--inbox", "inbox"]);
+    let ids: Vec<String> = listing
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    for id in &ids {
+        let report: serde_json::Value = serde_json::from_str(&ok(
+            "jasmine-keys",
+            &org.dir,
+            &[
+                "show",
+                id,
+                "--inbox",
+                "inbox",
+                "--key",
+                "alice.offline.age",
+                "--json",
+            ],
+        ))
+        .unwrap();
+        assert_eq!(report["follow_up"]["kind"], "codename");
+        let text = format!("REPLY-TO {}", report["narrative"].as_str().unwrap());
+        ok(
+            "jasmine-keys",
+            &org.dir,
+            &[
+                "reply",
+                id,
+                "--inbox",
+                "inbox",
+                "--key",
+                "alice.offline.age",
+                "--bundle",
+                "bundle-1.json",
+                "--root-key",
+                "root.pub",
+                "--text",
+                &text,
+                "--api-key",
+                "alice.api.key",
+                "--server",
+                &server.url,
+            ],
+        );
+    }
+
+    // Each reads her reply and answers, in the browser and on the server.
+    let read = followup(&server.url, &["read", &js, &nojs]);
+    assert_clean(&read);
+    assert!(
+        read["js_read"]
+            .as_str()
+            .unwrap()
+            .contains("REPLY-TO FOLLOWUP-JS-MARKER"),
+        "{read}"
+    );
+    assert!(
+        read["js_read"]
+            .as_str()
+            .unwrap()
+            .contains("signature vérifiée"),
+        "{read}"
+    );
+    assert_eq!(read["js_path"], "browser");
+    assert!(read["js_after_answer"]
+        .as_str()
+        .unwrap()
+        .contains("BROWSER-JS-ANSWER merci"));
+    assert!(
+        read["nojs_read"]
+            .as_str()
+            .unwrap()
+            .contains("REPLY-TO FOLLOWUP-NOJS-MARKER"),
+        "{read}"
+    );
+    assert_eq!(read["nojs_path"], "server");
+    assert!(read["nojs_after_answer"]
+        .as_str()
+        .unwrap()
+        .contains("BROWSER-NOJS-ANSWER thanks"));
+
+    // The moderator reads both answers; the server holds none of the texts.
+    pull();
+    let mut conversations = String::new();
+    for id in &ids {
+        conversations.push_str(&ok(
+            "jasmine-keys",
+            &org.dir,
+            &["show", id, "--inbox", "inbox", "--key", "alice.offline.age"],
+        ));
+    }
+    for marker in ["BROWSER-JS-ANSWER merci", "BROWSER-NOJS-ANSWER thanks"] {
+        assert!(conversations.contains(marker), "{marker}: {conversations}");
+    }
+    for file in ["jasmine.sqlite3", "jasmine.sqlite3-wal"] {
+        let bytes = std::fs::read(server.data_dir.join(file)).unwrap_or_default();
+        for needle in [
+            "FOLLOWUP-JS-MARKER",
+            "BROWSER-NOJS-ANSWER",
+            "REPLY-TO",
+            &js,
+            &nojs,
+        ] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{needle} in {file}"
+            );
+        }
+    }
+}

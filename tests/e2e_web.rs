@@ -105,7 +105,7 @@ async fn every_page_in_every_language_is_served_with_the_site_rules() {
     let (_org, server) = start(tmp.path(), &["alice"]);
     let mut weights = BTreeMap::new();
     for lang in LANGUAGES {
-        for page in ["/", "/report", "/alerts", "/help"] {
+        for page in ["/", "/report", "/alerts", "/help", "/replies"] {
             let path = format!("/{lang}{page}");
             let (status, headers, body) = get(&server.url, &path, &[]).await;
             assert_eq!(status, StatusCode::OK, "{path}");
@@ -230,6 +230,156 @@ async fn the_form_without_javascript_is_encrypted_by_the_server_and_read_by_the_
         serde_json::json!({"kind": "contact", "details": "signal lola.42"})
     );
     assert_eq!(report["when"]["precision"], "week");
+}
+
+fn codename_in(page: &str) -> String {
+    let start = page
+        .find("id=\"codename-value\">")
+        .expect("the codename is shown")
+        + "id=\"codename-value\">".len();
+    page[start..start + 29].to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_codename_without_javascript_reads_and_answers_in_server_memory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (org, server) = start(tmp.path(), &["alice"]);
+    let url = server.url.clone();
+    let form = "date=2026-11-21&precision=day&setting=car&category=threats&severity=risky\
+                &narrative=NOJS-REPORT-MARKER&follow_up=codename";
+    let (status, page) = post_form(&url, "/es/report", form.into()).await;
+    assert_eq!(status, StatusCode::CREATED, "{page}");
+    let codename = codename_in(&page);
+    assert!(
+        jasmine_client::codename::Codename::parse(&codename).is_ok(),
+        "{codename}"
+    );
+    assert!(page.contains("href=\"/es/replies\""), "{page}");
+
+    // Nothing yet; a mistyped codename is refused with what to do.
+    let read = |codename: String| {
+        let url = url.clone();
+        async move {
+            post_form(
+                &url,
+                "/es/replies",
+                format!("codename={codename}&action=read"),
+            )
+            .await
+        }
+    };
+    let (status, empty) = read(codename.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(empty.contains("id=\"replies-empty\""), "{empty}");
+    let mut groups: Vec<&str> = codename.split('-').collect();
+    groups.swap(0, 5);
+    let (status, refused) = read(groups.join("-")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(refused.contains("class=\"error\""), "{refused}");
+
+    // The moderator replies; the page shows the verified reply.
+    show_json(&org, "alice", &server);
+    let listing = ok(
+        "jasmine-keys",
+        &org.dir,
+        &["list", "--inbox", "inbox-alice"],
+    );
+    let id = listing.split_whitespace().next().unwrap();
+    ok(
+        "jasmine-keys",
+        &org.dir,
+        &[
+            "reply",
+            id,
+            "--inbox",
+            "inbox-alice",
+            "--key",
+            "alice.offline.age",
+            "--bundle",
+            "bundle-1.json",
+            "--root-key",
+            "root.pub",
+            "--text",
+            "NOJS-REPLY-MARKER <b>hola</b>",
+            "--api-key",
+            "alice.api.key",
+            "--server",
+            &url,
+        ],
+    );
+    let (_, conversation) = read(codename.to_lowercase().replace('-', "+")).await;
+    assert!(
+        conversation.contains("NOJS-REPLY-MARKER") && !conversation.contains("<b>hola"),
+        "the reply is shown, escaped: {conversation}"
+    );
+    assert!(conversation.contains("signature"), "{conversation}");
+    assert!(conversation.contains("data-path=\"server\""));
+
+    // She answers from the page; the moderator reads the answer.
+    let (status, answered) = post_form(
+        &url,
+        "/es/replies",
+        format!("codename={codename}&action=answer&message=NOJS-ANSWER-MARKER+gracias"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{answered}");
+    assert!(
+        answered.contains("NOJS-ANSWER-MARKER gracias"),
+        "{answered}"
+    );
+    ok(
+        "jasmine-keys",
+        &org.dir,
+        &[
+            "pull",
+            "--server",
+            &url,
+            "--api-key",
+            "alice.api.key",
+            "--inbox",
+            "inbox-alice",
+        ],
+    );
+    let shown = ok(
+        "jasmine-keys",
+        &org.dir,
+        &[
+            "show",
+            id,
+            "--inbox",
+            "inbox-alice",
+            "--key",
+            "alice.offline.age",
+        ],
+    );
+    assert!(shown.contains("NOJS-ANSWER-MARKER gracias"), "{shown}");
+
+    // The server's files hold neither the texts nor the codename.
+    for file in ["jasmine.sqlite3", "jasmine.sqlite3-wal"] {
+        let bytes = std::fs::read(server.data_dir.join(file)).unwrap_or_default();
+        for needle in [
+            "NOJS-REPORT-MARKER",
+            "NOJS-REPLY-MARKER",
+            "NOJS-ANSWER-MARKER",
+            &codename,
+            &codename.replace('-', ""),
+        ] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{needle} in {file}"
+            );
+        }
+    }
+    // She deletes the conversation.
+    let (status, deleted) = post_form(
+        &url,
+        "/es/replies",
+        format!("codename={codename}&action=delete"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{deleted}");
+    let (_, after) = read(codename.clone()).await;
+    assert!(after.contains("id=\"replies-empty\""), "{after}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -465,4 +615,189 @@ async fn the_page_script_encrypts_what_the_moderator_reads() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("signature does not verify"));
+}
+
+fn node_codename(args: &[&str]) -> std::process::Output {
+    std::process::Command::new("node")
+        .current_dir(web_js())
+        .arg("src/codename-cli.mjs")
+        .args(args)
+        .output()
+        .expect("node must be installed")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_script_derives_reads_and_answers_as_the_protocol_says() {
+    // The same derivation as client-lib, on the committed vectors.
+    let vectors: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(jasmine_tests::vectors_dir().join("codenames.json")).unwrap(),
+    )
+    .unwrap();
+    for v in vectors["valid"].as_array().unwrap() {
+        let out = node_codename(&["derive", v["codename"].as_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let derived: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        for field in ["identity", "recipient", "mailbox", "data"] {
+            assert_eq!(derived[field], v[field], "{field} of {}", v["codename"]);
+        }
+    }
+    for refused in vectors["refused"].as_array().unwrap() {
+        let out = node_codename(&["parse", refused["typed"].as_str().unwrap()]);
+        assert!(!out.status.success(), "the page accepted {refused}");
+    }
+    for typed in vectors["read_as_the_first"].as_array().unwrap() {
+        let out = node_codename(&["parse", typed.as_str().unwrap()]);
+        assert_eq!(
+            out.stdout,
+            vectors["valid"][0]["data"].as_str().unwrap().as_bytes()
+        );
+    }
+    let generated = node_codename(&["generate"]);
+    let generated = String::from_utf8(generated.stdout).unwrap();
+    jasmine_client::codename::Codename::parse(&generated).unwrap();
+
+    // A report with a codename from the CLI; the moderator replies; the page's code
+    // reads the signed reply and answers; the moderator reads the answer.
+    let tmp = tempfile::tempdir().unwrap();
+    let (org, server) = start(tmp.path(), &["alice", "bob"]);
+    let url = server.url.clone();
+    let example =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/report.json");
+    std::fs::copy(example, org.dir.join("report.json")).unwrap();
+    let receipt: serde_json::Value = serde_json::from_str(&ok(
+        "jasmine",
+        &org.dir,
+        &[
+            "report",
+            "--server",
+            &url,
+            "--root-key-file",
+            "root.pub",
+            "--file",
+            "report.json",
+            "--codename",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    let codename = receipt["codename"].as_str().unwrap().to_string();
+    show_json(&org, "alice", &server);
+    let listing = ok(
+        "jasmine-keys",
+        &org.dir,
+        &["list", "--inbox", "inbox-alice"],
+    );
+    let id = listing.split_whitespace().next().unwrap();
+    ok(
+        "jasmine-keys",
+        &org.dir,
+        &[
+            "reply",
+            id,
+            "--inbox",
+            "inbox-alice",
+            "--key",
+            "alice.offline.age",
+            "--bundle",
+            "bundle-1.json",
+            "--root-key",
+            "root.pub",
+            "--text",
+            "JS-READS-THIS-REPLY",
+            "--api-key",
+            "alice.api.key",
+            "--server",
+            &url,
+        ],
+    );
+    let root = std::fs::read_to_string(org.dir.join("root.pub"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let (_, _, bundle) = get(&url, "/v1/keys", &[]).await;
+    std::fs::write(tmp.path().join("bundle.json"), bundle).unwrap();
+    let mailbox = jasmine_client::codename::Codename::parse(&codename)
+        .unwrap()
+        .derive()
+        .unwrap()
+        .mailbox;
+    let request = ApiRequest::new(Method::POST, "/v1/mailbox/read").with_body(
+        "application/json",
+        serde_json::json!({"mailbox": mailbox})
+            .to_string()
+            .into_bytes(),
+    );
+    let messages = DirectHttp::new(&url).unwrap().send(request).await.unwrap();
+    std::fs::write(tmp.path().join("messages.json"), &messages.body).unwrap();
+    let bundle_file = tmp.path().join("bundle.json").display().to_string();
+    let messages_file = tmp.path().join("messages.json").display().to_string();
+    let out = node_codename(&["read", &bundle_file, &root, &codename, &messages_file]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let opened: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(opened[0]["text"], "JS-READS-THIS-REPLY");
+    assert_eq!(opened[0]["from"], "moderator");
+    assert_eq!(opened[0]["name"], "Moderator alice");
+
+    let out = node_codename(&[
+        "answer",
+        &bundle_file,
+        &root,
+        &codename,
+        "JS-WROTE-THIS-ANSWER",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let request = ApiRequest::new(Method::POST, "/v1/mailbox/answer").with_body(
+        "application/json",
+        serde_json::json!({"mailbox": mailbox, "ciphertext": String::from_utf8(out.stdout).unwrap()})
+            .to_string()
+            .into_bytes(),
+    );
+    let stored = DirectHttp::new(&url).unwrap().send(request).await.unwrap();
+    assert_eq!(
+        stored.status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&stored.body)
+    );
+    for who in ["alice", "bob"] {
+        let inbox = format!("inbox-{who}");
+        ok(
+            "jasmine-keys",
+            &org.dir,
+            &[
+                "pull",
+                "--server",
+                &url,
+                "--api-key",
+                &format!("{who}.api.key"),
+                "--inbox",
+                &inbox,
+            ],
+        );
+        let shown = ok(
+            "jasmine-keys",
+            &org.dir,
+            &[
+                "show",
+                id,
+                "--inbox",
+                &inbox,
+                "--key",
+                &format!("{who}.offline.age"),
+            ],
+        );
+        assert!(shown.contains("JS-WROTE-THIS-ANSWER"), "{who}: {shown}");
+    }
 }

@@ -34,7 +34,9 @@ pub const ARGON2_LANES: u32 = 1;
 const SALT: &[u8] = b"jasmine/codename/v1";
 const MAILBOX_TAG: &[u8] = b"jasmine/mailbox/v1";
 
-/// A codename: only its 20 data characters (upper case), wiped on drop. No `Debug`.
+/// A codename: only its 20 data characters (upper case), wiped on drop (clones too).
+/// `Debug` hides it.
+#[derive(Clone)]
 pub struct Codename(Zeroizing<String>);
 
 /// What a codename gives: the key that reads replies and the mailbox they go to.

@@ -9,6 +9,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use jasmine_client::codename::Codename;
 use jasmine_client::report::{
     Aggressor, Category, DatePrecision, FollowUp, PartOfDay, Place, Report, Setting, Severity,
     When, REPORT_FORMAT,
@@ -32,6 +33,8 @@ struct Sent<'a> {
     received_on: String,
     path_used: &'static str,
     browser: bool,
+    /// The codename, shown once, when the reporter asked for one (empty otherwise).
+    codename_text: Zeroizing<String>,
 }
 
 fn refuse(site: &Site, status: StatusCode, reason: String) -> Response {
@@ -64,6 +67,7 @@ pub async fn sent_by_browser(
         received_on: day.to_string(),
         path_used: "browser",
         browser: true,
+        codename_text: Zeroizing::new(String::new()),
     };
     html(StatusCode::OK, page.render())
 }
@@ -84,11 +88,27 @@ pub async fn submit(
         Ok(bytes) => Zeroizing::new(bytes.to_vec()),
         Err(e) => return refuse(&site, e.status(), format!("{e:?}")),
     };
-    let report = match parse(&raw, site.tr.lang) {
-        Ok(report) => Zeroizing::new(report),
+    let (mut report, wants_codename) = match parse(&raw, site.tr.lang) {
+        Ok((report, wants_codename)) => (Zeroizing::new(report), wants_codename),
         Err(reason) => return refuse(&site, StatusCode::BAD_REQUEST, reason),
     };
     drop(raw);
+    // The codename is made here, in memory, and shown once; only the recipient and
+    // the mailbox id derived from it go into the encrypted report.
+    let codename = if wants_codename {
+        let codename = Codename::generate(&mut rand::rngs::OsRng);
+        let keys = match super::replies::derive(&codename).await {
+            Ok(keys) => keys,
+            Err(reason) => return refuse(&site, StatusCode::SERVICE_UNAVAILABLE, reason),
+        };
+        report.follow_up = FollowUp::Codename {
+            recipient: keys.recipient.clone(),
+            mailbox: keys.mailbox.clone(),
+        };
+        Some(codename)
+    } else {
+        None
+    };
     let Some(current) = state.current_bundle() else {
         return refuse(
             &site,
@@ -124,6 +144,7 @@ pub async fn submit(
         received_on: today.to_string(),
         path_used: "server",
         browser: false,
+        codename_text: codename.map_or_else(|| Zeroizing::new(String::new()), |c| c.display()),
     };
     html(StatusCode::CREATED, page.render())
 }
@@ -146,8 +167,9 @@ fn enum_value<T: serde::de::DeserializeOwned>(field: &str, value: &str) -> Resul
         .map_err(|_| format!("{field}: '{value}'"))
 }
 
-/// Builds a report from the form fields; the error names the field.
-fn parse(body: &[u8], lang: &str) -> Result<Report, String> {
+/// Builds a report from the form fields, and whether the reporter asked for a
+/// codename (the caller fills in `follow_up` then); the error names the field.
+fn parse(body: &[u8], lang: &str) -> Result<(Report, bool), String> {
     let mut fields: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
     let mut take = |name: &str| -> String {
         fields
@@ -166,7 +188,9 @@ fn parse(body: &[u8], lang: &str) -> Result<Report, String> {
     };
     let setting: Setting = enum_value("setting", &take("setting"))?;
     let severity: Severity = enum_value("severity", &take("severity"))?;
-    let follow_up = match take("follow_up").as_str() {
+    let follow_up_choice = take("follow_up");
+    let wants_codename = follow_up_choice == "codename";
+    let follow_up = match follow_up_choice.as_str() {
         "contact" => FollowUp::Contact {
             details: take("contact").trim().to_string(),
         },
@@ -227,7 +251,7 @@ fn parse(body: &[u8], lang: &str) -> Result<Report, String> {
     if report.when.date > Day::today_utc() {
         return Err("date: in the future".into());
     }
-    Ok(report)
+    Ok((report, wants_codename))
 }
 
 #[cfg(test)]
@@ -240,7 +264,8 @@ mod tests {
                     &category=rape&category=theft_or_non_payment&severity=very_dangerous&description=Grand\
                     &phones=06+12+34+56+78%2C+07+00&handles=&vehicle=&plates=AB-123-CD&narrative=Il+m%27a+frapp%C3%A9\
                     &follow_up=contact&contact=lola%40example.org&consent=yes";
-        let report = parse(body.as_bytes(), "fr").unwrap();
+        let (report, wants_codename) = parse(body.as_bytes(), "fr").unwrap();
+        assert!(!wants_codename);
         assert_eq!(report.place.country, "FR");
         assert_eq!(
             report.categories,

@@ -98,6 +98,14 @@ impl Tr<'_> {
         self.format(id, Some(&args))
     }
 
+    /// The message `id` with two variables.
+    pub fn t2(&self, id: &str, name1: &str, value1: &str, name2: &str, value2: &str) -> String {
+        let mut args = FluentArgs::new();
+        args.set(name1.to_string(), value1.to_string());
+        args.set(name2.to_string(), value2.to_string());
+        self.format(id, Some(&args))
+    }
+
     /// The message `id` with several variables.
     pub fn t_args(&self, id: &str, args: &FluentArgs) -> String {
         self.format(id, Some(args))

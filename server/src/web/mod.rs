@@ -6,6 +6,7 @@ mod feeds;
 mod form;
 pub mod i18n;
 mod pages;
+pub mod replies;
 
 use axum::extract::Path;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -56,6 +57,7 @@ pub fn routes() -> Router<AppState> {
         .route("/{lang}/", get(pages::home))
         .route("/{lang}/report", get(pages::report_form).post(form::submit))
         .route("/{lang}/report/sent", get(form::sent_by_browser))
+        .route("/{lang}/replies", get(replies::form).post(replies::submit))
         .route("/{lang}/alerts", get(pages::alerts))
         .route("/{lang}/alerts/{id}", get(pages::alert))
         .route("/{lang}/help", get(pages::help))

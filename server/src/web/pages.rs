@@ -123,6 +123,8 @@ pub struct ReportForm<'a> {
     pub settings: Vec<(&'static str, String)>,
     pub categories: Vec<(&'static str, String)>,
     pub severities: Vec<(&'static str, String)>,
+    /// Filled in by the page's script after sending, when a codename was asked for.
+    pub codename_text: String,
 }
 
 impl<'a> ReportForm<'a> {
@@ -144,6 +146,7 @@ impl<'a> ReportForm<'a> {
             enabled_js: site.state.current_bundle().is_some(),
             root_key: site.state.root().to_base64(),
             error,
+            codename_text: String::new(),
             today: Day::today_utc().to_string(),
             precisions: pick("precision", &["day", "week", "month", "approximate"]),
             parts_of_day,

@@ -1,7 +1,36 @@
-// The report form's glue: encrypt in the browser before anything is sent. Without
-// this script the form still works (it is then encrypted by the server on receipt).
+// The page scripts: encrypt the report in the browser before anything is sent, make
+// the codename there when one is asked for, and read and answer the replies with it.
+// Without this script every form still works (the server then does it in memory).
 
 import { reportFromFields, sealReport, verifyBundle } from "./seal.js";
+import { deriveReplyKeys, displayCodename, generateCodename, openMessage, parseCodename, sealAnswer } from "./codename.js";
+
+async function currentBundle(rootKey) {
+  const keys = await fetch("/v1/keys", { cache: "no-store" });
+  if (!keys.ok) throw new Error("the moderators' keys are not available");
+  return verifyBundle(await keys.json(), rootKey);
+}
+
+function b64encode(bytes) {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 8192) binary += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  return btoa(binary);
+}
+
+async function postJson(path, value) {
+  const answer = await fetch(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(value),
+  });
+  const body = await answer.json();
+  if (!answer.ok) throw new Error(body.reason || "the server refused");
+  return body;
+}
+
+function today() {
+  return new Date().toISOString().slice(0, 10);
+}
 
 function reportForm() {
   const form = document.getElementById("report-form");
@@ -9,17 +38,25 @@ function reportForm() {
   const note = document.getElementById("path-note");
   if (note && note.dataset.jsText) note.textContent = note.dataset.jsText;
   const status = document.getElementById("form-status");
+  const progress = document.getElementById("form-progress");
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
+    status.hidden = true;
     try {
       const data = new FormData(form);
       const lang = document.documentElement.lang;
       const report = reportFromFields((n) => data.get(n), (n) => data.getAll(n), lang);
-      const keys = await fetch("/v1/keys", { cache: "no-store" });
-      if (!keys.ok) throw new Error("the moderators' keys are not available");
-      const bundle = verifyBundle(await keys.json(), form.dataset.rootKey);
+      const bundle = await currentBundle(form.dataset.rootKey);
+      let codename = null;
+      if (data.get("follow_up") === "codename") {
+        progress.hidden = false;
+        const chars = generateCodename();
+        const keys = await deriveReplyKeys(chars);
+        report.follow_up = { kind: "codename", recipient: keys.recipient, mailbox: keys.mailbox };
+        codename = displayCodename(chars);
+      }
       const ciphertext = await sealReport(report, bundle);
       const answer = await fetch("/v1/reports", {
         method: "POST",
@@ -29,8 +66,22 @@ function reportForm() {
       const body = await answer.json();
       if (!answer.ok) throw new Error(body.reason || "the report was not stored");
       form.reset();
-      window.location.assign("/" + lang + "/report/sent?on=" + encodeURIComponent(body.received_on));
+      if (!codename) {
+        window.location.assign("/" + lang + "/report/sent?on=" + encodeURIComponent(body.received_on));
+        return;
+      }
+      // The codename is shown here, once: never in a URL, never stored.
+      form.hidden = true;
+      progress.hidden = true;
+      const sent = document.getElementById("sent-in-page");
+      sent.textContent = sent.dataset.text.replace("{day}", body.received_on);
+      sent.hidden = false;
+      document.getElementById("codename-value").textContent = codename;
+      const box = document.getElementById("codename-done");
+      box.hidden = false;
+      box.scrollIntoView();
     } catch (error) {
+      progress.hidden = true;
       status.textContent = (status.dataset.prefix || "") + " " + error.message;
       status.hidden = false;
       button.disabled = false;
@@ -38,4 +89,119 @@ function reportForm() {
   });
 }
 
+function repliesPage() {
+  const form = document.getElementById("replies-form");
+  const area = document.getElementById("conversation-area");
+  if (!form || !area) return;
+  const status = document.getElementById("replies-status");
+  const progress = document.getElementById("replies-progress");
+  const list = document.getElementById("conversation");
+  let keys = null;
+  let bundle = null;
+  const fail = (text) => {
+    progress.hidden = true;
+    status.textContent = text;
+    status.hidden = false;
+  };
+  const failure = (error) => fail((status.dataset.prefix || "") + " " + error.message);
+
+  function render(message) {
+    const item = document.createElement("li");
+    item.className = "message from-" + message.from;
+    const meta = document.createElement("p");
+    meta.className = "meta";
+    meta.textContent =
+      message.from === "reporter"
+        ? area.dataset.fromYou.replace("{day}", message.day)
+        : area.dataset.fromTeam.replace("{name}", message.name).replace("{day}", message.day) + " · " + area.dataset.verified;
+    const text = document.createElement("p");
+    text.className = "message-text";
+    text.textContent = message.text;
+    item.append(meta, text);
+    return item;
+  }
+
+  async function load() {
+    const { messages } = await postJson("/v1/mailbox/read", { mailbox: keys.mailbox });
+    list.replaceChildren();
+    let unreadable = 0;
+    for (const entry of messages) {
+      try {
+        list.append(render(await openMessage(entry.ciphertext, keys, bundle)));
+      } catch {
+        unreadable += 1;
+      }
+    }
+    document.getElementById("replies-empty").hidden = messages.length > 0;
+    if (unreadable > 0) fail(status.dataset.unreadable.replace("{count}", String(unreadable)));
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    status.hidden = true;
+    let chars;
+    try {
+      chars = parseCodename(form.elements.codename.value);
+    } catch {
+      fail(status.dataset.badCodename);
+      return;
+    }
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    progress.hidden = false;
+    try {
+      bundle = await currentBundle(form.dataset.rootKey);
+      keys = await deriveReplyKeys(chars);
+      form.elements.codename.value = "";
+      form.hidden = true;
+      await load();
+      progress.hidden = true;
+      area.hidden = false;
+    } catch (error) {
+      failure(error);
+      button.disabled = false;
+    }
+  });
+
+  const answerForm = document.getElementById("answer-form");
+  answerForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = answerForm.querySelector("button[type=submit]");
+    button.disabled = true;
+    status.hidden = true;
+    try {
+      const text = answerForm.elements.message.value;
+      const ciphertext = await sealAnswer(text, keys, bundle, today());
+      await postJson("/v1/mailbox/answer", { mailbox: keys.mailbox, ciphertext: b64encode(ciphertext) });
+      answerForm.reset();
+      await load();
+      const notice = document.createElement("p");
+      notice.className = "ok";
+      notice.setAttribute("role", "status");
+      notice.textContent = area.dataset.sent;
+      list.after(notice);
+    } catch (error) {
+      failure(error);
+    }
+    button.disabled = false;
+  });
+
+  document.getElementById("delete-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await postJson("/v1/mailbox/delete", { mailbox: keys.mailbox });
+      keys = null;
+      const notice = document.createElement("p");
+      notice.className = "ok";
+      notice.setAttribute("role", "status");
+      notice.id = "replies-deleted";
+      notice.textContent = area.dataset.deleted;
+      area.replaceChildren(notice);
+    } catch (error) {
+      failure(error);
+    }
+  });
+}
+
 reportForm();
+repliesPage();

@@ -1,0 +1,111 @@
+// Follow-up with a codename in Debian's Chromium (playwright-core), in two phases
+// around the moderator's reply, for tests/e2e_browser.rs:
+//   node followup.mjs <base url> report               → {"js": codename, "nojs": codename, …}
+//   node followup.mjs <base url> read <js codename> <nojs codename>
+//                                                      → what each conversation page showed
+// With JavaScript the page makes the codename and reads/answers in the browser;
+// without it (Tor Browser "Safest") the server does it in memory.
+import { chromium } from "playwright-core";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+const [base, phase, jsCodename, nojsCodename] = process.argv.slice(2);
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"],
+});
+const phone = { viewport: { width: 360, height: 740 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true };
+const results = { external_requests: [], overflow: [], axe: {} };
+
+async function open(context, path) {
+  const page = await context.newPage();
+  page.on("request", (r) => {
+    if (!r.url().startsWith(base)) results.external_requests.push(r.url());
+  });
+  await page.goto(base + path);
+  return page;
+}
+
+async function check(page, name) {
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  if (width > 360) results.overflow.push(`${name}: ${width}px`);
+  await page.addScriptTag({ content: axeSource });
+  const report = await page.evaluate(async () => await window.axe.run());
+  results.axe[name] = report.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.length} element(s)`);
+}
+
+async function fillReport(page, marker) {
+  await page.fill("#date", "2026-11-20");
+  await page.selectOption("#setting", "hotel");
+  await page.check("input[name=category][value=physical_violence]");
+  await page.fill("#narrative", marker);
+  await page.check("input[name=follow_up][value=codename]");
+}
+
+if (phase === "report") {
+  {
+    const context = await browser.newContext({ ...phone, bypassCSP: true });
+    const page = await open(context, "/fr/report");
+    await fillReport(page, "FOLLOWUP-JS-MARKER");
+    await page.click("button[type=submit]");
+    await page.waitForSelector("#codename-done:not([hidden])", { timeout: 60000 });
+    results.js = (await page.textContent("#codename-value")).trim();
+    results.js_url = page.url();
+    results.js_box = await page.textContent("#codename-done");
+    await check(page, "codename-js");
+    await context.close();
+  }
+  {
+    const context = await browser.newContext({ ...phone, javaScriptEnabled: false });
+    const page = await open(context, "/en/report");
+    await fillReport(page, "FOLLOWUP-NOJS-MARKER");
+    await Promise.all([page.waitForURL(/\/en\/report$/), page.click("button[type=submit]")]);
+    results.nojs = (await page.textContent("#codename-value")).trim();
+    results.nojs_path = await page.getAttribute("#encryption-path", "data-path");
+    await context.close();
+  }
+} else {
+  {
+    const context = await browser.newContext({ ...phone, bypassCSP: true });
+    const page = await open(context, "/fr/replies");
+    await page.fill("#codename", jsCodename.toLowerCase());
+    await page.click("#replies-form button[type=submit]");
+    await page.waitForSelector("#conversation-area:not([hidden]) #conversation li", { timeout: 60000 });
+    results.js_read = await page.textContent("#conversation");
+    results.js_path = await page.getAttribute("#conversation-area .path-note", "data-path");
+    await page.fill("#answer-form textarea", "BROWSER-JS-ANSWER merci");
+    await page.click("#answer-form button[type=submit]");
+    await page.waitForSelector("#conversation li:nth-child(2)", { timeout: 60000 });
+    results.js_after_answer = await page.textContent("#conversation");
+    await check(page, "replies-js");
+    await context.close();
+  }
+  {
+    const context = await browser.newContext({ ...phone, javaScriptEnabled: false });
+    const page = await open(context, "/en/replies");
+    await page.fill("#codename", nojsCodename.replaceAll("-", " "));
+    await Promise.all([page.waitForURL(/\/en\/replies$/), page.click("#replies-form button[type=submit]")]);
+    results.nojs_read = await page.textContent("#conversation");
+    results.nojs_path = await page.getAttribute("#replies-path", "data-path");
+    await page.fill("#answer-form textarea", "BROWSER-NOJS-ANSWER thanks");
+    await Promise.all([page.waitForURL(/\/en\/replies$/), page.click("#answer-form button[type=submit]")]);
+    results.nojs_after_answer = await page.textContent("#conversation");
+    await context.close();
+    // axe needs script: the same server-rendered page, opened with JavaScript for axe only.
+    const axeContext = await browser.newContext({ ...phone, bypassCSP: true, javaScriptEnabled: true });
+    const axePage = await axeContext.newPage();
+    await axePage.goto(base + "/en/replies");
+    await axePage.fill("#codename", nojsCodename);
+    await axePage.evaluate(() => document.getElementById("replies-form").submit());
+    await axePage.waitForSelector("#replies-path");
+    await check(axePage, "replies-nojs");
+    await axeContext.close();
+  }
+}
+
+await browser.close();
+console.log(JSON.stringify(results));
