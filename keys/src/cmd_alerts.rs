@@ -12,22 +12,30 @@ use jasmine_client::Day;
 use rand::rngs::OsRng;
 
 use crate::sanitize::{self, AlertDraft};
-use crate::{block_on, cmd_reports, files, keyfiles, PassphraseArg, ServerArg};
+use crate::{block_on, files, keyfiles, PassphraseArg, ServerArg};
 
 /// `alert draft`.
 #[derive(Args)]
 pub struct DraftArgs {
     /// Report id in the inbox.
     id: String,
-    /// Inbox folder.
-    #[arg(long, default_value = "inbox")]
-    inbox: PathBuf,
+    #[command(flatten)]
+    source: crate::source::SourceArgs,
     /// Your offline key file.
     #[arg(long)]
     key: PathBuf,
     /// Where to write the draft (mode 0600).
     #[arg(long)]
     out: PathBuf,
+    /// Publish the aggressor's phone numbers.
+    #[arg(long)]
+    keep_phones: bool,
+    /// Publish the aggressor's number plates.
+    #[arg(long)]
+    keep_plates: bool,
+    /// Publish the aggressor's handles and profile links.
+    #[arg(long)]
+    keep_handles: bool,
     #[command(flatten)]
     passphrase: PassphraseArg,
 }
@@ -38,11 +46,18 @@ pub fn draft(args: DraftArgs) -> Result<()> {
         .source()
         .get(&args.key.display().to_string(), false)?;
     let keys = keyfiles::read_offline(&args.key, &passphrase)?;
-    let report = cmd_reports::open_from_inbox(&args.inbox, &args.id, &keys)?;
+    let report = args.source.open(&keys)?.open_report(&args.id, &keys)?;
     if !report.consent_to_publish {
         bail!("the person who sent report {} did not agree to a public alert; it must not be published", args.id);
     }
-    let draft = sanitize::propose(&report, &keys.id, Day::today_utc(), &mut OsRng);
+    let choices = sanitize::Choices {
+        keep_findings: Vec::new(),
+        keep_phones: args.keep_phones,
+        keep_plates: args.keep_plates,
+        keep_handles: args.keep_handles,
+    };
+    let mut draft = sanitize::propose(&report, &keys.id, Day::today_utc(), &mut OsRng, &choices);
+    draft.report = Some(args.id.clone());
     let mut json = serde_json::to_vec_pretty(&draft)?;
     json.push(b'\n');
     files::write_file(&args.out, &json, 0o600, false)?;
@@ -69,9 +84,12 @@ pub struct SignArgs {
     /// Your offline key file.
     #[arg(long)]
     key: PathBuf,
-    /// Where to write the signed alert.
+    /// Where to write the signed alert (or use --desk).
+    #[arg(long, required_unless_present = "desk")]
+    out: Option<PathBuf>,
+    /// Air-gapped flow: keep the signed alert on your desk for the next outbox file.
     #[arg(long)]
-    out: PathBuf,
+    desk: Option<PathBuf>,
     #[command(flatten)]
     passphrase: PassphraseArg,
 }
@@ -90,19 +108,44 @@ pub fn sign(args: SignArgs) -> Result<()> {
         .get(&args.key.display().to_string(), false)?;
     let keys = keyfiles::read_offline(&args.key, &passphrase)?;
     let mut alert = draft.alert;
-    alert.signed_by = keys.id.clone();
-    alert.published = Day::today_utc();
-    alert.validate().context("the draft cannot be signed")?;
-    let signed = alert::sign_alert(&alert, &keys.alert_key)?;
-    check_own_signature(&signed, "alert", keys::Domain::Alert, &keys.alert_key)?;
-    files::write_file(&args.out, &signed, 0o644, false)?;
+    let signed = sign_checked(&mut alert, &keys)?;
+    if let Some(dir) = &args.desk {
+        let mut desk = crate::desk::Desk::open(dir, &keys, None)?;
+        if let Some(report) = &draft.report {
+            let case = desk.case_mut(report)?;
+            case.alerts.push(alert.id.clone());
+            case.status = crate::desk::Status::Published;
+        }
+        desk.state
+            .pending
+            .alerts
+            .push(serde_json::from_slice(&signed)?);
+        desk.save()?;
+        println!(
+            "Alert {} signed by '{}'; it goes with the next outbox file (jasmine-keys outbox).",
+            alert.id, keys.id
+        );
+        return Ok(());
+    }
+    let out = args.out.as_ref().context("give --out or --desk")?;
+    files::write_file(out, &signed, 0o644, false)?;
     println!(
         "Alert {} signed by '{}' and written to {}.",
         alert.id,
         keys.id,
-        args.out.display()
+        out.display()
     );
     Ok(())
+}
+
+/// Signs `alert` as this moderator, today, after validating it; checks the signature.
+pub fn sign_checked(alert: &mut alert::Alert, keys: &keyfiles::OfflineKeys) -> Result<Vec<u8>> {
+    alert.signed_by = keys.id.clone();
+    alert.published = Day::today_utc();
+    alert.validate().context("the draft cannot be signed")?;
+    let signed = alert::sign_alert(alert, &keys.alert_key)?;
+    check_own_signature(&signed, "alert", keys::Domain::Alert, &keys.alert_key)?;
+    Ok(signed)
 }
 
 fn check_own_signature(
@@ -179,11 +222,18 @@ pub fn retract(args: RetractArgs) -> Result<()> {
 /// `publish`.
 #[derive(Args)]
 pub struct PublishArgs {
-    /// A signed alert or retraction file.
+    /// An outbox file, or a signed alert, retraction or sealed reply file.
     file: PathBuf,
     /// Your API key file.
     #[arg(long)]
     api_key: PathBuf,
+    /// The organisation's root public key (root.pub), to check an outbox file.
+    #[arg(long)]
+    root_key: Option<PathBuf>,
+    /// Where the ids of published outbox files are remembered, so that none is
+    /// published twice (default: $XDG_STATE_HOME/jasmine-keys or ~/.local/state/jasmine-keys).
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
     #[command(flatten)]
     server: ServerArg,
 }
@@ -192,6 +242,15 @@ pub fn publish(args: PublishArgs) -> Result<()> {
     let bytes = files::read_file(&args.file)?;
     let value: serde_json::Value = serde_json::from_slice(&bytes)
         .with_context(|| format!("{} is not JSON", args.file.display()))?;
+    if value.get("jasmine").is_some() {
+        return crate::cmd_publish::publish_outbox(
+            &args.file,
+            &args.api_key,
+            args.root_key.as_deref(),
+            args.state_dir.clone(),
+            &args.server,
+        );
+    }
     let credentials = keyfiles::read_api(&args.api_key)?;
     let client = JasmineClient::new(block_on(args.server.transport())??);
     if value.get("alert").is_some() {

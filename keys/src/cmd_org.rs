@@ -67,12 +67,59 @@ pub fn keygen(args: KeygenArgs) -> Result<()> {
         .source()
         .get("the moderator's offline keys", true)?;
     let secrets = ModeratorSecrets::generate(&args.id, &mut OsRng);
-    keyfiles::write_moderator(&args.dir, &secrets, &args.name, &passphrase)?;
+    keyfiles::write_moderator(&args.dir, &secrets, &args.name, &passphrase, &[])?;
     let id = &args.id;
     println!("Moderator '{id}' created in {}:", args.dir.display());
     println!("  {id}.offline.age  decrypts reports and signs alerts: offline machine only");
     println!("  {id}.api.key      signs API requests: online machine");
     println!("  {id}.card.json    public keys: give it to the organisation for the next bundle");
+    Ok(())
+}
+
+/// `moderator rotate`.
+#[derive(Args)]
+pub struct RotateArgs {
+    /// Your current <id>.offline.age file.
+    #[arg(long)]
+    key: PathBuf,
+    /// Display name for the new card.
+    #[arg(long)]
+    name: String,
+    /// Folder for the new three files (not the folder of the current ones).
+    #[arg(long)]
+    dir: PathBuf,
+    #[command(flatten)]
+    passphrase: PassphraseArg,
+}
+
+/// New keys for the same moderator id. The new offline file keeps every earlier age
+/// identity, so reports encrypted to older bundles stay readable; the new card goes
+/// into the next bundle, which retires the old API and alert keys.
+pub fn rotate(args: RotateArgs) -> Result<()> {
+    let passphrase = args
+        .passphrase
+        .source()
+        .get(&args.key.display().to_string(), false)?;
+    let old = keyfiles::read_offline(&args.key, &passphrase)?;
+    let secrets = ModeratorSecrets::generate(&old.id, &mut OsRng);
+    keyfiles::write_moderator(
+        &args.dir,
+        &secrets,
+        &args.name,
+        &passphrase,
+        &old.all_identity_texts(),
+    )?;
+    let id = &old.id;
+    println!(
+        "New keys for '{id}' in {} (same passphrase):",
+        args.dir.display()
+    );
+    println!(
+        "  {id}.offline.age  new keys, and the earlier age identities: older reports stay readable"
+    );
+    println!("  {id}.api.key      the new API key: use it once the new bundle is uploaded");
+    println!("  {id}.card.json    give it to the organisation for the next bundle");
+    println!("Then destroy the old {id}.offline.age and {id}.api.key.");
     Ok(())
 }
 
@@ -240,7 +287,7 @@ pub fn demo(args: DemoArgs) -> Result<()> {
         )?;
         keyfiles::write_root(dir, &SigningKey::generate(&mut OsRng), &passphrase)?;
         let moderator = ModeratorSecrets::generate("demo-moderator", &mut OsRng);
-        keyfiles::write_moderator(dir, &moderator, "Demo Moderator", &passphrase)?;
+        keyfiles::write_moderator(dir, &moderator, "Demo Moderator", &passphrase, &[])?;
     }
     let bundle_path = dir.join("bundle.json");
     let root_pub = keyfiles::read_public_key(&dir.join("root.pub"))?;

@@ -22,7 +22,6 @@ use jasmine_client::wire::{MailboxPost, MessageFrom, PendingMessage};
 use jasmine_client::Day;
 use zeroize::Zeroizing;
 
-use crate::cmd_reports::{entries, open_from_inbox};
 use crate::{block_on, files, keyfiles, PassphraseArg, ServerArg};
 
 /// The folder of mailbox messages inside an inbox.
@@ -49,9 +48,22 @@ pub fn store_message(inbox: &Path, meta: &PendingMessage, ciphertext: &[u8]) -> 
 
 /// Every message in the inbox that decrypts with `identity`, grouped by mailbox,
 /// oldest first (by day; within a day, in the order they were stored).
+/// Decrypts a mailbox message with whichever of the moderator's identities it was
+/// sealed to: (mailbox id, message).
+pub fn open_any(
+    ciphertext: &[u8],
+    keys: &keyfiles::OfflineKeys,
+) -> Result<(String, Message), jasmine_client::Error> {
+    keys.try_each(|identity| {
+        let mailbox = mailbox::mailbox_of(ciphertext, identity)?;
+        let message = mailbox::open_message(ciphertext, identity, &mailbox, None)?;
+        Ok((mailbox, message))
+    })
+}
+
 pub fn conversations(
     inbox: &Path,
-    identity: &age::x25519::Identity,
+    keys: &keyfiles::OfflineKeys,
 ) -> Result<BTreeMap<String, Vec<Message>>> {
     let dir = messages_dir(inbox);
     let mut found: Vec<(Day, std::time::SystemTime, String, Vec<u8>)> = Vec::new();
@@ -75,13 +87,11 @@ pub fn conversations(
     found.sort_by_key(|entry| (entry.0, entry.1));
     let mut by_mailbox: BTreeMap<String, Vec<Message>> = BTreeMap::new();
     for (_, _, id, ciphertext) in found {
-        let Ok(mailbox) = mailbox::mailbox_of(&ciphertext, identity) else {
-            eprintln!("warning: message {id} does not decrypt with your key; skipped");
-            continue;
-        };
-        match mailbox::open_message(&ciphertext, identity, &mailbox, None) {
-            Ok(message) => by_mailbox.entry(mailbox).or_default().push(message),
-            Err(e) => eprintln!("warning: message {id} is damaged ({e}); skipped"),
+        match open_any(&ciphertext, keys) {
+            Ok((mailbox, message)) => by_mailbox.entry(mailbox).or_default().push(message),
+            Err(e) => {
+                eprintln!("warning: message {id} cannot be read with your keys ({e}); skipped")
+            }
         }
     }
     Ok(by_mailbox)
@@ -113,9 +123,8 @@ pub fn conversation_text(messages: &[Message]) -> String {
 pub struct ReplyArgs {
     /// Report id (as listed by `list`); the report must ask for answers with a codename.
     id: String,
-    /// Inbox folder.
-    #[arg(long, default_value = "inbox")]
-    inbox: PathBuf,
+    #[command(flatten)]
+    source: crate::source::SourceArgs,
     /// Your offline key file (<id>.offline.age).
     #[arg(long)]
     key: PathBuf,
@@ -161,7 +170,36 @@ fn reply_text(args: &ReplyArgs) -> Result<Zeroizing<String>> {
     Ok(text)
 }
 
-fn read_bundle(path: &Path, root_key: &Path) -> Result<VerifiedBundle> {
+/// Seals and signs a reply to the reporter of `report`: (mailbox id, ciphertext).
+pub fn seal_for(
+    id: &str,
+    report: &Report,
+    text: &str,
+    keys: &keyfiles::OfflineKeys,
+    bundle: &VerifiedBundle,
+) -> Result<(String, Vec<u8>)> {
+    let FollowUp::Codename { recipient, mailbox } = &report.follow_up else {
+        bail!(
+            "report {id} did not ask for answers with a codename; there is no mailbox to reply to"
+        );
+    };
+    let sealed = mailbox::seal_reply(
+        &Reply {
+            format: MESSAGE_FORMAT,
+            mailbox: mailbox.clone(),
+            written_on: Day::today_utc(),
+            text: text.to_string(),
+            signed_by: keys.id.clone(),
+        },
+        recipient,
+        &keys.alert_key,
+        bundle,
+    )?;
+    Ok((mailbox.clone(), sealed))
+}
+
+/// Reads and verifies the current bundle file against the root key file.
+pub fn read_bundle(path: &Path, root_key: &Path) -> Result<VerifiedBundle> {
     let root = keyfiles::read_public_key(root_key)?;
     let signed = files::read_file(path)?;
     verify_bundle(&signed, &root, Day::today_utc(), None)
@@ -183,33 +221,38 @@ pub fn reply(args: ReplyArgs) -> Result<()> {
             bundle.version()
         );
     }
-    let report: Report = open_from_inbox(&args.inbox, &args.id, &keys)?;
-    let FollowUp::Codename { recipient, mailbox } = &report.follow_up else {
-        bail!(
-            "report {} did not ask for answers with a codename; there is no mailbox to reply to",
-            args.id
-        );
-    };
+    let mut source = args.source.open(&keys)?;
+    let report: Report = source.open_report(&args.id, &keys)?;
     let today = Day::today_utc();
-    let sealed = mailbox::seal_reply(
-        &Reply {
-            format: MESSAGE_FORMAT,
-            mailbox: mailbox.clone(),
-            written_on: today,
-            text: text.to_string(),
-            signed_by: keys.id.clone(),
-        },
-        recipient,
-        &keys.alert_key,
-        &bundle,
-    )?;
+    let (mailbox, sealed) = seal_for(&args.id, &report, &text, &keys, &bundle)?;
+    let mailbox = &mailbox;
     let local_id = jasmine_client::alert::new_alert_id(&mut rand::rngs::OsRng);
     let post = MailboxPost {
         mailbox: mailbox.clone(),
         ciphertext: STANDARD.encode(&sealed),
     };
-    match &args.api_key {
-        Some(api_key) => {
+    match (&args.api_key, source.desk_mut()) {
+        (None, Some(desk)) => {
+            // Air-gapped: the reply waits on the desk for the next outbox file.
+            desk.state.pending.replies.push(crate::airgap::OutboxReply {
+                item_id: local_id.clone(),
+                report_id: args.id.clone(),
+                mailbox: mailbox.clone(),
+                ciphertext: post.ciphertext.clone(),
+            });
+            desk.add_message(&local_id, today, MessageFrom::Moderator, &sealed)?;
+            let case = desk.case_mut(&args.id)?;
+            case.replies += 1;
+            if case.status < crate::desk::Status::Answered {
+                case.status = crate::desk::Status::Answered;
+            }
+            desk.save()?;
+            println!(
+                "Reply sealed and signed; it goes with the next outbox file (jasmine-keys outbox)."
+            );
+            return Ok(());
+        }
+        (Some(api_key), _) => {
             let credentials = keyfiles::read_api(api_key)?;
             let client = JasmineClient::new(block_on(args.server.transport())??);
             let receipt = block_on(client.post_reply(&credentials, mailbox, &sealed))??;
@@ -218,7 +261,7 @@ pub fn reply(args: ReplyArgs) -> Result<()> {
                 receipt.received_on
             );
         }
-        None => {
+        (None, None) => {
             let path = args.outbox.join(format!("reply-{local_id}.json"));
             let mut json = serde_json::to_vec_pretty(&post)?;
             json.push(b'\n');
@@ -230,8 +273,14 @@ pub fn reply(args: ReplyArgs) -> Result<()> {
             );
         }
     }
+    let Some(inbox) = (match &source {
+        crate::source::Source::Folder(dir) => Some(dir.clone()),
+        crate::source::Source::Desk(_) => None,
+    }) else {
+        return Ok(());
+    };
     store_message(
-        &args.inbox,
+        &inbox,
         &PendingMessage {
             id: local_id,
             posted_on: today,
@@ -247,9 +296,8 @@ pub fn reply(args: ReplyArgs) -> Result<()> {
 /// `waiting`.
 #[derive(Args)]
 pub struct WaitingArgs {
-    /// Inbox folder.
-    #[arg(long, default_value = "inbox")]
-    inbox: PathBuf,
+    #[command(flatten)]
+    source: crate::source::SourceArgs,
     /// Your offline key file (<id>.offline.age).
     #[arg(long)]
     key: PathBuf,
@@ -263,10 +311,11 @@ pub fn waiting(args: WaitingArgs) -> Result<()> {
         .source()
         .get(&args.key.display().to_string(), false)?;
     let keys = keyfiles::read_offline(&args.key, &passphrase)?;
-    let mut conversations = conversations(&args.inbox, &keys.age_identity)?;
+    let source = args.source.open(&keys)?;
+    let mut conversations = source.conversations(&keys)?;
     let mut waiting = 0;
-    for entry in entries(&args.inbox)? {
-        let report = match open_from_inbox(&args.inbox, &entry.id, &keys) {
+    for (id, received_on) in source.reports()? {
+        let report = match source.open_report(&id, &keys) {
             Ok(report) => report,
             Err(e) => {
                 eprintln!("warning: {e:#}");
@@ -285,7 +334,7 @@ pub fn waiting(args: WaitingArgs) -> Result<()> {
             Some(_) => continue,
         };
         waiting += 1;
-        println!("{}  received {}  {status}", entry.id, entry.received_on);
+        println!("{id}  received {received_on}  {status}");
     }
     if waiting == 0 {
         println!("No report is waiting for an answer.");
@@ -294,7 +343,7 @@ pub fn waiting(args: WaitingArgs) -> Result<()> {
     }
     if !conversations.is_empty() {
         println!(
-            "{} conversation(s) belong to reports that are not in this inbox.",
+            "{} conversation(s) belong to reports that are not here.",
             conversations.len()
         );
     }

@@ -25,11 +25,82 @@ pub struct PullArgs {
     /// Keep the reports on the server (do not acknowledge them).
     #[arg(long)]
     no_ack: bool,
+    /// Air-gapped flow: write everything into this one inbox file for the offline
+    /// machine instead (nothing is acknowledged until its outbox file is published).
+    #[arg(long, requires = "root_key")]
+    out: Option<PathBuf>,
+    /// The organisation's root public key (root.pub), named in the inbox file.
+    #[arg(long)]
+    root_key: Option<PathBuf>,
     #[command(flatten)]
     server: ServerArg,
 }
 
+/// `pull --out`: one inbox file; nothing acknowledged.
+fn pull_to_file(args: &PullArgs, out: &Path, root_key: &Path) -> Result<()> {
+    let organisation = keyfiles::read_public_key(root_key)?;
+    let credentials = keyfiles::read_api(&args.api_key)?;
+    let client = JasmineClient::new(block_on(args.server.transport())??);
+    let (reports, messages, alerts) = block_on(async {
+        let mut reports = Vec::new();
+        for report in client.pending_reports(&credentials).await?.reports {
+            if !jasmine_client::alert::is_alert_id(&report.id) {
+                bail!("the server sent a malformed report id; stopping");
+            }
+            let ciphertext = client.fetch_report(&credentials, &report.id).await?;
+            reports.push((report, ciphertext));
+        }
+        let mut messages = Vec::new();
+        for message in client.pending_messages(&credentials).await?.messages {
+            if !jasmine_client::alert::is_alert_id(&message.id) {
+                bail!("the server sent a malformed message id; stopping");
+            }
+            let ciphertext = client.fetch_message(&credentials, &message.id).await?;
+            messages.push((message, ciphertext));
+        }
+        // The published alerts, verified here against the organisation's bundle.
+        let bundle = client
+            .fetch_bundle(&organisation, jasmine_client::Day::today_utc(), None)
+            .await?;
+        let mut alerts = Vec::new();
+        let mut query = jasmine_client::client::AlertQuery {
+            since: None,
+            region: None,
+            category: None,
+            offset: None,
+            limit: Some(100),
+        };
+        loop {
+            let page = client.fetch_alerts(&query, bundle.bundle()).await?;
+            alerts.extend(page.alerts);
+            match page.next_offset {
+                Some(next) => query.offset = Some(next),
+                None => break,
+            }
+        }
+        Ok((reports, messages, alerts))
+    })??;
+    let inbox = crate::desk::inbox_of(&organisation, &credentials.id, reports, messages, alerts);
+    crate::airgap::write(out, &inbox)?;
+    println!(
+        "Wrote {} report(s), {} mailbox message(s) and {} published alert(s) into {}.",
+        inbox.reports.len(),
+        inbox.messages.len(),
+        inbox.alerts.len(),
+        out.display()
+    );
+    println!(
+        "Carry it to the offline machine: jasmine-keys import {}",
+        out.display()
+    );
+    println!("The server keeps them until your outbox file acknowledges them.");
+    Ok(())
+}
+
 pub fn pull(args: PullArgs) -> Result<()> {
+    if let (Some(out), Some(root_key)) = (&args.out, &args.root_key) {
+        return pull_to_file(&args, out, root_key);
+    }
     let credentials = keyfiles::read_api(&args.api_key)?;
     let client = JasmineClient::new(block_on(args.server.transport())??);
     let (pulled, deleted, messages) = block_on(async {
@@ -144,9 +215,8 @@ pub fn list(args: ListArgs) -> Result<()> {
 pub struct ShowArgs {
     /// Report id (as listed by `list`).
     id: String,
-    /// Inbox folder.
-    #[arg(long, default_value = "inbox")]
-    inbox: PathBuf,
+    #[command(flatten)]
+    source: crate::source::SourceArgs,
     /// Your offline key file (<id>.offline.age).
     #[arg(long)]
     key: PathBuf,
@@ -174,7 +244,8 @@ pub fn open_from_inbox(
         );
     }
     let ciphertext = files::read_file(&path)?;
-    envelope::open_report(&ciphertext, &key.age_identity).with_context(|| format!("report {id}"))
+    key.try_each(|identity| envelope::open_report(&ciphertext, identity))
+        .with_context(|| format!("report {id}"))
 }
 
 pub fn show(args: ShowArgs) -> Result<()> {
@@ -183,14 +254,21 @@ pub fn show(args: ShowArgs) -> Result<()> {
         .source()
         .get(&args.key.display().to_string(), false)?;
     let keys = keyfiles::read_offline(&args.key, &passphrase)?;
-    let report = open_from_inbox(&args.inbox, &args.id, &keys)?;
+    let mut source = args.source.open(&keys)?;
+    let report = source.open_report(&args.id, &keys)?;
+    if let Some(desk) = source.desk_mut() {
+        let case = desk.case_mut(&args.id)?;
+        if case.status == crate::desk::Status::New {
+            case.status = crate::desk::Status::InReview;
+            desk.save()?;
+        }
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{}", display::report_text(&args.id, &report));
         if let jasmine_client::report::FollowUp::Codename { mailbox, .. } = &report.follow_up {
-            let mut conversations =
-                crate::cmd_replies::conversations(&args.inbox, &keys.age_identity)?;
+            let mut conversations = source.conversations(&keys)?;
             let messages = conversations.remove(mailbox).unwrap_or_default();
             print!("{}", crate::cmd_replies::conversation_text(&messages));
         }

@@ -35,6 +35,10 @@ struct OfflineKeyFile {
     id: String,
     age_identity: String,
     alert_key: String,
+    /// Age identities of earlier key rotations, newest first: reports encrypted to
+    /// older bundles stay readable.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    previous_age_identities: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -97,6 +101,7 @@ pub fn write_moderator(
     secrets: &ModeratorSecrets,
     name: &str,
     passphrase: &SecretString,
+    previous: &[Zeroizing<String>],
 ) -> Result<()> {
     let id = secrets.id();
     let offline = OfflineKeyFile {
@@ -104,6 +109,7 @@ pub fn write_moderator(
         id: id.into(),
         age_identity: secrets.age_identity_text().to_string(),
         alert_key: signing_key_to_base64(secrets.alert_key()).to_string(),
+        previous_age_identities: previous.iter().map(|p| p.to_string()).collect(),
     };
     files::write_secret(
         &dir.join(format!("{id}.offline.age")),
@@ -134,13 +140,43 @@ pub struct OfflineKeys {
     pub age_identity: age::x25519::Identity,
     /// Signs alerts and retractions.
     pub alert_key: SigningKey,
+    /// Identities of earlier rotations, newest first.
+    pub previous: Vec<age::x25519::Identity>,
     age_identity_text: Zeroizing<String>,
+    previous_texts: Vec<Zeroizing<String>>,
 }
 
 impl OfflineKeys {
     /// The age identity as text (for export).
     pub fn age_identity_text(&self) -> &str {
         &self.age_identity_text
+    }
+
+    /// Every identity, the current one first, as text (for a rotation).
+    pub fn all_identity_texts(&self) -> Vec<Zeroizing<String>> {
+        std::iter::once(self.age_identity_text.clone())
+            .chain(self.previous_texts.iter().cloned())
+            .collect()
+    }
+
+    /// Every identity, the current one first.
+    pub fn identities(&self) -> impl Iterator<Item = &age::x25519::Identity> {
+        std::iter::once(&self.age_identity).chain(self.previous.iter())
+    }
+
+    /// Decrypts with whichever identity the ciphertext was made for.
+    pub fn try_each<T>(
+        &self,
+        mut open: impl FnMut(&age::x25519::Identity) -> Result<T, jasmine_client::Error>,
+    ) -> Result<T, jasmine_client::Error> {
+        let mut last = jasmine_client::Error::DecryptionFailed;
+        for identity in self.identities() {
+            match open(identity) {
+                Ok(value) => return Ok(value),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
     }
 }
 
@@ -157,14 +193,27 @@ pub fn read_offline(path: &Path, passphrase: &SecretString) -> Result<OfflineKey
         );
     }
     let text = Zeroizing::new(file.age_identity);
-    let age_identity = text
-        .parse::<age::x25519::Identity>()
-        .map_err(|_| anyhow::anyhow!("{} holds a damaged age identity", path.display()))?;
+    let parse = |text: &str| {
+        text.parse::<age::x25519::Identity>()
+            .map_err(|_| anyhow::anyhow!("{} holds a damaged age identity", path.display()))
+    };
+    let age_identity = parse(&text)?;
+    let previous_texts: Vec<Zeroizing<String>> = file
+        .previous_age_identities
+        .into_iter()
+        .map(Zeroizing::new)
+        .collect();
+    let previous = previous_texts
+        .iter()
+        .map(|t| parse(t))
+        .collect::<Result<Vec<_>>>()?;
     Ok(OfflineKeys {
         id: file.id,
         age_identity,
         alert_key: signing_key_from_base64(&Zeroizing::new(file.alert_key))?,
+        previous,
         age_identity_text: text,
+        previous_texts,
     })
 }
 

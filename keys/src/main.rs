@@ -5,15 +5,25 @@
 //! ciphertext and signed files. Exit codes: 0 done, 1 failed, 2 wrong usage.
 #![forbid(unsafe_code)]
 
+mod airgap;
 mod cmd_alerts;
+mod cmd_desk;
+mod cmd_insight;
 mod cmd_org;
+mod cmd_publish;
 mod cmd_replies;
 mod cmd_reports;
+mod cmd_review;
+mod desk;
 mod display;
 mod files;
 mod keyfiles;
+mod matching;
 mod passphrase;
+mod pii;
 mod sanitize;
+mod source;
+mod stats;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,8 +52,26 @@ enum Command {
     /// Key bundles: who the moderators are.
     #[command(subcommand)]
     Bundle(BundleCommand),
-    /// (online) Download new report ciphertexts into an inbox folder.
+    /// (online) Download new ciphertexts: into one inbox file for the offline machine (--out), or into an inbox folder.
     Pull(cmd_reports::PullArgs),
+    /// (offline) Take an inbox file onto your desk (the encrypted case list).
+    Import(cmd_desk::ImportArgs),
+    /// (offline) Walk the open cases: read each, then publish an alert, reply, archive or note.
+    Review(cmd_review::ReviewArgs),
+    /// (offline) The cases on your desk and where they stand.
+    Cases(cmd_desk::CasesArgs),
+    /// (offline) Add a note to a case (kept encrypted on the desk).
+    Note(cmd_desk::NoteArgs),
+    /// (offline) Close (archive) a case.
+    Close(cmd_desk::CloseArgs),
+    /// (offline) Export a case, encrypted to every moderator of the bundle.
+    Export(cmd_desk::ExportArgs),
+    /// (offline) Write what waits on the desk into one outbox file for the online machine.
+    Outbox(cmd_desk::OutboxArgs),
+    /// (offline) Repeat aggressors: reports and alerts that share a phone number, plate or handle.
+    Match(cmd_insight::MatchArgs),
+    /// (offline) Figures for advocacy: reports by category, month, region, severity (table, CSV, SVG).
+    Stats(cmd_insight::StatsArgs),
     /// (offline) List the reports in an inbox folder.
     List(cmd_reports::ListArgs),
     /// (offline) Decrypt and show one report, with its conversation.
@@ -55,7 +83,7 @@ enum Command {
     /// (offline) Draft, sign or retract alerts.
     #[command(subcommand)]
     Alert(AlertCommand),
-    /// (online) Upload a signed alert, a retraction, or a sealed reply.
+    /// (online) Upload an outbox file (or a signed alert, a retraction, a sealed reply).
     Publish(cmd_alerts::PublishArgs),
     /// Create a demo organisation, moderator and bundle (passphrase "demo"): for trying Jasmine only.
     Demo(cmd_org::DemoArgs),
@@ -71,6 +99,8 @@ enum OrgCommand {
 enum ModeratorCommand {
     /// Create a moderator's keys: <id>.offline.age, <id>.api.key, <id>.card.json.
     Keygen(cmd_org::KeygenArgs),
+    /// New keys for the same moderator (keeps the earlier age identities for older reports).
+    Rotate(cmd_org::RotateArgs),
     /// Write the moderator's age identity in the standard age format (to decrypt with any age tool).
     ExportAgeIdentity(cmd_org::ExportArgs),
 }
@@ -166,12 +196,22 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Org(OrgCommand::Init(a)) => cmd_org::init(a),
         Command::Moderator(ModeratorCommand::Keygen(a)) => cmd_org::keygen(a),
+        Command::Moderator(ModeratorCommand::Rotate(a)) => cmd_org::rotate(a),
         Command::Moderator(ModeratorCommand::ExportAgeIdentity(a)) => {
             cmd_org::export_age_identity(a)
         }
         Command::Bundle(BundleCommand::Sign(a)) => cmd_org::sign_bundle(a),
         Command::Bundle(BundleCommand::Upload(a)) => cmd_org::upload_bundle(a),
         Command::Pull(a) => cmd_reports::pull(a),
+        Command::Import(a) => cmd_desk::import(a),
+        Command::Review(a) => cmd_review::review(a),
+        Command::Cases(a) => cmd_desk::cases(a),
+        Command::Note(a) => cmd_desk::note(a),
+        Command::Close(a) => cmd_desk::close(a),
+        Command::Outbox(a) => cmd_desk::outbox(a),
+        Command::Export(a) => cmd_desk::export(a),
+        Command::Match(a) => cmd_insight::run_match(a),
+        Command::Stats(a) => cmd_insight::run_stats(a),
         Command::List(a) => cmd_reports::list(a),
         Command::Show(a) => cmd_reports::show(a),
         Command::Reply(a) => cmd_replies::reply(a),

@@ -1,7 +1,9 @@
 //! From a decrypted report to a proposed public alert: the reporter's contact details
-//! dropped (and scrubbed from the text), place cut to city and département, date to
-//! the day, e-mail addresses and links masked in the summary. The moderator reviews
-//! the draft before signing it.
+//! and follow-up data dropped (and scrubbed from the text), place cut to city and
+//! département, date to the day; what [`crate::pii`] finds in the text (phones,
+//! e-mails, links, street addresses, names) removed unless the moderator keeps it;
+//! the aggressor's phone numbers, plates and handles published only if chosen. The
+//! moderator reviews the draft before signing it.
 
 use jasmine_client::alert::{new_alert_id, Alert, AlertAggressor, LocalizedText};
 use jasmine_client::report::{FollowUp, Report};
@@ -17,28 +19,73 @@ pub struct AlertDraft {
     pub alert: Alert,
     /// Points to review (not signed, not published).
     pub review: Vec<String>,
+    /// The report it was drafted from (for the desk's records; not published).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<String>,
 }
 
 /// Marker put in place of removed text.
 pub const REMOVED: &str = "[removed]";
 
-/// Proposes an alert from `report`.
+/// What the moderator chose to keep; everything else that could identify someone is
+/// removed. The default keeps nothing.
+#[derive(Clone, Debug, Default)]
+pub struct Choices {
+    /// Indexes (into [`findings`]) of the findings in the text to keep.
+    pub keep_findings: Vec<usize>,
+    /// Publish the aggressor's phone numbers.
+    pub keep_phones: bool,
+    /// Publish the aggressor's number plates.
+    pub keep_plates: bool,
+    /// Publish the aggressor's handles and profile links.
+    pub keep_handles: bool,
+}
+
+/// The report's narrative with the reporter's contact details already masked (they
+/// are never kept), and what the scanner finds in it for the moderator to decide on.
+pub fn findings(report: &Report) -> (String, usize, Vec<crate::pii::Finding>) {
+    let mut needles = Vec::new();
+    if let FollowUp::Contact { details } = &report.follow_up {
+        needles.push(details.trim().to_string());
+    }
+    let (text, masked) = scrub(&report.narrative, &needles);
+    let found = crate::pii::scan(&text, &report.place.country);
+    (text, masked, found)
+}
+
+/// Proposes an alert from `report`, keeping only what `choices` says.
 pub fn propose<R: RngCore + CryptoRng>(
     report: &Report,
     moderator: &str,
     today: Day,
     rng: &mut R,
+    choices: &Choices,
 ) -> AlertDraft {
     let mut review = vec![
         "Read the summary: remove anything that could identify the person who reported."
             .to_string(),
     ];
-    let mut needles = Vec::new();
-    if let FollowUp::Contact { details } = &report.follow_up {
-        needles.push(details.trim().to_string());
-        review.push("The reporter's contact details were dropped.".into());
+    if matches!(
+        report.follow_up,
+        FollowUp::Contact { .. } | FollowUp::Codename { .. }
+    ) {
+        review.push("The reporter's contact details and follow-up data were dropped.".into());
     }
-    let (summary, masked) = scrub(&report.narrative, &needles);
+    let (text, masked, found) = findings(report);
+    let removed: Vec<_> = found
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !choices.keep_findings.contains(i))
+        .map(|(_, f)| f.clone())
+        .collect();
+    for f in &removed {
+        review.push(format!(
+            "Removed from the summary: {} \"{}\".",
+            f.kind.as_str(),
+            f.text(&text)
+        ));
+    }
+    let summary = crate::pii::remove(&text, &removed);
     if masked > 0 {
         review.push(format!(
             "{masked} e-mail address(es), link(s) or contact detail(s) were masked in the summary."
@@ -54,9 +101,21 @@ pub fn propose<R: RngCore + CryptoRng>(
         review.push("The report gives no département: set `region` if you know it.".into());
     }
     let a = &report.aggressor;
-    if !(a.phones.is_empty() && a.handles.is_empty() && a.plates.is_empty()) {
-        review.push("Aggressor phone numbers, handles and plates are kept: remove any you do not want public.".into());
-    }
+    let pick = |keep: bool, list: &Vec<String>, what: &str, review: &mut Vec<String>| {
+        if keep {
+            list.clone()
+        } else {
+            if !list.is_empty() {
+                review.push(format!(
+                    "The aggressor's {what} are not published (choose to keep them if you want)."
+                ));
+            }
+            Vec::new()
+        }
+    };
+    let phones = pick(choices.keep_phones, &a.phones, "phone numbers", &mut review);
+    let plates = pick(choices.keep_plates, &a.plates, "number plates", &mut review);
+    let handles = pick(choices.keep_handles, &a.handles, "handles", &mut review);
     AlertDraft {
         alert: Alert {
             id: new_alert_id(rng),
@@ -75,13 +134,14 @@ pub fn propose<R: RngCore + CryptoRng>(
             translations: Vec::new(),
             aggressor: AlertAggressor {
                 description: a.description.clone(),
-                phones: a.phones.clone(),
-                handles: a.handles.clone(),
-                plates: a.plates.clone(),
+                phones,
+                handles,
+                plates,
                 vehicle: a.vehicle.clone(),
             },
         },
         review,
+        report: None,
     }
 }
 
@@ -151,12 +211,33 @@ mod tests {
             details: "signal: lola.99".into(),
         };
         report.narrative = "Contactez-moi sur signal: lola.99 si besoin.".into();
-        let draft = propose(&report, "alice", day.add_days(3), &mut rand::rngs::OsRng);
+        let draft = propose(
+            &report,
+            "alice",
+            day.add_days(3),
+            &mut rand::rngs::OsRng,
+            &Choices::default(),
+        );
         let json = serde_json::to_string(&draft.alert).unwrap();
         assert!(!json.contains("lola.99"), "{json}");
         assert_eq!(draft.alert.city.as_deref(), Some("Paris"));
         assert_eq!(draft.alert.region, "75");
         assert_eq!(draft.alert.occurred_on, day);
         draft.alert.validate().unwrap();
+        assert!(
+            draft.alert.aggressor.phones.is_empty(),
+            "kept only when chosen"
+        );
+        let kept = propose(
+            &report,
+            "alice",
+            day,
+            &mut rand::rngs::OsRng,
+            &Choices {
+                keep_phones: true,
+                ..Choices::default()
+            },
+        );
+        assert_eq!(kept.alert.aggressor.phones, report.aggressor.phones);
     }
 }

@@ -1,0 +1,279 @@
+//! The desk commands of the air-gapped flow: `import` an inbox file (offline), list
+//! `cases`, add a `note`, `close` a case, write the `outbox` file (offline).
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use clap::Args;
+
+use crate::airgap::{self, Inbox};
+use crate::desk::{Desk, Note, Status};
+use crate::{keyfiles, PassphraseArg};
+
+/// What every desk command needs.
+#[derive(Args)]
+pub struct DeskArgs {
+    /// Your desk folder (created by the first import).
+    #[arg(long, default_value = "desk")]
+    desk: PathBuf,
+    /// Your offline key file (<id>.offline.age).
+    #[arg(long)]
+    key: PathBuf,
+    #[command(flatten)]
+    passphrase: PassphraseArg,
+}
+
+impl DeskArgs {
+    fn keys(&self) -> Result<keyfiles::OfflineKeys> {
+        let passphrase = self
+            .passphrase
+            .source()
+            .get(&self.key.display().to_string(), false)?;
+        keyfiles::read_offline(&self.key, &passphrase)
+    }
+
+    fn open(&self) -> Result<(keyfiles::OfflineKeys, Desk)> {
+        let keys = self.keys()?;
+        let desk = Desk::open(&self.desk, &keys, None)?;
+        Ok((keys, desk))
+    }
+}
+
+/// `import`.
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The inbox file written by `pull --out` on the online machine.
+    file: PathBuf,
+    /// The organisation's root public key (root.pub): the file must be for it.
+    #[arg(long)]
+    root_key: PathBuf,
+    #[command(flatten)]
+    desk: DeskArgs,
+}
+
+pub fn import(args: ImportArgs) -> Result<()> {
+    let organisation = keyfiles::read_public_key(&args.root_key)?;
+    let inbox: Inbox = airgap::read(&args.file, "inbox", &organisation)?;
+    let keys = args.desk.keys()?;
+    let mut desk = Desk::open(&args.desk.desk, &keys, Some(&organisation))?;
+    if desk.state.organisation_key != organisation {
+        bail!("this desk belongs to another organisation; nothing was taken");
+    }
+    let (reports, messages) = desk.import(&inbox)?;
+    desk.save()?;
+    println!(
+        "Imported {reports} new report(s) and {messages} mailbox message(s) from {} (pulled on {}).",
+        args.file.display(),
+        inbox.created_on
+    );
+    println!(
+        "They are acknowledged to the server with your next outbox file (jasmine-keys outbox)."
+    );
+    Ok(())
+}
+
+/// `cases`.
+#[derive(Args)]
+pub struct CasesArgs {
+    /// Only cases with this status (new, in_review, published, answered, closed).
+    #[arg(long)]
+    status: Option<String>,
+    #[command(flatten)]
+    desk: DeskArgs,
+}
+
+pub fn cases(args: CasesArgs) -> Result<()> {
+    let only = match &args.status {
+        Some(s) => Some(Status::parse(s).ok_or_else(|| {
+            anyhow::anyhow!(
+                "unknown status '{s}'; use new, in_review, published, answered or closed"
+            )
+        })?),
+        None => None,
+    };
+    let (_, desk) = args.desk.open()?;
+    let mut shown = 0;
+    let mut cases: Vec<_> = desk.state.cases.iter().collect();
+    cases.sort_by(|a, b| (a.1.received_on, a.0).cmp(&(b.1.received_on, b.0)));
+    for (id, case) in cases {
+        if only.is_some_and(|s| s != case.status) {
+            continue;
+        }
+        shown += 1;
+        let mut extra = String::new();
+        if !case.notes.is_empty() {
+            extra.push_str(&format!("  {} note(s)", case.notes.len()));
+        }
+        if !case.alerts.is_empty() {
+            extra.push_str(&format!("  {} alert(s)", case.alerts.len()));
+        }
+        if case.replies > 0 {
+            extra.push_str(&format!("  {} repl(y/ies)", case.replies));
+        }
+        println!(
+            "{id}  received {}  {:<9}{extra}",
+            case.received_on,
+            case.status.as_str()
+        );
+    }
+    if shown == 0 {
+        println!("No case.");
+    }
+    let pending = &desk.state.pending;
+    if !pending.is_empty() {
+        println!(
+            "Waiting for the outbox: {} alert(s), {} retraction(s), {} repl(y/ies), {} acknowledgement(s).",
+            pending.alerts.len(),
+            pending.retractions.len(),
+            pending.replies.len(),
+            pending.acknowledge.reports.len() + pending.acknowledge.messages.len()
+        );
+    }
+    Ok(())
+}
+
+/// `note`.
+#[derive(Args)]
+pub struct NoteArgs {
+    /// Report id.
+    id: String,
+    /// The note (kept encrypted on the desk).
+    #[arg(long)]
+    text: String,
+    #[command(flatten)]
+    desk: DeskArgs,
+}
+
+pub fn note(args: NoteArgs) -> Result<()> {
+    if args.text.trim().is_empty() {
+        bail!("the note is empty; nothing was written");
+    }
+    let (_, mut desk) = args.desk.open()?;
+    let case = desk.case_mut(&args.id)?;
+    case.notes.push(Note {
+        on: jasmine_client::Day::today_utc(),
+        text: args.text.trim().to_string(),
+    });
+    if case.status == Status::New {
+        case.status = Status::InReview;
+    }
+    desk.save()?;
+    println!("Note added to {}.", args.id);
+    Ok(())
+}
+
+/// `close`.
+#[derive(Args)]
+pub struct CloseArgs {
+    /// Report id.
+    id: String,
+    #[command(flatten)]
+    desk: DeskArgs,
+}
+
+pub fn close(args: CloseArgs) -> Result<()> {
+    let (_, mut desk) = args.desk.open()?;
+    desk.case_mut(&args.id)?.status = Status::Closed;
+    desk.save()?;
+    println!("Case {} closed (archived on the desk).", args.id);
+    Ok(())
+}
+
+/// `outbox`.
+#[derive(Args)]
+pub struct OutboxArgs {
+    /// Where to write the outbox file (for `publish` on the online machine).
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    desk: DeskArgs,
+}
+
+pub fn outbox(args: OutboxArgs) -> Result<()> {
+    let (_, mut desk) = args.desk.open()?;
+    if desk.state.pending.is_empty() {
+        println!("Nothing waits for the outbox; no file was written.");
+        return Ok(());
+    }
+    let outbox = desk.write_outbox(&args.out)?;
+    desk.save()?;
+    println!(
+        "Outbox written to {}: {} alert(s), {} retraction(s), {} repl(y/ies), {} acknowledgement(s).",
+        args.out.display(),
+        outbox.alerts.len(),
+        outbox.retractions.len(),
+        outbox.replies.len(),
+        outbox.acknowledge.reports.len() + outbox.acknowledge.messages.len()
+    );
+    println!(
+        "On the online machine: jasmine-keys publish {}",
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// `export`.
+#[derive(Args)]
+pub struct ExportArgs {
+    /// Report id.
+    id: String,
+    /// The current signed key bundle: the export is encrypted to every moderator in it.
+    #[arg(long)]
+    bundle: PathBuf,
+    /// The organisation's root public key (root.pub), to check the bundle.
+    #[arg(long)]
+    root_key: PathBuf,
+    /// Where to write the encrypted export (an age file).
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    desk: DeskArgs,
+}
+
+/// Writes a case (the report, its notes and its conversation) as JSON, age-encrypted
+/// to every moderator of the bundle: the only way anything decrypted leaves the desk.
+pub fn export(args: ExportArgs) -> Result<()> {
+    let bundle = crate::cmd_replies::read_bundle(&args.bundle, &args.root_key)?;
+    let (keys, desk) = args.desk.open()?;
+    let case = desk.state.cases.get(&args.id).cloned().ok_or_else(|| {
+        anyhow::anyhow!(
+            "no report {} on the desk (see `jasmine-keys cases`)",
+            args.id
+        )
+    })?;
+    let source = crate::source::Source::Desk(Box::new(desk));
+    let report = source.open_report(&args.id, &keys)?;
+    let mut conversation = Vec::new();
+    if let jasmine_client::report::FollowUp::Codename { mailbox, .. } = &report.follow_up {
+        for m in source
+            .conversations(&keys)?
+            .remove(mailbox)
+            .unwrap_or_default()
+        {
+            let from = match &m.sender {
+                jasmine_client::mailbox::Sender::Reporter => "reporter".to_string(),
+                jasmine_client::mailbox::Sender::Moderator { id, .. } => id.clone(),
+            };
+            conversation.push(serde_json::json!({"from": from, "written_on": m.written_on, "text": m.text.as_str()}));
+        }
+    }
+    let json = zeroize::Zeroizing::new(serde_json::to_vec_pretty(&serde_json::json!({
+        "jasmine": "case-export",
+        "report_id": args.id,
+        "received_on": case.received_on,
+        "status": case.status.as_str(),
+        "notes": case.notes,
+        "report": report,
+        "conversation": conversation,
+    }))?);
+    let sealed = jasmine_client::envelope::seal(&json, &bundle.recipients())?;
+    crate::files::write_file(&args.out, &sealed, 0o600, false)?;
+    println!(
+        "Case {} exported to {}, encrypted to the {} moderator(s) of bundle version {} (age -d -i <identity> reads it).",
+        args.id,
+        args.out.display(),
+        bundle.bundle().moderators.len(),
+        bundle.version()
+    );
+    Ok(())
+}

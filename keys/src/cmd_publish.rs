@@ -1,0 +1,180 @@
+//! `publish <outbox file>` on the online machine: uploads what the offline machine
+//! decided, in a safe order (alerts, retractions, replies, then the acknowledgements
+//! that let the server delete reports), remembering each item done so that an
+//! interrupted run can simply be repeated, and refusing a file already published.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use base64::{engine::general_purpose::STANDARD, Engine as _};
+use jasmine_client::client::{ClientError, JasmineClient};
+use jasmine_client::Day;
+use serde::{Deserialize, Serialize};
+
+use crate::airgap::{self, Outbox};
+use crate::{block_on, files, keyfiles, ServerArg};
+
+#[derive(Default, Serialize, Deserialize)]
+struct Published {
+    /// By outbox file id.
+    files: BTreeMap<String, FileRecord>,
+}
+
+#[derive(Default, Serialize, Deserialize)]
+struct FileRecord {
+    /// Day it was completely published, once it was.
+    completed_on: Option<Day>,
+    /// Items done so far.
+    done: Vec<String>,
+}
+
+fn state_path(given: Option<PathBuf>) -> Result<PathBuf> {
+    let dir = match given {
+        Some(dir) => dir,
+        None => std::env::var_os("XDG_STATE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+            .context("no state folder: give --state-dir")?
+            .join("jasmine-keys"),
+    };
+    Ok(dir.join("published.json"))
+}
+
+fn save(path: &Path, published: &Published) -> Result<()> {
+    files::write_file(path, &serde_json::to_vec_pretty(published)?, 0o600, true)
+}
+
+/// Treats "already there" and "already deleted" as done.
+fn done_or_gone(result: Result<(), ClientError>) -> Result<()> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(ClientError::Refused { status, .. }) if status == http::StatusCode::NOT_FOUND => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// One thing to upload.
+enum Item {
+    Alert(Vec<u8>),
+    Retraction(Vec<u8>),
+    Reply(String, Vec<u8>),
+    AckReport(String),
+    AckMessage(String),
+}
+
+fn send(
+    client: &JasmineClient<jasmine_client::transport::AnyTransport>,
+    credentials: &jasmine_client::client::ModeratorCredentials,
+    item: Item,
+) -> Result<()> {
+    match item {
+        Item::Alert(bytes) => Ok(block_on(client.publish_alert(credentials, bytes))??),
+        Item::Retraction(bytes) => Ok(block_on(client.publish_retraction(credentials, bytes))??),
+        Item::Reply(mailbox, sealed) => {
+            block_on(client.post_reply(credentials, &mailbox, &sealed))??;
+            Ok(())
+        }
+        Item::AckReport(id) => {
+            done_or_gone(block_on(client.acknowledge_report(credentials, &id))?.map(|_| ()))
+        }
+        Item::AckMessage(id) => {
+            done_or_gone(block_on(client.acknowledge_message(credentials, &id))?)
+        }
+    }
+}
+
+pub fn publish_outbox(
+    file: &Path,
+    api_key: &Path,
+    root_key: Option<&Path>,
+    state_dir: Option<PathBuf>,
+    server: &ServerArg,
+) -> Result<()> {
+    let root_key = root_key.context(
+        "an outbox file is checked against the organisation's root key: give --root-key root.pub",
+    )?;
+    let organisation = keyfiles::read_public_key(root_key)?;
+    let outbox: Outbox = airgap::read(file, "outbox", &organisation)?;
+    let state = state_path(state_dir)?;
+    let mut published: Published = match std::fs::read(&state) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .with_context(|| format!("{} is damaged", state.display()))?,
+        Err(_) => Published::default(),
+    };
+    if let Some(day) = published
+        .files
+        .get(&outbox.file_id)
+        .and_then(|r| r.completed_on)
+    {
+        bail!(
+            "{} was already published on {day}; nothing was sent twice",
+            file.display()
+        );
+    }
+    let credentials = keyfiles::read_api(api_key)?;
+    let client = JasmineClient::new(block_on(server.transport())??);
+    let mut items: Vec<(String, Item)> = Vec::new();
+    for alert in &outbox.alerts {
+        let id = alert["alert"]["id"].as_str().unwrap_or_default();
+        items.push((
+            format!("alert:{id}"),
+            Item::Alert(serde_json::to_vec(alert)?),
+        ));
+    }
+    for retraction in &outbox.retractions {
+        let id = retraction["retraction"]["alert_id"]
+            .as_str()
+            .unwrap_or_default();
+        items.push((
+            format!("retraction:{id}"),
+            Item::Retraction(serde_json::to_vec(retraction)?),
+        ));
+    }
+    for reply in &outbox.replies {
+        let sealed = STANDARD
+            .decode(&reply.ciphertext)
+            .with_context(|| format!("{} holds a damaged reply", file.display()))?;
+        items.push((
+            format!("reply:{}", reply.item_id),
+            Item::Reply(reply.mailbox.clone(), sealed),
+        ));
+    }
+    for id in &outbox.acknowledge.reports {
+        items.push((format!("ack-report:{id}"), Item::AckReport(id.clone())));
+    }
+    for id in &outbox.acknowledge.messages {
+        items.push((format!("ack-message:{id}"), Item::AckMessage(id.clone())));
+    }
+    let total = items.len();
+    let mut sent = 0;
+    for (key, item) in items {
+        let record = published.files.entry(outbox.file_id.clone()).or_default();
+        if record.done.contains(&key) {
+            continue;
+        }
+        send(&client, &credentials, item).with_context(|| {
+            format!("stopped at {key}; what was sent is remembered: run the same publish again")
+        })?;
+        record.done.push(key);
+        sent += 1;
+        save(&state, &published)?;
+    }
+    published
+        .files
+        .entry(outbox.file_id.clone())
+        .or_default()
+        .completed_on = Some(Day::today_utc());
+    save(&state, &published)?;
+    println!(
+        "Published {} (written {} by {}): {} alert(s), {} retraction(s), {} repl(y/ies), {} acknowledgement(s); {sent} of {total} item(s) sent now.",
+        file.display(),
+        outbox.created_on,
+        outbox.moderator,
+        outbox.alerts.len(),
+        outbox.retractions.len(),
+        outbox.replies.len(),
+        outbox.acknowledge.reports.len() + outbox.acknowledge.messages.len(),
+    );
+    Ok(())
+}

@@ -1,0 +1,118 @@
+//! Where the offline commands find reports and mailbox messages: the **desk** of the
+//! air-gapped flow (`--desk`, see [`crate::desk`]), or an inbox **folder** written by
+//! `pull --inbox` on a single machine (demos and small set-ups). Both hold ciphertext
+//! only; reports are decrypted in memory when a command needs them.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use clap::Args;
+use jasmine_client::mailbox::{self, Message};
+use jasmine_client::report::Report;
+use jasmine_client::{envelope, Day};
+
+use crate::desk::Desk;
+use crate::keyfiles::OfflineKeys;
+use crate::{cmd_replies, cmd_reports};
+
+/// `--inbox` or `--desk`.
+#[derive(Args, Clone, Debug)]
+pub struct SourceArgs {
+    /// Inbox folder (single-machine flow).
+    #[arg(long, default_value = "inbox")]
+    pub inbox: PathBuf,
+    /// Your desk (air-gapped flow): reports imported from inbox files.
+    #[arg(long)]
+    pub desk: Option<PathBuf>,
+}
+
+/// An open source of reports.
+pub enum Source {
+    /// An inbox folder.
+    Folder(PathBuf),
+    /// A desk.
+    Desk(Box<Desk>),
+}
+
+impl SourceArgs {
+    /// Opens the desk (with the moderator's key) or names the folder.
+    pub fn open(&self, keys: &OfflineKeys) -> Result<Source> {
+        Ok(match &self.desk {
+            Some(dir) => Source::Desk(Box::new(Desk::open(dir, keys, None)?)),
+            None => Source::Folder(self.inbox.clone()),
+        })
+    }
+}
+
+impl Source {
+    /// Decrypts one report.
+    pub fn open_report(&self, id: &str, keys: &OfflineKeys) -> Result<Report> {
+        match self {
+            Source::Folder(dir) => cmd_reports::open_from_inbox(dir, id, keys),
+            Source::Desk(desk) => {
+                if !jasmine_client::alert::is_alert_id(id) {
+                    bail!(
+                        "'{id}' is not a report id (32 hex characters; see `jasmine-keys cases`)"
+                    );
+                }
+                let ciphertext = desk.report_ciphertext(id)?;
+                Ok(keys
+                    .try_each(|identity| envelope::open_report(&ciphertext, identity))
+                    .map_err(|e| anyhow::anyhow!("report {id}: {e}"))?)
+            }
+        }
+    }
+
+    /// Report ids with the day received, oldest first.
+    pub fn reports(&self) -> Result<Vec<(String, Day)>> {
+        match self {
+            Source::Folder(dir) => Ok(cmd_reports::entries(dir)?
+                .into_iter()
+                .map(|e| (e.id, e.received_on))
+                .collect()),
+            Source::Desk(desk) => {
+                let mut all: Vec<_> = desk
+                    .state
+                    .cases
+                    .iter()
+                    .map(|(id, c)| (id.clone(), c.received_on))
+                    .collect();
+                all.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+                Ok(all)
+            }
+        }
+    }
+
+    /// Every conversation, by mailbox id, oldest message first.
+    pub fn conversations(&self, keys: &OfflineKeys) -> Result<BTreeMap<String, Vec<Message>>> {
+        match self {
+            Source::Folder(dir) => cmd_replies::conversations(dir, keys),
+            Source::Desk(desk) => {
+                let mut by_mailbox: BTreeMap<String, Vec<Message>> = BTreeMap::new();
+                for (id, _, ciphertext) in desk.message_ciphertexts()? {
+                    let opened =
+                        mailbox::mailbox_of(&ciphertext, &keys.age_identity).and_then(|m| {
+                            mailbox::open_message(&ciphertext, &keys.age_identity, &m, None)
+                                .map(|o| (m, o))
+                        });
+                    match opened {
+                        Ok((mailbox, message)) => {
+                            by_mailbox.entry(mailbox).or_default().push(message)
+                        }
+                        Err(e) => eprintln!("warning: message {id} cannot be read ({e}); skipped"),
+                    }
+                }
+                Ok(by_mailbox)
+            }
+        }
+    }
+
+    /// The desk, for commands that change it.
+    pub fn desk_mut(&mut self) -> Option<&mut Desk> {
+        match self {
+            Source::Desk(desk) => Some(desk),
+            Source::Folder(_) => None,
+        }
+    }
+}

@@ -1,0 +1,637 @@
+//! Snapshots of what `jasmine-keys` and `jasmine` print, for every command and for the
+//! errors people meet, in one realistic session on loopback. The transcript, with
+//! ids, days, keys, codenames, ports and temporary paths replaced by placeholders, is
+//! compared with `tests/snapshots/cli.txt`; run with `UPDATE_SNAPSHOTS=1` to rewrite
+//! it after a deliberate change, and review the diff.
+
+use std::path::Path;
+
+use jasmine_tests::{run, run_with_input, Org, Server};
+use regex::Regex;
+
+struct Transcript {
+    text: String,
+    replacements: Vec<(String, String)>,
+}
+
+impl Transcript {
+    fn normalise(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (from, to) in &self.replacements {
+            out = out.replace(from, to);
+        }
+        let rules = [
+            (
+                r"[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){5}",
+                "<codename>",
+            ),
+            (r"\b[0-9a-f]{32}\b", "<id>"),
+            (r"\b\d{4}-\d{2}-\d{2}\b", "<day>"),
+            (r"\b[A-Za-z0-9+/]{43}=", "<key>"),
+            (r"127\.0\.0\.1:\d+", "127.0.0.1:<port>"),
+            (r"\b\d+ bytes\b", "<n> bytes"),
+        ];
+        for (pattern, placeholder) in rules {
+            out = Regex::new(pattern)
+                .unwrap()
+                .replace_all(&out, placeholder)
+                .into_owned();
+        }
+        out
+    }
+
+    /// Runs a command and records it; `unordered` sorts the output lines (listings of
+    /// random ids).
+    fn record(
+        &mut self,
+        dir: &Path,
+        name: &str,
+        args: &[&str],
+        input: Option<&str>,
+        unordered: bool,
+    ) -> String {
+        let out = run_with_input(name, dir, args, input);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let mut shown_out = self.normalise(&stdout);
+        if unordered {
+            let mut lines: Vec<&str> = shown_out.lines().collect();
+            lines.sort();
+            shown_out = lines.join("\n") + if lines.is_empty() { "" } else { "\n" };
+        }
+        self.text.push_str(&format!(
+            "$ {name} {}\n[exit {}]\n{}{}",
+            self.normalise(&args.join(" ")),
+            out.status.code().unwrap_or(-1),
+            shown_out,
+            self.normalise(&stderr)
+                .lines()
+                .map(|l| format!("! {l}\n"))
+                .collect::<String>()
+        ));
+        self.text.push('\n');
+        stdout
+    }
+}
+
+fn report(marker: &str) -> String {
+    serde_json::json!({
+        "language": "fr",
+        "when": {"date": "2026-11-20", "precision": "day"},
+        "place": {"country": "FR", "region": "13", "city": "Marseille", "setting": "hotel"},
+        "categories": ["theft_or_non_payment"],
+        "severity": "dangerous",
+        "aggressor": {"description": "Homme, 40 ans", "phones": ["06 12 34 56 78"], "handles": [], "plates": []},
+        "narrative": format!("{marker} Il est parti sans payer. Je m'appelle Lola, 07 11 22 33 44."),
+        "follow_up": {"kind": "none"},
+        "consent_to_publish": true
+    })
+    .to_string()
+}
+
+#[test]
+fn every_command_prints_what_the_snapshot_says() {
+    let tmp = tempfile::tempdir().unwrap();
+    let org_dir = tmp.path().join("org");
+    let org = Org::create(&org_dir, &["alice"]);
+    let server = Server::start(
+        &tmp.path().join("data"),
+        &org.path("root.pub"),
+        Some(&org.path("bundle-1.json")),
+    );
+    let url = server.url.clone();
+    let root = org.path("root.pub");
+    let reporter = tmp.path().join("reporter");
+    std::fs::create_dir_all(&reporter).unwrap();
+    std::fs::write(reporter.join("r.json"), report("SNAP")).unwrap();
+    std::fs::write(reporter.join("bad.json"), "{\"language\": \"fr\"}").unwrap();
+    let mut t = Transcript {
+        text: String::new(),
+        replacements: vec![(tmp.path().display().to_string(), "<tmp>".into())],
+    };
+    let k = "jasmine-keys";
+    let j = "jasmine";
+    let desk = ["--desk", "desk", "--key", "alice.offline.age"];
+    let with = |base: &[&'static str], extra: &[&'static str]| -> Vec<&'static str> {
+        base.iter().chain(extra.iter()).copied().collect()
+    };
+    let url_s: &'static str = Box::leak(url.clone().into_boxed_str());
+    let root_s: &'static str = Box::leak(root.clone().into_boxed_str());
+
+    // Organisation and keys.
+    t.record(
+        &org_dir,
+        k,
+        &[
+            "moderator",
+            "keygen",
+            "--id",
+            "Bad Id",
+            "--name",
+            "x",
+            "--dir",
+            ".",
+        ],
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
+        &[
+            "moderator",
+            "keygen",
+            "--id",
+            "dora",
+            "--name",
+            "Dora",
+            "--dir",
+            "dora",
+        ],
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
+        &[
+            "moderator",
+            "rotate",
+            "--key",
+            "dora/dora.offline.age",
+            "--name",
+            "Dora",
+            "--dir",
+            "dora2",
+        ],
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
+        &[
+            "moderator",
+            "export-age-identity",
+            "--key",
+            "dora/dora.offline.age",
+            "--out",
+            "dora.identity",
+        ],
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
+        &[
+            "bundle",
+            "sign",
+            "--root-key",
+            "root.key.age",
+            "--organisation",
+            "Test Org",
+            "--version",
+            "1",
+            "--card",
+            "alice.card.json",
+            "--out",
+            "again.json",
+        ],
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
+        &[
+            "bundle",
+            "upload",
+            "--bundle",
+            "bundle-1.json",
+            "--root-pub",
+            "root.pub",
+            "--server",
+            url_s,
+        ],
+        None,
+        false,
+    );
+
+    // A reporter.
+    t.record(
+        &reporter,
+        j,
+        &[
+            "report",
+            "--server",
+            url_s,
+            "--root-key-file",
+            root_s,
+            "--file",
+            "bad.json",
+        ],
+        None,
+        false,
+    );
+    t.record(
+        &reporter,
+        j,
+        &[
+            "report",
+            "--server",
+            url_s,
+            "--root-key-file",
+            root_s,
+            "--file",
+            "r.json",
+            "--codename",
+        ],
+        None,
+        false,
+    );
+    t.record(
+        &reporter,
+        j,
+        &[
+            "report",
+            "--server",
+            url_s,
+            "--root-key-file",
+            root_s,
+            "--file",
+            "r.json",
+        ],
+        None,
+        false,
+    );
+    t.record(
+        &reporter,
+        j,
+        &["replies", "--server", url_s, "--root-key-file", root_s],
+        Some("7K2M-QX9D-A4RT-8ZWC-PB3N-WD12\n"),
+        false,
+    );
+    t.record(
+        &reporter,
+        j,
+        &[
+            "alerts",
+            "--server",
+            url_s,
+            "--root-key-file",
+            root_s,
+            "--category",
+            "murder",
+        ],
+        None,
+        false,
+    );
+
+    // The online machine, then the desk.
+    t.record(
+        &org_dir,
+        k,
+        &[
+            "pull",
+            "--api-key",
+            "alice.api.key",
+            "--server",
+            url_s,
+            "--out",
+            "in-1.jasmine",
+            "--root-key",
+            "root.pub",
+        ],
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
+        &with(
+            &[
+                "import",
+                "in-1.jasmine",
+                "--root-key",
+                "dora/dora.card.json",
+            ],
+            &desk,
+        ),
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
+        &with(&["import", "in-1.jasmine", "--root-key", "root.pub"], &desk),
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
+        &with(&["import", "in-1.jasmine", "--root-key", "root.pub"], &desk),
+        None,
+        false,
+    );
+    let cases = t.record(&org_dir, k, &with(&["cases"], &desk), None, true);
+    t.record(
+        &org_dir,
+        k,
+        &with(&["cases", "--status", "done"], &desk),
+        None,
+        false,
+    );
+    let ids: Vec<&'static str> = cases
+        .lines()
+        .filter(|l| l.contains("received"))
+        .map(|l| {
+            &*Box::leak(
+                l.split_whitespace()
+                    .next()
+                    .unwrap()
+                    .to_string()
+                    .into_boxed_str(),
+            )
+        })
+        .collect();
+    let mut codename_case = "";
+    let mut plain_case = "";
+    for id in &ids {
+        let shown = run(k, &org_dir, &with(&["show", id], &desk));
+        if String::from_utf8_lossy(&shown.stdout).contains("codename") {
+            codename_case = id;
+        } else {
+            plain_case = id;
+        }
+    }
+    t.record(
+        &org_dir,
+        k,
+        &with(&["show", plain_case], &desk),
+        None,
+        false,
+    );
+    t.record(&org_dir, k, &with(&["show", "0123"], &desk), None, false);
+    t.record(&org_dir, k, &with(&["waiting"], &desk), None, false);
+    t.record(&org_dir, k, &with(&["match"], &desk), None, false);
+    t.record(
+        &org_dir,
+        k,
+        &with(
+            &["stats", "--from", "2026-01-01", "--to", "2026-12-31"],
+            &desk,
+        ),
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
+        &with(
+            &["stats", "--from", "2026-12-31", "--to", "2026-01-01"],
+            &desk,
+        ),
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
+        &with(&["note", plain_case, "--text", " "], &desk),
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
+        &with(&["note", plain_case, "--text", "à rappeler"], &desk),
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
+        &with(
+            &[
+                "reply",
+                plain_case,
+                "--bundle",
+                "bundle-1.json",
+                "--root-key",
+                "root.pub",
+                "--text",
+                "x",
+            ],
+            &desk,
+        ),
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
+        &with(
+            &["alert", "draft", plain_case, "--out", "draft.json"],
+            &desk,
+        ),
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
+        &[
+            "alert",
+            "sign",
+            "--draft",
+            "draft.json",
+            "--key",
+            "alice.offline.age",
+            "--desk",
+            "desk",
+        ],
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
+        &with(
+            &[
+                "review",
+                "--bundle",
+                "bundle-1.json",
+                "--root-key",
+                "root.pub",
+            ],
+            &desk,
+        ),
+        Some("x\nr\nBonjour, nous sommes là.\n.\n"),
+        false,
+    );
+    let _ = codename_case;
+    t.record(
+        &org_dir,
+        k,
+        &with(&["close", plain_case], &desk),
+        None,
+        false,
+    );
+    t.record(&org_dir, k, &with(&["cases"], &desk), None, true);
+    t.record(
+        &org_dir,
+        k,
+        &with(&["outbox", "--out", "out-1.jasmine"], &desk),
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
+        &with(&["outbox", "--out", "out-2.jasmine"], &desk),
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
+        &[
+            "publish",
+            "out-1.jasmine",
+            "--api-key",
+            "alice.api.key",
+            "--server",
+            url_s,
+        ],
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
+        &[
+            "publish",
+            "out-1.jasmine",
+            "--api-key",
+            "alice.api.key",
+            "--root-key",
+            "root.pub",
+            "--state-dir",
+            "state",
+            "--server",
+            url_s,
+        ],
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
+        &[
+            "publish",
+            "out-1.jasmine",
+            "--api-key",
+            "alice.api.key",
+            "--root-key",
+            "root.pub",
+            "--state-dir",
+            "state",
+            "--server",
+            url_s,
+        ],
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
+        &[
+            "publish",
+            "in-1.jasmine",
+            "--api-key",
+            "alice.api.key",
+            "--root-key",
+            "root.pub",
+            "--state-dir",
+            "state",
+            "--server",
+            url_s,
+        ],
+        None,
+        false,
+    );
+    t.record(
+        &reporter,
+        j,
+        &["alerts", "--server", url_s, "--root-key-file", root_s],
+        None,
+        false,
+    );
+
+    // The single-machine flow and the leftovers.
+    t.record(
+        &org_dir,
+        k,
+        &[
+            "pull",
+            "--api-key",
+            "alice.api.key",
+            "--server",
+            url_s,
+            "--inbox",
+            "inbox",
+        ],
+        None,
+        false,
+    );
+    t.record(&org_dir, k, &["list", "--inbox", "inbox"], None, false);
+    t.record(
+        &org_dir,
+        k,
+        &[
+            "alert",
+            "retract",
+            "--alert-id",
+            "nope",
+            "--key",
+            "alice.offline.age",
+            "--out",
+            "r.json",
+        ],
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
+        &[
+            "pull",
+            "--api-key",
+            "alice.api.key",
+            "--server",
+            "http://127.0.0.1:9",
+            "--inbox",
+            "inbox",
+        ],
+        None,
+        false,
+    );
+
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots/cli.txt");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &t.text).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    if expected != t.text {
+        let actual = path.with_extension("actual.txt");
+        std::fs::write(&actual, &t.text).unwrap();
+        panic!(
+            "the CLI output differs from {}; see {} (UPDATE_SNAPSHOTS=1 rewrites the snapshot)",
+            path.display(),
+            actual.display()
+        );
+    }
+}
