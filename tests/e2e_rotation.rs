@@ -1,10 +1,11 @@
-//! Keys over time, end to end with the real binaries: a report under bundle 1 (alice,
-//! bob); alice rotates her keys, bob's laptop is lost (removed), carol joins: bundle 2.
-//! Then a report under bundle 2. Alice's rotated key file reads both reports; carol
-//! reads only the second; bob's and alice's old API keys can no longer pull or publish,
-//! and an alert signed by bob's key is refused.
+//! Keys over time, end to end with the real binaries: a report and two alerts under
+//! bundle 1 (alice, bob); alice rotates her keys, bob's laptop is lost (revoked), carol
+//! joins: bundle 2, signed with `--previous bundle-1.json --revoke bob`. Then a report
+//! under bundle 2. Alice's rotated key file reads both reports; carol reads only the
+//! second; the old API keys can no longer pull or publish; alice's alert from before
+//! her rotation still verifies (former key), bob's no longer does until it is retracted.
 
-use jasmine_tests::{fails, ok, Org, Server};
+use jasmine_tests::{fails, ok, run, Org, Server};
 
 fn report(marker: &str) -> String {
     serde_json::json!({
@@ -22,7 +23,7 @@ fn report(marker: &str) -> String {
 }
 
 #[test]
-fn rotation_removal_and_a_new_moderator() {
+fn rotation_revocation_and_a_new_moderator() {
     let tmp = tempfile::tempdir().unwrap();
     let org = Org::create(&tmp.path().join("org"), &["alice", "bob"]);
     let server = Server::start(
@@ -53,45 +54,40 @@ fn rotation_removal_and_a_new_moderator() {
     let keys = |args: &[&str]| ok("jasmine-keys", &org.dir, args);
     assert!(send("ROTATION-BEFORE").contains("encrypted to the 2 moderator(s)"));
 
-    // Bob signs an alert while still a moderator (published later, after he is removed).
-    keys(&[
-        "pull",
-        "--api-key",
-        "bob.api.key",
-        "--server",
-        &url,
-        "--inbox",
-        "inbox-bob",
-        "--no-ack",
-    ]);
-    let bob_report = keys(&["list", "--inbox", "inbox-bob"])
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string();
-    keys(&[
-        "alert",
-        "draft",
-        &bob_report,
-        "--inbox",
-        "inbox-bob",
-        "--key",
-        "bob.offline.age",
-        "--out",
-        "bob-draft.json",
-    ]);
-    keys(&[
-        "alert",
-        "sign",
-        "--draft",
-        "bob-draft.json",
-        "--key",
-        "bob.offline.age",
-        "--out",
-        "bob-alert.json",
-    ]);
+    // Before the change, alice and bob each publish an alert with their keys.
+    let mut alert_ids = Vec::new();
+    for who in ["alice", "bob"] {
+        let inbox = format!("inbox-{who}");
+        let (api, key) = (format!("{who}.api.key"), format!("{who}.offline.age"));
+        let (draft, alert) = (format!("{who}-draft.json"), format!("{who}-alert.json"));
+        keys(&[
+            "pull",
+            "--api-key",
+            &api,
+            "--server",
+            &url,
+            "--inbox",
+            &inbox,
+            "--no-ack",
+        ]);
+        let id = keys(&["list", "--inbox", &inbox])
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string();
+        keys(&[
+            "alert", "draft", &id, "--inbox", &inbox, "--key", &key, "--out", &draft,
+        ]);
+        keys(&[
+            "alert", "sign", "--draft", &draft, "--key", &key, "--out", &alert,
+        ]);
+        keys(&["publish", &alert, "--api-key", &api, "--server", &url]);
+        let signed: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(org.dir.join(&alert)).unwrap()).unwrap();
+        alert_ids.push(signed["alert"]["id"].as_str().unwrap().to_string());
+    }
 
-    // Alice rotates; carol joins; bob is removed. Bundle 2 goes to the server.
+    // Alice rotates; carol joins; bob is revoked. Bundle 2 goes to the server.
     let rotated = keys(&[
         "moderator",
         "rotate",
@@ -113,7 +109,31 @@ fn rotation_removal_and_a_new_moderator() {
         "--dir",
         ".",
     ]);
-    keys(&[
+    let refused = fails(
+        "jasmine-keys",
+        &org.dir,
+        &[
+            "bundle",
+            "sign",
+            "--root-key",
+            "root.key.age",
+            "--organisation",
+            "Test Org",
+            "--version",
+            "2",
+            "--card",
+            "carol.card.json",
+            "--out",
+            "x.json",
+            "--previous",
+            "bundle-1.json",
+            "--revoke",
+            "mallory",
+        ],
+        1,
+    );
+    assert!(refused.contains("no moderator 'mallory'"), "{refused}");
+    let signed = keys(&[
         "bundle",
         "sign",
         "--root-key",
@@ -128,7 +148,15 @@ fn rotation_removal_and_a_new_moderator() {
         "carol.card.json",
         "--out",
         "bundle-2.json",
+        "--previous",
+        "bundle-1.json",
+        "--revoke",
+        "bob",
     ]);
+    assert!(
+        signed.contains("former key of 'alice'") && signed.contains("'bob' revoked"),
+        "{signed}"
+    );
     keys(&[
         "bundle",
         "upload",
@@ -141,7 +169,7 @@ fn rotation_removal_and_a_new_moderator() {
     ]);
     assert!(send("ROTATION-AFTER").contains("encrypted to the 2 moderator(s)"));
 
-    // The old API keys are refused; so is bob's alert, whoever uploads it.
+    // The old API keys are refused; so is an alert signed with bob's key, whoever uploads it.
     for api in ["bob.api.key", "alice.api.key"] {
         let refused = fails(
             "jasmine-keys",
@@ -154,23 +182,30 @@ fn rotation_removal_and_a_new_moderator() {
             "{api}: {refused}"
         );
     }
+    keys(&[
+        "alert",
+        "sign",
+        "--draft",
+        "bob-draft.json",
+        "--key",
+        "bob.offline.age",
+        "--out",
+        "bob-again.json",
+    ]);
     let refused = fails(
         "jasmine-keys",
         &org.dir,
         &[
             "publish",
-            "bob-alert.json",
+            "bob-again.json",
             "--api-key",
-            "rotated/alice.api.key",
+            "carol.api.key",
             "--server",
             &url,
         ],
         1,
     );
-    assert!(
-        refused.contains("bob") || refused.contains("unknown_signer"),
-        "{refused}"
-    );
+    assert!(refused.contains("bob"), "{refused}");
 
     // Alice's rotated key file reads the report from before and the one after.
     keys(&[
@@ -248,31 +283,45 @@ fn rotation_removal_and_a_new_moderator() {
         "carol.offline.age"
     ])
     .contains("ROTATION-AFTER"));
-    // The new alice key and carol sign and publish.
+
+    // The feed: alice's alert from before her rotation still verifies; bob's does not.
+    let feed = run(
+        "jasmine",
+        &reporter,
+        &[
+            "alerts",
+            "--server",
+            &url,
+            "--root-key-file",
+            &root,
+            "--json",
+        ],
+    );
+    assert!(
+        !feed.status.success(),
+        "an alert signed with a revoked key is reported"
+    );
+    let stderr = String::from_utf8_lossy(&feed.stderr);
+    assert!(stderr.contains("bob"), "{stderr}");
+    let shown: Vec<serde_json::Value> = serde_json::from_slice(&feed.stdout).unwrap();
+    let shown_ids: Vec<&str> = shown.iter().map(|a| a["id"].as_str().unwrap()).collect();
+    assert_eq!(shown_ids, vec![alert_ids[0].as_str()]);
+    // Carol retracts bob's alert; the feed is whole again.
     keys(&[
         "alert",
-        "draft",
-        id,
-        "--inbox",
-        "inbox-carol",
+        "retract",
+        "--alert-id",
+        &alert_ids[1],
+        "--reason",
+        "key lost",
         "--key",
         "carol.offline.age",
         "--out",
-        "carol-draft.json",
-    ]);
-    keys(&[
-        "alert",
-        "sign",
-        "--draft",
-        "carol-draft.json",
-        "--key",
-        "carol.offline.age",
-        "--out",
-        "carol-alert.json",
+        "retract-bob.json",
     ]);
     keys(&[
         "publish",
-        "carol-alert.json",
+        "retract-bob.json",
         "--api-key",
         "carol.api.key",
         "--server",
@@ -283,8 +332,5 @@ fn rotation_removal_and_a_new_moderator() {
         &reporter,
         &["alerts", "--server", &url, "--root-key-file", &root],
     );
-    assert!(
-        alerts.contains("signed by carol") || alerts.contains("carol"),
-        "{alerts}"
-    );
+    assert!(alerts.contains("signed by alice"), "{alerts}");
 }

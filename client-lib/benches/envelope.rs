@@ -48,6 +48,7 @@ fn envelope_benches(c: &mut Criterion) {
         expires: today.add_days(30),
         onion: String::new(),
         moderators: moderators.iter().map(|m| m.public_entry(m.id())).collect(),
+        former: Vec::new(),
         limits: ServerLimits::default(),
     };
     let verified = verify_bundle(

@@ -200,7 +200,8 @@ fn sign_object<T: Serialize>(
 
 /// Verifies a signed alert (JSON value) against the moderators of `bundle`.
 pub fn verify_alert_value(signed: Value, bundle: &KeyBundle) -> Result<Alert, Error> {
-    let alert: Alert = verify_object(signed, "alert", Domain::Alert, bundle)?;
+    let (alert, until): (Alert, _) = verify_object(signed, "alert", Domain::Alert, bundle, true)?;
+    retired_too_late(&alert.signed_by, alert.published, until)?;
     alert.validate()?;
     Ok(alert)
 }
@@ -213,7 +214,9 @@ pub fn verify_alert(signed_json: &[u8], bundle: &KeyBundle) -> Result<Alert, Err
 
 /// Verifies a signed retraction (JSON value) against the moderators of `bundle`.
 pub fn verify_retraction_value(signed: Value, bundle: &KeyBundle) -> Result<Retraction, Error> {
-    let retraction: Retraction = verify_object(signed, "retraction", Domain::Retraction, bundle)?;
+    let (retraction, until): (Retraction, _) =
+        verify_object(signed, "retraction", Domain::Retraction, bundle, true)?;
+    retired_too_late(&retraction.signed_by, retraction.retracted_on, until)?;
     retraction.validate()?;
     Ok(retraction)
 }
@@ -224,22 +227,65 @@ pub fn verify_retraction(signed_json: &[u8], bundle: &KeyBundle) -> Result<Retra
     verify_retraction_value(value, bundle)
 }
 
+/// Verifies against the signer's current key or, when `former` allows it, a retired
+/// key of theirs; returns the object and, for a retired key, its last valid day.
 fn verify_object<T: for<'de> Deserialize<'de>>(
     signed: Value,
     member: &'static str,
     domain: Domain,
     bundle: &KeyBundle,
-) -> Result<T, Error> {
+    former: bool,
+) -> Result<(T, Option<Day>), Error> {
     let (value, signature) = keys::unwrap_signed(signed, member, member)?;
     let signer = value
         .get("signed_by")
         .and_then(Value::as_str)
-        .ok_or_else(|| Error::malformed(member, "missing signed_by"))?;
-    let moderator = bundle
-        .moderator(signer)
-        .ok_or_else(|| Error::UnknownSigner(signer.to_string()))?;
-    keys::verify(domain, &moderator.alert_key, &value, &signature, member)?;
-    serde_json::from_value(value).map_err(|e| Error::malformed(member, e.to_string()))
+        .ok_or_else(|| Error::malformed(member, "missing signed_by"))?
+        .to_string();
+    let candidates: Vec<_> = bundle
+        .alert_keys(&signer)
+        .into_iter()
+        .filter(|(_, until)| former || until.is_none())
+        .collect();
+    if candidates.is_empty() {
+        return Err(Error::UnknownSigner(signer));
+    }
+    let mut last = Error::BadSignature(member);
+    for (key, until) in candidates {
+        match keys::verify(domain, &key, &value, &signature, member) {
+            Ok(()) => {
+                let object = serde_json::from_value(value)
+                    .map_err(|e| Error::malformed(member, e.to_string()))?;
+                return Ok((object, until));
+            }
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+fn retired_too_late(signer: &str, day: Day, until: Option<Day>) -> Result<(), Error> {
+    match until {
+        Some(until) if day > until => Err(Error::UnknownSigner(format!(
+            "{signer} (that key was retired on {until}, before this was dated)"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Verifies a signed alert for publication: only the signer's **current** key counts.
+pub fn verify_new_alert_value(signed: Value, bundle: &KeyBundle) -> Result<Alert, Error> {
+    let (alert, _): (Alert, _) = verify_object(signed, "alert", Domain::Alert, bundle, false)?;
+    alert.validate()?;
+    Ok(alert)
+}
+
+/// Verifies a signed retraction for publication: only current keys count.
+pub fn verify_new_retraction_value(signed: Value, bundle: &KeyBundle) -> Result<Retraction, Error> {
+    let (retraction, _): (Retraction, _) =
+        verify_object(signed, "retraction", Domain::Retraction, bundle, false)?;
+    retraction.validate()?;
+    Ok(retraction)
 }
 
 #[cfg(test)]
@@ -258,6 +304,7 @@ mod tests {
             expires: today.add_days(9),
             onion: String::new(),
             moderators: vec![m.public_entry("Alice")],
+            former: Vec::new(),
             limits: ServerLimits::default(),
         };
         let alert = Alert {

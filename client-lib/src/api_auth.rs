@@ -160,6 +160,7 @@ mod tests {
             expires: today,
             onion: String::new(),
             moderators: vec![m.public_entry("A")],
+            former: Vec::new(),
             limits: ServerLimits::default(),
         };
         let header = authorization(

@@ -35,9 +35,31 @@ pub struct KeyBundle {
     pub onion: String,
     /// The moderators; every report is encrypted to all of them.
     pub moderators: Vec<ModeratorEntry>,
+    /// Alert keys no longer in use (a moderator who left, or rotated keys): alerts and
+    /// retractions they signed up to `until` still verify. A revoked (lost) key is not
+    /// listed, so nothing it signed verifies any more.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub former: Vec<FormerKey>,
     /// Limits the server applies, so clients can check before sending.
     pub limits: ServerLimits,
 }
+
+/// A retired alert key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormerKey {
+    /// The moderator id it belonged to.
+    pub id: String,
+    /// Their display name.
+    pub name: String,
+    /// The retired Ed25519 alert key.
+    pub alert_key: PublicKey,
+    /// Last day on which what it signed is valid.
+    pub until: Day,
+}
+
+/// Most retired keys a bundle lists.
+pub const MAX_FORMER_KEYS: usize = 256;
 
 /// One moderator's public keys.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +142,29 @@ impl KeyBundle {
                 return bad(format!("moderator '{}' reuses a signing key", m.id));
             }
         }
+        if self.former.len() > MAX_FORMER_KEYS {
+            return bad(format!("must list at most {MAX_FORMER_KEYS} former keys"));
+        }
+        for f in &self.former {
+            if !is_moderator_id(&f.id) || f.name.trim().is_empty() || f.name.chars().count() > 120 {
+                return bad(format!(
+                    "former key of '{}' needs a valid id and name",
+                    f.id
+                ));
+            }
+            if f.until > self.issued {
+                return bad(format!(
+                    "former key of '{}' is valid until after the bundle was issued",
+                    f.id
+                ));
+            }
+            if !keys.insert(f.alert_key.0.to_bytes()) {
+                return bad(format!(
+                    "former key of '{}' is also a current key, or listed twice",
+                    f.id
+                ));
+            }
+        }
         let limits = &self.limits;
         if !(4096..=16 * 1024 * 1024).contains(&limits.max_report_bytes) {
             return bad("limits.max_report_bytes must be between 4096 and 16777216".into());
@@ -128,6 +173,21 @@ impl KeyBundle {
             return bad("limits.retention_days must be between 1 and 3650".into());
         }
         Ok(())
+    }
+
+    /// The alert keys that may have signed as `id`: the current one (no end date),
+    /// then retired ones with the last day they were valid.
+    pub fn alert_keys(&self, id: &str) -> Vec<(PublicKey, Option<Day>)> {
+        self.moderator(id)
+            .map(|m| (m.alert_key, None))
+            .into_iter()
+            .chain(
+                self.former
+                    .iter()
+                    .filter(|f| f.id == id)
+                    .map(|f| (f.alert_key, Some(f.until))),
+            )
+            .collect()
     }
 
     /// The moderator with this id.
@@ -349,6 +409,7 @@ mod tests {
             expires: today.add_days(30),
             onion: String::new(),
             moderators: vec![m.public_entry("Alice")],
+            former: Vec::new(),
             limits: ServerLimits::default(),
         };
         (root, bundle)

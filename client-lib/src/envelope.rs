@@ -86,6 +86,7 @@ mod tests {
             expires: today.add_days(10),
             onion: String::new(),
             moderators: moderators.iter().map(|m| m.public_entry(m.id())).collect(),
+            former: Vec::new(),
             limits: ServerLimits::default(),
         };
         verify_bundle(

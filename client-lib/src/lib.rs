@@ -22,6 +22,7 @@
 //!     expires: today.add_days(90),
 //!     onion: String::new(),
 //!     moderators: vec![moderator.public_entry("Alice")],
+//!     former: Vec::new(),
 //!     limits: bundle::ServerLimits::default(),
 //! };
 //! let signed = bundle::sign_bundle(&draft, &root)?;

@@ -352,6 +352,7 @@ mod tests {
             expires: today.add_days(30),
             onion: String::new(),
             moderators: vec![alice.public_entry("Alice")],
+            former: Vec::new(),
             limits: ServerLimits::default(),
         };
         let signed = sign_bundle(&draft, &root).unwrap();

@@ -178,9 +178,12 @@ pub struct RetractArgs {
     /// Your offline key file.
     #[arg(long)]
     key: PathBuf,
-    /// Where to write the signed retraction.
+    /// Where to write the signed retraction (or use --desk).
+    #[arg(long, required_unless_present = "desk")]
+    out: Option<PathBuf>,
+    /// Air-gapped flow: keep the signed retraction on your desk for the next outbox file.
     #[arg(long)]
-    out: PathBuf,
+    desk: Option<PathBuf>,
     #[command(flatten)]
     passphrase: PassphraseArg,
 }
@@ -210,11 +213,25 @@ pub fn retract(args: RetractArgs) -> Result<()> {
         keys::Domain::Retraction,
         &keys.alert_key,
     )?;
-    files::write_file(&args.out, &signed, 0o644, false)?;
+    if let Some(dir) = &args.desk {
+        let mut desk = crate::desk::Desk::open(dir, &keys, None)?;
+        desk.state
+            .pending
+            .retractions
+            .push(serde_json::from_slice(&signed)?);
+        desk.save()?;
+        println!(
+            "Retraction of alert {} signed; it goes with the next outbox file (jasmine-keys outbox).",
+            args.alert_id
+        );
+        return Ok(());
+    }
+    let out = args.out.as_ref().context("give --out or --desk")?;
+    files::write_file(out, &signed, 0o644, false)?;
     println!(
         "Retraction of alert {} signed and written to {}.",
         args.alert_id,
-        args.out.display()
+        out.display()
     );
     Ok(())
 }

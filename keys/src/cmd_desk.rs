@@ -209,6 +209,10 @@ pub fn outbox(args: OutboxArgs) -> Result<()> {
         "On the online machine: jasmine-keys publish {}",
         args.out.display()
     );
+    println!(
+        "A copy stays in {}: if the file is lost, carry that copy.",
+        args.desk.desk.join("outboxes").display()
+    );
     Ok(())
 }
 

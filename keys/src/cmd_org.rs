@@ -182,11 +182,52 @@ pub struct SignBundleArgs {
     /// Days a report is kept when not every moderator acknowledged it.
     #[arg(long, default_value_t = ServerLimits::default().retention_days)]
     retention_days: u32,
+    /// The previous bundle: alert keys of moderators who leave or rotate are carried
+    /// over as former keys (their alerts up to today keep verifying).
+    #[arg(long)]
+    previous: Option<PathBuf>,
+    /// A moderator whose keys are lost or compromised: none of their keys is carried
+    /// over, so nothing they signed verifies any more (repeat for several).
+    #[arg(long = "revoke")]
+    revoke: Vec<String>,
     /// Output file.
     #[arg(long)]
     out: PathBuf,
     #[command(flatten)]
     passphrase: PassphraseArg,
+}
+
+/// The former keys of the next bundle: those of `previous`, and the alert keys of
+/// its moderators that the new bundle no longer lists, minus every key of `revoked`.
+fn carried_over(
+    previous: &KeyBundle,
+    moderators: &[bundle::ModeratorEntry],
+    revoked: &[String],
+    today: Day,
+) -> Result<Vec<bundle::FormerKey>> {
+    for id in revoked {
+        if previous.moderator(id).is_none() && !previous.former.iter().any(|f| &f.id == id) {
+            bail!("--revoke {id}: no moderator '{id}' in the previous bundle");
+        }
+    }
+    let mut former: Vec<bundle::FormerKey> = previous
+        .former
+        .iter()
+        .filter(|f| !revoked.contains(&f.id))
+        .cloned()
+        .collect();
+    for m in &previous.moderators {
+        let still = moderators.iter().any(|n| n.alert_key == m.alert_key);
+        if !still && !revoked.contains(&m.id) {
+            former.push(bundle::FormerKey {
+                id: m.id.clone(),
+                name: m.name.clone(),
+                alert_key: m.alert_key,
+                until: today,
+            });
+        }
+    }
+    Ok(former)
 }
 
 pub fn sign_bundle(args: SignBundleArgs) -> Result<()> {
@@ -199,6 +240,31 @@ pub fn sign_bundle(args: SignBundleArgs) -> Result<()> {
         .map(|p| keyfiles::read_card(p))
         .collect::<Result<Vec<_>>>()?;
     let today = Day::today_utc();
+    let passphrase = args.passphrase.source().get("the root key", false)?;
+    let root = keyfiles::read_root(&args.root_key, &passphrase)?;
+    let former = match &args.previous {
+        Some(path) => {
+            let previous = bundle::verify_bundle_signature(
+                &files::read_file(path)?,
+                &jasmine_client::keys::PublicKey::from(&root),
+            )
+            .with_context(|| {
+                format!("{} is not a bundle signed by this root key", path.display())
+            })?;
+            if previous.version >= args.version {
+                bail!(
+                    "--version {} must be higher than the previous bundle's {}",
+                    args.version,
+                    previous.version
+                );
+            }
+            carried_over(&previous, &moderators, &args.revoke, today)?
+        }
+        None if !args.revoke.is_empty() => {
+            bail!("--revoke needs --previous (the bundle the key is revoked from)")
+        }
+        None => Vec::new(),
+    };
     let draft = KeyBundle {
         organisation: args.organisation,
         version: args.version,
@@ -206,14 +272,13 @@ pub fn sign_bundle(args: SignBundleArgs) -> Result<()> {
         expires: today.add_days(args.valid_days),
         onion: args.onion,
         moderators,
+        former,
         limits: ServerLimits {
             max_report_bytes: args.max_report_bytes,
             retention_days: args.retention_days,
         },
     };
     draft.validate()?;
-    let passphrase = args.passphrase.source().get("the root key", false)?;
-    let root = keyfiles::read_root(&args.root_key, &passphrase)?;
     let signed = bundle::sign_bundle(&draft, &root)?;
     files::write_file(&args.out, &signed, 0o644, true)?;
     println!(
@@ -223,6 +288,15 @@ pub fn sign_bundle(args: SignBundleArgs) -> Result<()> {
         draft.expires,
         args.out.display()
     );
+    for f in &draft.former {
+        println!(
+            "  former key of '{}': what it signed up to {} stays valid",
+            f.id, f.until
+        );
+    }
+    for id in &args.revoke {
+        println!("  '{id}' revoked: nothing signed with their keys verifies any more; retract or re-sign their alerts");
+    }
     Ok(())
 }
 
@@ -307,6 +381,7 @@ pub fn demo(args: DemoArgs) -> Result<()> {
             expires: today.add_days(365),
             onion: String::new(),
             moderators: vec![keyfiles::read_card(&dir.join("demo-moderator.card.json"))?],
+            former: Vec::new(),
             limits: ServerLimits::default(),
         };
         files::write_file(

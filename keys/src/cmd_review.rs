@@ -120,6 +120,32 @@ fn repeat_flags(
     flags
 }
 
+/// Every field the alert would publish.
+fn alert_preview(a: &jasmine_client::alert::Alert) -> String {
+    let list = |l: &[String]| {
+        if l.is_empty() {
+            "-".to_string()
+        } else {
+            l.join(", ")
+        }
+    };
+    format!(
+        "  The alert, as it would be published:\n    place:       {}{}, {}\n    happened:    {}\n    categories:  {}\n    severity:    {}\n    summary:     {}\n    aggressor:   {}\n    vehicle:     {}\n    phones:      {}\n    plates:      {}\n    handles:     {}\n",
+        a.city.as_deref().map(|c| format!("{c}, ")).unwrap_or_default(),
+        a.region,
+        a.country,
+        a.occurred_on,
+        a.categories.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "),
+        a.severity.as_str(),
+        a.summary.text,
+        if a.aggressor.description.is_empty() { "-" } else { &a.aggressor.description },
+        a.aggressor.vehicle.as_deref().unwrap_or("-"),
+        list(&a.aggressor.phones),
+        list(&a.aggressor.plates),
+        list(&a.aggressor.handles),
+    )
+}
+
 fn edit(desk: &std::path::Path, draft: &sanitize::AlertDraft) -> Result<sanitize::AlertDraft> {
     let editor = std::env::var("VISUAL")
         .or_else(|_| std::env::var("EDITOR"))
@@ -164,11 +190,19 @@ pub fn review(args: ReviewArgs) -> Result<()> {
     let mut desk = *desk;
     let open: Vec<_> = reports
         .iter()
-        .filter(|(id, _, _)| {
-            desk.state
-                .cases
-                .get(id)
-                .is_some_and(|c| matches!(c.status, Status::New | Status::InReview))
+        .filter(|(id, _, report)| {
+            // Open, or answered but the reporter wrote since.
+            let reporter_wrote_last = match &report.follow_up {
+                FollowUp::Codename { mailbox, .. } => conversations
+                    .get(mailbox)
+                    .and_then(|m| m.last())
+                    .is_some_and(|m| m.sender == jasmine_client::mailbox::Sender::Reporter),
+                _ => false,
+            };
+            desk.state.cases.get(id).is_some_and(|c| {
+                matches!(c.status, Status::New | Status::InReview)
+                    || (c.status == Status::Answered && reporter_wrote_last)
+            })
         })
         .collect();
     if open.is_empty() {
@@ -243,20 +277,15 @@ pub fn review(args: ReviewArgs) -> Result<()> {
                         &choices,
                     );
                     if args.editor {
-                        draft = edit(&args.desk, &draft)?;
+                        match edit(&args.desk, &draft) {
+                            Ok(edited) => draft = edited,
+                            Err(e) => {
+                                println!("  {e:#}");
+                                continue;
+                            }
+                        }
                     }
-                    println!(
-                        "  The alert: {} — {} — {}",
-                        draft.alert.region,
-                        draft
-                            .alert
-                            .categories
-                            .iter()
-                            .map(|c| c.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        draft.alert.summary.text
-                    );
+                    print!("{}", alert_preview(&draft.alert));
                     if !prompt.yes("  Sign it and queue it for the outbox?", true)? {
                         continue;
                     }

@@ -368,6 +368,14 @@ impl Desk {
             acknowledge: pending.acknowledge,
         };
         airgap::write(path, &outbox)?;
+        // A copy stays on the desk: a lost USB stick loses no decision.
+        airgap::write(
+            &self
+                .dir
+                .join("outboxes")
+                .join(format!("{}.jasmine", outbox.file_id)),
+            &outbox,
+        )?;
         self.state.exported.push(outbox.file_id.clone());
         Ok(outbox)
     }

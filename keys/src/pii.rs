@@ -266,28 +266,33 @@ mod tests {
         assert!(remove(text, &all).starts_with("Je m'appelle [removed], [removed] ou [removed]."));
     }
 
-    /// Precision and recall on the committed corpus, per kind; printed for the
-    /// closing note, and held above a floor so that a regression fails.
-    #[test]
-    fn corpus() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pii-corpus.json");
+    /// (true positives, findings, expected) per kind.
+    type Tally = BTreeMap<&'static str, (usize, usize, usize)>;
+
+    /// The tally of a corpus file, and what was missed or wrong.
+    fn measure(file: &str) -> (Tally, Vec<String>) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests")
+            .join(file);
         let entries: Vec<Entry> = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-        // kind -> (true positives, findings, expected)
-        let mut tally: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
+        assert!(entries.len() >= 40, "{file} has {} entries", entries.len());
+        let mut tally = Tally::new();
         let mut misses = Vec::new();
+        let overlaps = |entry: &Entry, e: &Expected, f: &Finding| {
+            e.kind == f.kind.as_str()
+                && entry
+                    .text
+                    .match_indices(&e.text)
+                    .any(|(s, _)| s < f.end && f.start < s + e.text.len())
+        };
         for entry in &entries {
             let found = scan(&entry.text, "FR");
             for f in &found {
-                let hit = entry.pii.iter().any(|e| {
-                    e.kind == f.kind.as_str()
-                        && entry
-                            .text
-                            .match_indices(&e.text)
-                            .any(|(s, _)| s < f.end && f.start < s + e.text.len())
-                });
                 let t = tally.entry(f.kind.as_str()).or_default();
                 t.1 += 1;
-                if !hit {
+                if entry.pii.iter().any(|e| overlaps(entry, e, f)) {
+                    t.0 += 1;
+                } else {
                     misses.push(format!(
                         "{} false {}: {:?}",
                         entry.id,
@@ -297,61 +302,80 @@ mod tests {
                 }
             }
             for e in &entry.pii {
-                let t = tally
-                    .entry(match e.kind.as_str() {
-                        "phone" => "phone",
-                        "email" => "email",
-                        "url" => "url",
-                        "address" => "address",
-                        _ => "name",
-                    })
-                    .or_default();
-                t.2 += 1;
-                let found_it = found.iter().any(|f| {
-                    f.kind.as_str() == e.kind
-                        && entry
-                            .text
-                            .match_indices(&e.text)
-                            .any(|(s, _)| s < f.end && f.start < s + e.text.len())
-                });
-                if found_it {
-                    t.0 += 1;
-                } else {
+                let kind = [
+                    PiiKind::Phone,
+                    PiiKind::Email,
+                    PiiKind::Url,
+                    PiiKind::Address,
+                    PiiKind::Name,
+                ]
+                .into_iter()
+                .find(|k| k.as_str() == e.kind)
+                .expect("a known kind")
+                .as_str();
+                tally.entry(kind).or_default().2 += 1;
+                if !found.iter().any(|f| overlaps(entry, e, f)) {
                     misses.push(format!("{} missed {}: {:?}", entry.id, e.kind, e.text));
                 }
             }
         }
+        (tally, misses)
+    }
+
+    /// Prints precision and recall per kind; returns the overall pair.
+    fn report(
+        file: &str,
+        tally: &BTreeMap<&'static str, (usize, usize, usize)>,
+        misses: &[String],
+    ) -> (f64, f64) {
+        let ratio = |a: usize, b: usize| a as f64 / b.max(1) as f64;
         let (mut tp, mut findings, mut expected) = (0, 0, 0);
-        for (kind, (t, f, e)) in &tally {
+        eprintln!("{file}:");
+        for (kind, (t, f, e)) in tally {
             eprintln!(
-                "{kind:<8} precision {:.2} ({t}/{f})  recall {:.2} ({t}/{e})",
-                *t as f64 / (*f).max(1) as f64,
-                *t as f64 / (*e).max(1) as f64
+                "  {kind:<8} precision {:.2} ({t}/{f})  recall {:.2} ({t}/{e})",
+                ratio(*t, *f),
+                ratio(*t, *e)
             );
             tp += t;
             findings += f;
             expected += e;
         }
-        let (precision, recall) = (
-            tp as f64 / findings.max(1) as f64,
-            tp as f64 / expected.max(1) as f64,
+        let overall = (ratio(tp, findings), ratio(tp, expected));
+        eprintln!(
+            "  all      precision {:.2} ({tp}/{findings})  recall {:.2} ({tp}/{expected})",
+            overall.0, overall.1
         );
-        eprintln!("all      precision {precision:.2} ({tp}/{findings})  recall {recall:.2} ({tp}/{expected})");
-        for m in &misses {
-            eprintln!("  {m}");
+        for m in misses {
+            eprintln!("    {m}");
         }
-        assert!(
-            entries.len() >= 40,
-            "the corpus has {} entries",
-            entries.len()
-        );
+        overall
+    }
+
+    /// Precision and recall on the development corpus (`pii-corpus.json`, which the
+    /// patterns were tuned on) and on a held-out corpus written separately and never
+    /// tuned on (`pii-heldout.json`); a finding counts when it overlaps an expected
+    /// item of its kind. Printed for the closing note; floors make a regression fail.
+    #[test]
+    fn corpus() {
+        let (tally, misses) = measure("pii-corpus.json");
+        let (precision, recall) = report("development corpus", &tally, &misses);
         for kind in ["phone", "email", "url"] {
             let (t, _, e) = tally[kind];
             assert!(t as f64 / e as f64 >= 0.9, "{kind} recall below 0.9");
         }
         assert!(
-            precision >= 0.85 && recall >= 0.75,
-            "precision {precision:.2}, recall {recall:.2}"
+            precision >= 0.9 && recall >= 0.85,
+            "development: precision {precision:.2}, recall {recall:.2}"
+        );
+        let (tally, misses) = measure("pii-heldout.json");
+        let (precision, recall) = report("held-out corpus", &tally, &misses);
+        // Measured once before any change informed by it: precision 1.00, recall 0.58
+        // (names 0.31: a name nobody introduces is not found). The floor guards
+        // against regressions; it is not a target to tune to.
+        assert!(
+            precision >= 0.9 && recall >= 0.5,
+            "held-out: precision {precision:.2}, recall {recall:.2}"
         );
     }
 }

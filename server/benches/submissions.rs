@@ -156,6 +156,7 @@ fn main() {
         expires: today.add_days(30),
         onion: String::new(),
         moderators: moderators.iter().map(|m| m.public_entry(m.id())).collect(),
+        former: Vec::new(),
         limits: ServerLimits::default(),
     };
     let signed = sign_bundle(&bundle, &root).unwrap();

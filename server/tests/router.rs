@@ -34,6 +34,7 @@ fn bundle(version: u64, root: &SigningKey) -> Vec<u8> {
         expires: today.add_days(10),
         onion: String::new(),
         moderators: vec![moderator.public_entry("Alice")],
+        former: Vec::new(),
         limits: ServerLimits::default(),
     };
     sign_bundle(&bundle, root).unwrap()

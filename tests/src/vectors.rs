@@ -77,6 +77,7 @@ pub fn bundle(version: u64, issued: &str, expires: &str) -> KeyBundle {
         expires: day(expires),
         onion: String::new(),
         moderators: vec![card()],
+        former: Vec::new(),
         limits: ServerLimits::default(),
     }
 }

@@ -215,7 +215,8 @@ pub async fn publish_alert(
     body: Body,
 ) -> Result<Response, ApiError> {
     let (value, current) = signed_document(&state, &method, &uri, &headers, body).await?;
-    let verified = alert::verify_alert_value(value.clone(), &current.bundle).map_err(refused)?;
+    let verified =
+        alert::verify_new_alert_value(value.clone(), &current.bundle).map_err(refused)?;
     if verified.published > Day::today_utc().add_days(1) {
         return Err(ApiError::bad_request(
             "bad_date",
@@ -256,7 +257,7 @@ pub async fn publish_retraction(
 ) -> Result<Response, ApiError> {
     let (value, current) = signed_document(&state, &method, &uri, &headers, body).await?;
     let verified =
-        alert::verify_retraction_value(value.clone(), &current.bundle).map_err(refused)?;
+        alert::verify_new_retraction_value(value.clone(), &current.bundle).map_err(refused)?;
     let outcome = state
         .storage()
         .write(WriteOp::InsertRetraction {
