@@ -119,6 +119,11 @@ fn every_command_prints_what_the_snapshot_says() {
     let root_s: &'static str = Box::leak(root.clone().into_boxed_str());
 
     // Organisation and keys.
+    let fresh = tmp.path().join("fresh");
+    std::fs::create_dir_all(&fresh).unwrap();
+    t.record(&fresh, k, &["org", "init", "--dir", "."], None, false);
+    t.record(&fresh, k, &["org", "init", "--dir", "."], None, false);
+    t.record(&fresh, k, &["demo", "--dir", "demo"], None, false);
     t.record(
         &org_dir,
         k,
@@ -234,7 +239,7 @@ fn every_command_prints_what_the_snapshot_says() {
         None,
         false,
     );
-    t.record(
+    let with_codename = t.record(
         &reporter,
         j,
         &[
@@ -250,6 +255,13 @@ fn every_command_prints_what_the_snapshot_says() {
         None,
         false,
     );
+    let codename = Regex::new(r"[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){5}")
+        .unwrap()
+        .find(&with_codename)
+        .expect("the codename is printed")
+        .as_str()
+        .to_string();
+    std::fs::write(reporter.join("codename.txt"), &codename).unwrap();
     t.record(
         &reporter,
         j,
@@ -475,6 +487,43 @@ fn every_command_prints_what_the_snapshot_says() {
     t.record(
         &org_dir,
         k,
+        &with(
+            &[
+                "export",
+                plain_case,
+                "--bundle",
+                "bundle-1.json",
+                "--root-key",
+                "root.pub",
+                "--out",
+                "case.age",
+            ],
+            &desk,
+        ),
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
+        &[
+            "alert",
+            "retract",
+            "--alert-id",
+            "0123456789abcdef0123456789abcdef",
+            "--reason",
+            "test",
+            "--key",
+            "alice.offline.age",
+            "--desk",
+            "desk",
+        ],
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
         &with(&["close", plain_case], &desk),
         None,
         false,
@@ -569,6 +618,32 @@ fn every_command_prints_what_the_snapshot_says() {
         None,
         false,
     );
+
+    let reader = [
+        "--server",
+        url_s,
+        "--root-key-file",
+        root_s,
+        "--codename-file",
+        "codename.txt",
+    ];
+    t.record(&reporter, j, &with(&["replies"], &reader), None, false);
+    t.record(
+        &reporter,
+        j,
+        &with(&["answer", "--text", "Merci."], &reader),
+        None,
+        false,
+    );
+    t.record(
+        &reporter,
+        j,
+        &with(&["answer", "--text", " "], &reader),
+        None,
+        false,
+    );
+    t.record(&reporter, j, &with(&["forget"], &reader), None, false);
+    t.record(&reporter, j, &with(&["replies"], &reader), None, false);
 
     // The single-machine flow and the leftovers.
     t.record(

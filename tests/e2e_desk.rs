@@ -222,11 +222,16 @@ fn inbox_file_desk_outbox_file_and_nothing_decrypted_on_disk() {
         let found = holds(&org.dir, needle);
         assert!(found.is_empty(), "{needle} in {found:?}");
     }
-    let found = holds(&org.dir.join("desk"), "DESK-MARKER-ONE");
-    assert!(found.is_empty(), "the desk holds plaintext: {found:?}");
-    assert!(holds(&org.dir, "DESK-MARKER-ONE")
-        .iter()
-        .all(|f| f.ends_with("outbox-1.jasmine")));
+    // Report one's text is only in the signed public alert: the outbox file and the
+    // desk's copy of it.
+    let found = holds(&org.dir, "DESK-MARKER-ONE");
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found
+            .iter()
+            .all(|f| f.ends_with("outbox-1.jasmine") || f.contains("/desk/outboxes/")),
+        "the desk holds plaintext: {found:?}"
+    );
 
     // Online: publish, acknowledgements last; then the server has deleted the reports.
     let publish = |file: &str| {

@@ -518,6 +518,7 @@ async fn forged_alerts_replays_and_rolled_back_bundles_are_refused() {
 
     // An alert claiming to be Alice's, signed with a key that is not her alert key.
     let forged = alert::Alert {
+        occurred_precision: alert::OccurredPrecision::Day,
         id: alert::new_alert_id(&mut rand::rngs::OsRng),
         published: Day::today_utc(),
         signed_by: "alice".into(),

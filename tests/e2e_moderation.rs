@@ -412,6 +412,16 @@ fn thirty_reports_reviewed_published_answered_archived_and_counted() {
     assert_eq!(counted, expected);
     let chart = std::fs::read_to_string(org.dir.join("charts/categories.svg")).unwrap();
     assert!(chart.starts_with("<svg") && chart.contains("theft or non payment"));
+    let daily = std::fs::read_to_string(org.dir.join("charts/days.svg")).unwrap();
+    let columns = daily.matches("</title></rect>").count();
+    let distinct_days: BTreeSet<String> = (0..30)
+        .map(|i| planned(i)["when"]["date"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        columns,
+        distinct_days.len(),
+        "one column per day with reports"
+    );
 
     // A new report about the aggressor whose plate was published is flagged.
     let mut later = planned(29);

@@ -312,7 +312,11 @@ async fn a_codename_without_javascript_reads_and_answers_in_server_memory() {
         conversation.contains("NOJS-REPLY-MARKER") && !conversation.contains("<b>hola"),
         "the reply is shown, escaped: {conversation}"
     );
-    assert!(conversation.contains("signature"), "{conversation}");
+    assert!(
+        conversation.contains("class=\"message from-moderator\"")
+            && conversation.contains("firma comprobada"),
+        "a verified reply from the association: {conversation}"
+    );
     assert!(conversation.contains("data-path=\"server\""));
 
     // She answers from the page; the moderator reads the answer.

@@ -24,8 +24,12 @@ pub struct Alert {
     pub published: Day,
     /// Moderator id of the signer (must be in the key bundle).
     pub signed_by: String,
-    /// Day it happened (as generalised by the moderator).
+    /// Day it happened (as generalised by the moderator): with `occurred_precision`
+    /// `week` the Monday of that week, with `month` the first of the month.
     pub occurred_on: Day,
+    /// How precise `occurred_on` is (absent means `day`).
+    #[serde(default, skip_serializing_if = "OccurredPrecision::is_day")]
+    pub occurred_precision: OccurredPrecision,
     /// Two-letter country code.
     pub country: String,
     /// Département or region.
@@ -44,6 +48,69 @@ pub struct Alert {
     pub translations: Vec<LocalizedText>,
     /// What readers need to recognise the aggressor, as the moderators decided.
     pub aggressor: AlertAggressor,
+}
+
+/// How precisely an alert dates what happened.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OccurredPrecision {
+    /// That day.
+    #[default]
+    Day,
+    /// The week starting on `occurred_on` (a Monday).
+    Week,
+    /// The month starting on `occurred_on` (the 1st).
+    Month,
+}
+
+impl OccurredPrecision {
+    /// Whether this is the default (`day`), which is not written.
+    pub fn is_day(&self) -> bool {
+        *self == OccurredPrecision::Day
+    }
+
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OccurredPrecision::Day => "day",
+            OccurredPrecision::Week => "week",
+            OccurredPrecision::Month => "month",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(text: &str) -> Option<OccurredPrecision> {
+        [
+            OccurredPrecision::Day,
+            OccurredPrecision::Week,
+            OccurredPrecision::Month,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == text)
+    }
+
+    /// `day` generalised to this precision: the Monday of its week, or the 1st of its month.
+    pub fn generalise(self, day: Day) -> Day {
+        match self {
+            OccurredPrecision::Day => day,
+            OccurredPrecision::Week => {
+                day.add_days(-i64::from(day.date().weekday().number_days_from_monday()))
+            }
+            OccurredPrecision::Month => day.add_days(1 - i64::from(day.date().day())),
+        }
+    }
+}
+
+impl Alert {
+    /// When it happened, as precisely as published: `2026-11-25`, `week of 2026-11-23`,
+    /// `2026-11`.
+    pub fn occurred_text(&self) -> String {
+        match self.occurred_precision {
+            OccurredPrecision::Day => self.occurred_on.to_string(),
+            OccurredPrecision::Week => format!("week of {}", self.occurred_on),
+            OccurredPrecision::Month => self.occurred_on.to_string()[..7].to_string(),
+        }
+    }
 }
 
 /// A text and its language.
@@ -135,6 +202,9 @@ impl Alert {
         }
         if self.occurred_on > self.published {
             return bad("occurred_on is after the publication day");
+        }
+        if self.occurred_precision.generalise(self.occurred_on) != self.occurred_on {
+            return bad("occurred_on must be the Monday of its week (precision week) or the 1st of its month (precision month)");
         }
         check_text("summary", &self.summary.text, MAX_SUMMARY_CHARS)?;
         for t in &self.translations {
@@ -308,6 +378,7 @@ mod tests {
             limits: ServerLimits::default(),
         };
         let alert = Alert {
+            occurred_precision: OccurredPrecision::Day,
             id: new_alert_id(&mut OsRng),
             published: today,
             signed_by: "alice".into(),

@@ -36,6 +36,10 @@ pub struct DraftArgs {
     /// Publish the aggressor's handles and profile links.
     #[arg(long)]
     keep_handles: bool,
+    /// How precisely the alert dates what happened: day, week or month (the exact day
+    /// can point to the reporter).
+    #[arg(long, default_value = "week")]
+    date: String,
     #[command(flatten)]
     passphrase: PassphraseArg,
 }
@@ -55,6 +59,8 @@ pub fn draft(args: DraftArgs) -> Result<()> {
         keep_phones: args.keep_phones,
         keep_plates: args.keep_plates,
         keep_handles: args.keep_handles,
+        date: alert::OccurredPrecision::parse(&args.date)
+            .with_context(|| format!("--date '{}': use day, week or month", args.date))?,
     };
     let mut draft = sanitize::propose(&report, &keys.id, Day::today_utc(), &mut OsRng, &choices);
     draft.report = Some(args.id.clone());

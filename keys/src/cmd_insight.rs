@@ -133,7 +133,7 @@ pub struct StatsArgs {
     /// Write the figures as CSV to this file.
     #[arg(long)]
     csv: Option<PathBuf>,
-    /// Write SVG charts (months.svg, categories.svg) into this folder.
+    /// Write SVG charts (months.svg, categories.svg, days.svg) into this folder.
     #[arg(long)]
     charts: Option<PathBuf>,
     #[command(flatten)]
@@ -178,8 +178,20 @@ pub fn run_stats(args: StatsArgs) -> Result<()> {
             0o644,
             true,
         )?;
+        files::write_file(
+            &dir.join("days.svg"),
+            stats::daily_chart(
+                &format!("Reports per day, {from} to {to}"),
+                &counts.by_day,
+                from,
+                to,
+            )
+            .as_bytes(),
+            0o644,
+            true,
+        )?;
         println!(
-            "Charts written to {} (months.svg, categories.svg).",
+            "Charts written to {} (months.svg, categories.svg, days.svg).",
             dir.display()
         );
     }

@@ -45,6 +45,16 @@ fn save(path: &Path, published: &Published) -> Result<()> {
     files::write_file(path, &serde_json::to_vec_pretty(published)?, 0o600, true)
 }
 
+/// Whether the server refused the request for good (a 4xx answer).
+fn is_refusal(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<ClientError>(),
+            Some(ClientError::Refused { status, .. }) if status.is_client_error()
+        )
+    })
+}
+
 /// Treats "already there" and "already deleted" as done.
 fn done_or_gone(result: Result<(), ClientError>) -> Result<()> {
     match result {
@@ -148,16 +158,23 @@ pub fn publish_outbox(
     }
     let total = items.len();
     let mut sent = 0;
+    let mut refused = Vec::new();
     for (key, item) in items {
         let record = published.files.entry(outbox.file_id.clone()).or_default();
         if record.done.contains(&key) {
             continue;
         }
-        send(&client, &credentials, item).with_context(|| {
-            format!("stopped at {key}; what was sent is remembered: run the same publish again")
-        })?;
+        match send(&client, &credentials, item) {
+            Ok(()) => sent += 1,
+            // The server refused this item for good (4xx): say so, go on with the rest.
+            Err(e) if is_refusal(&e) => refused.push(format!("{key}: {e:#}")),
+            Err(e) => {
+                return Err(e.context(format!(
+                    "stopped at {key}; what was sent is remembered: run the same publish again"
+                )))
+            }
+        }
         record.done.push(key);
-        sent += 1;
         save(&state, &published)?;
     }
     published
@@ -176,5 +193,14 @@ pub fn publish_outbox(
         outbox.replies.len(),
         outbox.acknowledge.reports.len() + outbox.acknowledge.messages.len(),
     );
+    if !refused.is_empty() {
+        for r in &refused {
+            eprintln!("refused: {r}");
+        }
+        bail!(
+            "the server refused {} item(s) (above); everything else was published",
+            refused.len()
+        );
+    }
     Ok(())
 }

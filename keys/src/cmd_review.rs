@@ -134,7 +134,7 @@ fn alert_preview(a: &jasmine_client::alert::Alert) -> String {
         a.city.as_deref().map(|c| format!("{c}, ")).unwrap_or_default(),
         a.region,
         a.country,
-        a.occurred_on,
+        a.occurred_text(),
         a.categories.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "),
         a.severity.as_str(),
         a.summary.text,
@@ -268,6 +268,17 @@ pub fn review(args: ReviewArgs) -> Result<()> {
                                 false,
                             )?;
                         }
+                    }
+                    if prompt.yes(
+                        &format!(
+                            "  Publish the exact day ({})? Otherwise its week.",
+                            report.when.date
+                        ),
+                        false,
+                    )? {
+                        choices.date = jasmine_client::alert::OccurredPrecision::Day;
+                    } else if prompt.yes("  Only the month, rather than the week?", false)? {
+                        choices.date = jasmine_client::alert::OccurredPrecision::Month;
                     }
                     let mut draft = sanitize::propose(
                         report,

@@ -29,7 +29,7 @@ pub const REMOVED: &str = "[removed]";
 
 /// What the moderator chose to keep; everything else that could identify someone is
 /// removed. The default keeps nothing.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Choices {
     /// Indexes (into [`findings`]) of the findings in the text to keep.
     pub keep_findings: Vec<usize>,
@@ -39,6 +39,21 @@ pub struct Choices {
     pub keep_plates: bool,
     /// Publish the aggressor's handles and profile links.
     pub keep_handles: bool,
+    /// How precisely to date what happened (the exact day can point to the reporter).
+    pub date: jasmine_client::alert::OccurredPrecision,
+}
+
+impl Default for Choices {
+    /// Nothing kept; the date generalised to its week.
+    fn default() -> Self {
+        Choices {
+            keep_findings: Vec::new(),
+            keep_phones: false,
+            keep_plates: false,
+            keep_handles: false,
+            date: jasmine_client::alert::OccurredPrecision::Week,
+        }
+    }
 }
 
 /// The report's narrative with the reporter's contact details already masked (they
@@ -121,7 +136,8 @@ pub fn propose<R: RngCore + CryptoRng>(
             id: new_alert_id(rng),
             published: today,
             signed_by: moderator.to_string(),
-            occurred_on: report.when.date.min(today),
+            occurred_on: choices.date.generalise(report.when.date.min(today)),
+            occurred_precision: choices.date,
             country: report.place.country.clone(),
             region: report.place.region.clone().unwrap_or_default(),
             city: report.place.city.clone(),
@@ -222,7 +238,9 @@ mod tests {
         assert!(!json.contains("lola.99"), "{json}");
         assert_eq!(draft.alert.city.as_deref(), Some("Paris"));
         assert_eq!(draft.alert.region, "75");
-        assert_eq!(draft.alert.occurred_on, day);
+        // 2026-11-20 is a Friday: the alert says "the week of Monday 2026-11-16".
+        assert_eq!(draft.alert.occurred_on, Day::parse("2026-11-16").unwrap());
+        assert_eq!(draft.alert.occurred_text(), "week of 2026-11-16");
         draft.alert.validate().unwrap();
         assert!(
             draft.alert.aggressor.phones.is_empty(),

@@ -22,6 +22,8 @@ pub struct Counts {
     pub by_region: BTreeMap<String, usize>,
     /// By severity.
     pub by_severity: BTreeMap<Severity, usize>,
+    /// By day the violence happened (for the daily chart; not in the CSV).
+    pub by_day: BTreeMap<Day, usize>,
 }
 
 fn name<T: serde::Serialize>(value: &T) -> String {
@@ -59,6 +61,7 @@ pub fn count<'a>(reports: impl IntoIterator<Item = &'a Report>, from: Day, to: D
             .or_default() += 1;
         *counts.by_region.entry(region_of(report)).or_default() += 1;
         *counts.by_severity.entry(report.severity).or_default() += 1;
+        *counts.by_day.entry(day).or_default() += 1;
     }
     counts
 }
@@ -159,6 +162,49 @@ pub fn bar_chart(title: &str, bars: &[(String, usize)]) -> String {
     svg
 }
 
+/// A column chart of reports per day over `from..=to` (every day has a column; the
+/// first of each month is labelled), self-contained SVG.
+pub fn daily_chart(title: &str, by_day: &BTreeMap<Day, usize>, from: Day, to: Day) -> String {
+    let days = (from.days_until(to) + 1).clamp(1, 3660) as usize;
+    let column = (900 / days).clamp(1, 24);
+    let (left, top, plot) = (40, 48, 200);
+    let width = left + column * days + 20;
+    let height = top + plot + 40;
+    let max = by_day.values().copied().max().unwrap_or(0).max(1);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" font-size=\"12\" role=\"img\" aria-label=\"{t}\">\n<title>{t}</title>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n<text x=\"8\" y=\"28\" font-size=\"18\" font-weight=\"bold\">{t}</text>\n<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{max}</text>\n<line x1=\"{left}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#8a8494\"/>\n",
+        left - 4,
+        top + 10,
+        top + plot,
+        width - 20,
+        top + plot,
+        t = xml(title),
+    );
+    for i in 0..days {
+        let day = from.add_days(i as i64);
+        let x = left + i * column;
+        if let Some(n) = by_day.get(&day) {
+            let h = plot * n / max;
+            let _ = writeln!(
+                svg,
+                "<rect x=\"{x}\" y=\"{}\" width=\"{}\" height=\"{h}\" fill=\"#5b2a86\"><title>{day}: {n}</title></rect>",
+                top + plot - h,
+                column.saturating_sub(1).max(1)
+            );
+        }
+        if day.date().day() == 1 {
+            let _ = writeln!(
+                svg,
+                "<text x=\"{x}\" y=\"{}\">{}</text>",
+                top + plot + 16,
+                &day.to_string()[..7]
+            );
+        }
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,5 +268,17 @@ mod tests {
             &[("rape".into(), 1), ("theft".into(), 2)],
         );
         assert!(svg.contains("&lt;2026&gt;") && svg.matches("<rect").count() == 3);
+        let daily = daily_chart(
+            "Par jour",
+            &counts.by_day,
+            Day::parse("2026-01-01").unwrap(),
+            Day::parse("2026-02-28").unwrap(),
+        );
+        assert_eq!(
+            daily.matches("<rect").count(),
+            1 + 3,
+            "a white background and three days"
+        );
+        assert!(daily.contains("2026-01-10: 1") && daily.contains(">2026-02<"));
     }
 }

@@ -179,7 +179,7 @@ impl Org {
     }
 
     /// As moderator `who`: pulls from `server` into `inbox-<who>`, drafts an alert from
-    /// the first report, signs it and publishes it; `extra` is added to the online
+    /// the first report (choosing to publish the aggressor's phone numbers), signs it and publishes it; `extra` is added to the online
     /// commands (e.g. a Tor network file). Returns (report id, signed alert JSON).
     pub fn publish_first_report(
         &self,
@@ -216,6 +216,7 @@ impl Org {
                 &key,
                 "--out",
                 "draft.json",
+                "--keep-phones",
             ],
         );
         ok(

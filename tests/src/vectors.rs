@@ -98,6 +98,7 @@ pub fn report() -> Report {
 /// The alert.
 pub fn alert() -> Alert {
     Alert {
+        occurred_precision: jasmine_client::alert::OccurredPrecision::Day,
         id: "0123456789abcdef0123456789abcdef".into(),
         published: day("2026-11-25"),
         signed_by: MODERATOR_ID.into(),

@@ -231,7 +231,7 @@ impl AlertView {
                 .map(|c| tr.t(&message_id("category", c.as_str())))
                 .collect::<Vec<_>>()
                 .join(", "),
-            happened: happened(tr, alert.occurred_on, &place),
+            happened: happened(tr, alert, &place),
             published: tr.t1("alert-published", "day", &alert.published.to_string()),
             summary_lang,
             summary,
@@ -252,11 +252,25 @@ impl AlertView {
     }
 }
 
-fn happened(tr: &Tr, day: Day, place: &str) -> String {
+fn happened(tr: &Tr, alert: &jasmine_client::alert::Alert, place: &str) -> String {
+    use jasmine_client::alert::OccurredPrecision;
     let mut args = fluent_bundle::FluentArgs::new();
-    args.set("day", day.to_string());
+    let day = alert.occurred_on.to_string();
     args.set("place", place.to_string());
-    tr.t_args("alert-happened", &args)
+    let id = match alert.occurred_precision {
+        OccurredPrecision::Day => "alert-happened",
+        OccurredPrecision::Week => "alert-happened-week",
+        OccurredPrecision::Month => "alert-happened-month",
+    };
+    args.set(
+        "day",
+        if alert.occurred_precision == OccurredPrecision::Month {
+            day[..7].to_string()
+        } else {
+            day
+        },
+    );
+    tr.t_args(id, &args)
 }
 
 #[derive(Template)]

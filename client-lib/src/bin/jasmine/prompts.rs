@@ -327,7 +327,7 @@ pub fn alert_text(a: &Alert) -> String {
         a.severity.as_str(),
         categories.join(", "),
         a.id,
-        a.occurred_on,
+        a.occurred_text(),
         a.summary.text.replace('\n', "\n  ")
     );
     let g = &a.aggressor;
