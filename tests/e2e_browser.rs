@@ -7,17 +7,12 @@
 
 use std::process::Command;
 
-use jasmine_tests::{ok, Org, Server};
+use jasmine_tests::{ok, org_and_server};
 
 #[test]
 fn reports_from_the_browser_with_and_without_javascript_reach_the_moderator() {
     let tmp = tempfile::tempdir().unwrap();
-    let org = Org::create(&tmp.path().join("org"), &["alice"]);
-    let server = Server::start(
-        &tmp.path().join("data"),
-        &org.path("root.pub"),
-        Some(&org.path("bundle-1.json")),
-    );
+    let (org, server) = org_and_server(tmp.path(), &["alice"]);
     org.send_example_report(&tmp.path().join("reporter"), &server.url);
     let (_, signed) = org.publish_first_report("alice", &server.url, &[]);
     let alert_id = signed["alert"]["id"].as_str().unwrap().to_string();
@@ -174,12 +169,7 @@ fn assert_clean(seen: &serde_json::Value) {
 #[test]
 fn a_codename_from_the_browser_reads_and_answers_with_and_without_javascript() {
     let tmp = tempfile::tempdir().unwrap();
-    let org = Org::create(&tmp.path().join("org"), &["alice"]);
-    let server = Server::start(
-        &tmp.path().join("data"),
-        &org.path("root.pub"),
-        Some(&org.path("bundle-1.json")),
-    );
+    let (org, server) = org_and_server(tmp.path(), &["alice"]);
     let reported = followup(&server.url, &["report"]);
     assert_clean(&reported);
     let js = reported["js"].as_str().unwrap().to_string();

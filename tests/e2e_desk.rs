@@ -5,9 +5,7 @@
 //! writes one file; `publish` uploads it, acknowledgements last, and refuses it twice.
 //! No file on the desk or in transit holds plaintext.
 
-use std::path::Path;
-
-use jasmine_tests::{fails, ok, Org, Server};
+use jasmine_tests::{fails, files_containing, ok, org_and_server, Org};
 
 fn report(marker: &str) -> String {
     serde_json::json!({
@@ -24,32 +22,10 @@ fn report(marker: &str) -> String {
     .to_string()
 }
 
-fn holds(dir: &Path, needle: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            found.extend(holds(&path, needle));
-        } else if std::fs::read(&path)
-            .unwrap()
-            .windows(needle.len())
-            .any(|w| w == needle.as_bytes())
-        {
-            found.push(path.display().to_string());
-        }
-    }
-    found
-}
-
 #[test]
 fn inbox_file_desk_outbox_file_and_nothing_decrypted_on_disk() {
     let tmp = tempfile::tempdir().unwrap();
-    let org = Org::create(&tmp.path().join("org"), &["alice"]);
-    let server = Server::start(
-        &tmp.path().join("data"),
-        &org.path("root.pub"),
-        Some(&org.path("bundle-1.json")),
-    );
+    let (org, server) = org_and_server(tmp.path(), &["alice"]);
     let url = server.url.clone();
     let reporter = tmp.path().join("reporter");
     std::fs::create_dir_all(&reporter).unwrap();
@@ -219,12 +195,12 @@ fn inbox_file_desk_outbox_file_and_nothing_decrypted_on_disk() {
         "DESK-NOTE-MARKER",
         "rappeler",
     ] {
-        let found = holds(&org.dir, needle);
+        let found = files_containing(&org.dir, needle);
         assert!(found.is_empty(), "{needle} in {found:?}");
     }
     // Report one's text is only in the signed public alert: the outbox file and the
     // desk's copy of it.
-    let found = holds(&org.dir, "DESK-MARKER-ONE");
+    let found = files_containing(&org.dir, "DESK-MARKER-ONE");
     assert_eq!(found.len(), 2, "{found:?}");
     assert!(
         found
@@ -343,7 +319,7 @@ fn inbox_file_desk_outbox_file_and_nothing_decrypted_on_disk() {
         "case.age",
     ]);
     assert!(
-        holds(&org.dir, "DESK-ANSWER-MARKER").is_empty(),
+        files_containing(&org.dir, "DESK-ANSWER-MARKER").is_empty(),
         "the export is encrypted"
     );
     keys(&[

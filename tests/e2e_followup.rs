@@ -9,7 +9,7 @@ use std::path::Path;
 use http::{Method, StatusCode};
 use jasmine_client::codename::Codename;
 use jasmine_client::transport::{ApiRequest, DirectHttp, Transport};
-use jasmine_tests::{fails, ok, Org, Server};
+use jasmine_tests::{fails, ok, org_and_server, Org, Server};
 
 const REPORT_MARKER: &str = "REPORT-MARKER-c0d3";
 const REPLY_MARKER: &str = "REPLY-MARKER-51a2";
@@ -416,12 +416,7 @@ fn post(path: &str, body: serde_json::Value) -> ApiRequest {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mailbox_api_refuses_bad_input_and_reveals_nothing() {
     let tmp = tempfile::tempdir().unwrap();
-    let org = Org::create(&tmp.path().join("org"), &["alice"]);
-    let server = Server::start(
-        &tmp.path().join("data"),
-        &org.path("root.pub"),
-        Some(&org.path("bundle-1.json")),
-    );
+    let (org, server) = org_and_server(tmp.path(), &["alice"]);
     let url = server.url.as_str();
 
     // Unknown and never-used mailboxes: the same empty answer.

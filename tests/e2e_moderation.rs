@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 
-use jasmine_tests::{bin, ok, Org, Server, PASSPHRASE};
+use jasmine_tests::{bin, ok, org_and_server, Org, PASSPHRASE};
 
 const PUBLISH: [usize; 10] = [0, 2, 4, 6, 8, 10, 12, 16, 18, 20];
 const CODENAME: [usize; 5] = [1, 5, 9, 14, 22];
@@ -181,12 +181,7 @@ fn drive_review(
 #[test]
 fn thirty_reports_reviewed_published_answered_archived_and_counted() {
     let tmp = tempfile::tempdir().unwrap();
-    let org = Org::create(&tmp.path().join("org"), &["alice"]);
-    let server = Server::start(
-        &tmp.path().join("data"),
-        &org.path("root.pub"),
-        Some(&org.path("bundle-1.json")),
-    );
+    let (org, server) = org_and_server(tmp.path(), &["alice"]);
     let url = server.url.clone();
     let root = org.path("root.pub");
     let reporter = tmp.path().join("reporter");

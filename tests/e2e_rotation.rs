@@ -5,7 +5,7 @@
 //! second; the old API keys can no longer pull or publish; alice's alert from before
 //! her rotation still verifies (former key), bob's no longer does until it is retracted.
 
-use jasmine_tests::{fails, ok, run, Org, Server};
+use jasmine_tests::{fails, ok, org_and_server, run};
 
 fn report(marker: &str) -> String {
     serde_json::json!({
@@ -25,12 +25,7 @@ fn report(marker: &str) -> String {
 #[test]
 fn rotation_revocation_and_a_new_moderator() {
     let tmp = tempfile::tempdir().unwrap();
-    let org = Org::create(&tmp.path().join("org"), &["alice", "bob"]);
-    let server = Server::start(
-        &tmp.path().join("data"),
-        &org.path("root.pub"),
-        Some(&org.path("bundle-1.json")),
-    );
+    let (org, server) = org_and_server(tmp.path(), &["alice", "bob"]);
     let url = server.url.clone();
     let root = org.path("root.pub");
     let reporter = tmp.path().join("reporter");

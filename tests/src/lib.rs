@@ -249,6 +249,36 @@ impl Org {
     }
 }
 
+/// An organisation with `moderators` in `<tmp>/org` (bundle 1 signed), and a server on
+/// `<tmp>/data` that serves that bundle.
+pub fn org_and_server(tmp: &Path, moderators: &[&str]) -> (Org, Server) {
+    let org = Org::create(&tmp.join("org"), moderators);
+    let server = Server::start(
+        &tmp.join("data"),
+        &org.path("root.pub"),
+        Some(&org.path("bundle-1.json")),
+    );
+    (org, server)
+}
+
+/// The files below `dir` (recursively) whose bytes contain `needle`.
+pub fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("a folder") {
+        let path = entry.expect("an entry").path();
+        if path.is_dir() {
+            found.extend(files_containing(&path, needle));
+        } else if std::fs::read(&path)
+            .unwrap_or_default()
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+        {
+            found.push(path.display().to_string());
+        }
+    }
+    found
+}
+
 /// A running `jasmine-server`, stopped on drop.
 pub struct Server {
     child: Child,

@@ -9,8 +9,8 @@
 
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::Response;
 use axum::Json;
 use base64::{engine::general_purpose::STANDARD, Engine as _};
 use jasmine_client::mailbox::{is_mailbox_id, mailbox_key};
@@ -379,20 +379,13 @@ pub async fn fetch(
         })
         .await?;
     let (ciphertext, posted_on, sender) = row.ok_or_else(no_such_message)?;
-    let mut response = (
-        [(header::CONTENT_TYPE, "application/octet-stream")],
+    Ok(super::ciphertext_response(
         ciphertext,
-    )
-        .into_response();
-    for (name, value) in [
-        ("x-jasmine-posted-on", posted_on),
-        ("x-jasmine-from", sender),
-    ] {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            response.headers_mut().insert(name, value);
-        }
-    }
-    Ok(response)
+        &[
+            ("x-jasmine-posted-on", posted_on),
+            ("x-jasmine-from", sender),
+        ],
+    ))
 }
 
 /// `POST /v1/mod/messages/{id}/ack`: I have it (it stays for the reporter).

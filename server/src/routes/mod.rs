@@ -42,6 +42,26 @@ pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<
     }
 }
 
+/// A stored ciphertext as the moderator API returns it: the bytes, and a few
+/// `x-jasmine-…` headers (a value that is not a valid header is left out).
+pub fn ciphertext_response(
+    ciphertext: Vec<u8>,
+    headers: &[(&'static str, String)],
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut response = (
+        [(header::CONTENT_TYPE, "application/octet-stream")],
+        ciphertext,
+    )
+        .into_response();
+    for (name, value) in headers {
+        if let Ok(value) = axum::http::HeaderValue::from_str(value) {
+            response.headers_mut().insert(*name, value);
+        }
+    }
+    response
+}
+
 /// Whether `id` has the form of a report or alert id (32 lowercase hex).
 pub fn is_random_id(id: &str) -> bool {
     jasmine_client::alert::is_alert_id(id)

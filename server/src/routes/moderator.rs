@@ -4,7 +4,7 @@
 
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use jasmine_client::alert;
@@ -125,17 +125,10 @@ pub async fn fetch(
         })
         .await?;
     let ciphertext = ciphertext.ok_or_else(no_such_report)?;
-    let mut response = (
-        [(header::CONTENT_TYPE, "application/octet-stream")],
+    Ok(super::ciphertext_response(
         ciphertext,
-    )
-        .into_response();
-    if let Ok(value) = HeaderValue::from_str(&received_on) {
-        response
-            .headers_mut()
-            .insert("x-jasmine-received-on", value);
-    }
-    Ok(response)
+        &[("x-jasmine-received-on", received_on)],
+    ))
 }
 
 /// `POST /v1/mod/reports/{id}/ack`: I have the report; delete it once everyone has.
