@@ -40,20 +40,20 @@ async fn post_form(url: &str, path: &str, body: String) -> (StatusCode, String) 
 }
 
 fn assert_no_external_resources(page: &str, what: &str) {
-    for attribute in [
-        "src=\"http",
-        "href=\"http",
-        "src=\"//",
-        "href=\"//",
-        "url(",
-        "@import",
-    ] {
-        let allowed_exit = attribute == "href=\"http"
-            && page.matches(attribute).count() == 1
-            && page.contains("class=\"quick-exit\"");
+    // Nothing is loaded from elsewhere: no external src, stylesheet, font or import.
+    // Plain links to other sites (the quick exit, sources of the information pages)
+    // are not loaded and are allowed.
+    for attribute in ["src=\"http", "src=\"//", "url(", "@import"] {
         assert!(
-            !page.contains(attribute) || allowed_exit,
+            !page.contains(attribute),
             "{what} loads something from elsewhere ({attribute})"
+        );
+    }
+    for tag in page.split("<link").skip(1) {
+        let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+        assert!(
+            !tag.contains("href=\"http") && !tag.contains("href=\"//"),
+            "{what} links a resource from elsewhere: <link{tag}>"
         );
     }
     assert!(
@@ -105,7 +105,15 @@ async fn every_page_in_every_language_is_served_with_the_site_rules() {
     let (_org, server) = start(tmp.path(), &["alice"]);
     let mut weights = BTreeMap::new();
     for lang in LANGUAGES {
-        for page in ["/", "/report", "/alerts", "/help", "/replies"] {
+        for page in [
+            "/",
+            "/report",
+            "/alerts",
+            "/help",
+            "/replies",
+            "/info",
+            "/info/health",
+        ] {
             let path = format!("/{lang}{page}");
             let (status, headers, body) = get(&server.url, &path, &[]).await;
             assert_eq!(status, StatusCode::OK, "{path}");
@@ -141,6 +149,27 @@ async fn every_page_in_every_language_is_served_with_the_site_rules() {
             weights.insert(path, body.len());
         }
     }
+    // The information pages: a table of contents, the date, the sources; search on the
+    // server in the page's language; an unknown page is a 404.
+    let (_, _, health) = get(&server.url, "/ar/info/health", &[]).await;
+    assert!(
+        health.contains("class=\"toc\"")
+            && health.contains("href=\"#s1\"")
+            && health.contains("<h2 id=\"s1\">")
+    );
+    assert!(health.contains("class=\"sources\"") && !health.contains("id=\"not-translated\""));
+    let (_, _, found) = get(&server.url, "/fr/info?q=CeGIDD", &[]).await;
+    assert!(
+        found.contains("id=\"results\"") && found.contains("href=\"/fr/info/health\""),
+        "{found}"
+    );
+    let (_, _, none) = get(&server.url, "/fr/info?q=zzqqxx", &[]).await;
+    assert!(none.contains("Aucune page ne contient ces mots."));
+    assert_eq!(
+        get(&server.url, "/fr/info/nowhere", &[]).await.0,
+        StatusCode::NOT_FOUND
+    );
+
     // Each language is its own: the English form is not the French one.
     let (_, _, english) = get(&server.url, "/en/report", &[]).await;
     let (_, _, french) = get(&server.url, "/fr/report", &[]).await;

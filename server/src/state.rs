@@ -42,6 +42,7 @@ struct Inner {
     bundles: RwLock<Bundles>,
     replay: ReplayGuard,
     catalog: crate::web::Catalog,
+    content: crate::web::content::Content,
     web: crate::web::WebConfig,
     mailbox: crate::routes::mailbox::MailboxConfig,
 }
@@ -85,6 +86,7 @@ impl AppState {
                 bundles: RwLock::new(bundles),
                 replay: ReplayGuard::new(config.api_clock_window_secs),
                 catalog: crate::web::Catalog::load()?,
+                content: crate::web::content::Content::load(&config.web.content_dir())?,
                 web: config.web.clone(),
                 mailbox: config.mailbox.clone(),
             }),
@@ -94,6 +96,11 @@ impl AppState {
     /// Storage.
     pub fn storage(&self) -> &Storage {
         &self.inner.storage
+    }
+
+    /// The information pages.
+    pub fn content(&self) -> &crate::web::content::Content {
+        &self.inner.content
     }
 
     /// The site's messages in every language.

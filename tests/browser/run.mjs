@@ -74,10 +74,10 @@ async function fillReport(page, marker) {
   await context.close();
 }
 
-// 4. Accessibility: axe-core on the home, report and alerts pages.
+// 4. Accessibility: axe-core on the home, report, alerts and information pages.
 {
   const context = await browser.newContext({ ...phone, bypassCSP: true });
-  for (const path of ["/fr/", "/fr/report", "/fr/alerts", "/ar/alerts", "/zh/report"]) {
+  for (const path of ["/fr/", "/fr/report", "/fr/alerts", "/ar/alerts", "/zh/report", "/fr/info", "/ar/info/health", "/zh/info/after-sexual-assault", "/en/info?q=PrEP"]) {
     const page = await open(context, path);
     await page.addScriptTag({ content: axeSource });
     const report = await page.evaluate(async () => await window.axe.run());

@@ -162,3 +162,17 @@ replies-path-browser = يتم فك تشفير رسائلك في متصفحك.
 replies-path-server = JavaScript معطّل: يفك الخادم تشفير رسائلك في الذاكرة لعرض هذه الصفحة، ثم ينساها. لا يُحفظ أي شيء بعد فك تشفيره.
 replies-error = لم ينجح ذلك: { $reason }
 replies-unreadable = عدد الرسائل التي تعذّرت قراءتها أو التحقق منها: { $count }. هذه الرسائل غير معروضة.
+
+# Health and rights pages
+nav-info = الصحة والحقوق
+info-title = الصحة والحقوق
+info-intro = ماذا تفعل بعد الاعتداء، حقوقك، صحتك، سلامتك. معلومات عامة، مؤرخة، مع مصادرها.
+info-search-label = البحث في هذه الصفحات
+info-search-button = بحث
+info-results = نتائج البحث عن «{ $query }»
+info-no-results = لا توجد صفحة تحتوي على هذه الكلمات.
+info-all-pages = كل الصفحات
+info-updated = آخر تحديث في { $day }
+info-sources = المصادر
+info-contents = المحتويات
+info-not-translated = هذه الصفحة غير مترجمة إلى لغتك بعد: هذه هي النسخة الفرنسية.

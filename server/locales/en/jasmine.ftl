@@ -162,3 +162,17 @@ replies-path-browser = Your messages are decrypted in your browser.
 replies-path-server = JavaScript is off: the server decrypts your messages in memory to show this page, then forgets them. Nothing decrypted is stored.
 replies-error = Failed: { $reason }
 replies-unreadable = { $count } message(s) could not be read or verified and are not shown.
+
+# Health and rights pages
+nav-info = Health and rights
+info-title = Health and rights
+info-intro = What to do after an attack, your rights, your health, your safety. General information, dated, with its sources.
+info-search-label = Search these pages
+info-search-button = Search
+info-results = Results for “{ $query }”
+info-no-results = No page contains these words.
+info-all-pages = All pages
+info-updated = Updated on { $day }
+info-sources = Sources
+info-contents = Contents
+info-not-translated = This page is not translated into your language yet: here is the French version.

@@ -162,3 +162,17 @@ replies-path-browser = Tus mensajes se descifran en tu navegador.
 replies-path-server = JavaScript está desactivado: el servidor descifra tus mensajes en memoria para mostrar esta página y luego los olvida. No se guarda nada descifrado.
 replies-error = No ha funcionado: { $reason }
 replies-unreadable = No se han podido leer o comprobar { $count } mensaje(s), y no se muestran.
+
+# Health and rights pages
+nav-info = Salud y derechos
+info-title = Salud y derechos
+info-intro = Qué hacer después de una agresión, tus derechos, tu salud, tu seguridad. Información general, con fecha y fuentes.
+info-search-label = Buscar en estas páginas
+info-search-button = Buscar
+info-results = Resultados para «{ $query }»
+info-no-results = Ninguna página contiene estas palabras.
+info-all-pages = Todas las páginas
+info-updated = Actualizado el { $day }
+info-sources = Fuentes
+info-contents = Índice
+info-not-translated = Esta página aún no está traducida a tu idioma: aquí está la versión en francés.

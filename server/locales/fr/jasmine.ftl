@@ -162,3 +162,17 @@ replies-path-browser = Vos messages sont déchiffrés dans votre navigateur.
 replies-path-server = JavaScript est désactivé : le serveur déchiffre vos messages en mémoire pour afficher cette page, puis les oublie. Rien de déchiffré n'est enregistré.
 replies-error = Échec : { $reason }
 replies-unreadable = { $count } message(s) n'ont pas pu être lus ou vérifiés et ne sont pas affichés.
+
+# Health and rights pages
+nav-info = Santé et droits
+info-title = Santé et droits
+info-intro = Que faire après une agression, vos droits, votre santé, votre sécurité. Des informations générales, datées, avec leurs sources.
+info-search-label = Chercher dans ces pages
+info-search-button = Chercher
+info-results = Résultats pour « { $query } »
+info-no-results = Aucune page ne contient ces mots.
+info-all-pages = Toutes les pages
+info-updated = Mis à jour le { $day }
+info-sources = Sources
+info-contents = Sommaire
+info-not-translated = Cette page n'est pas encore traduite dans votre langue : voici la version en français.

@@ -162,3 +162,17 @@ replies-path-browser = As suas mensagens são decifradas no seu navegador.
 replies-path-server = O JavaScript está desativado: o servidor decifra as suas mensagens na memória para mostrar esta página e depois as esquece. Nada decifrado é guardado.
 replies-error = Não deu certo: { $reason }
 replies-unreadable = { $count } mensagem(ns) não puderam ser lidas ou verificadas e não são mostradas.
+
+# Health and rights pages
+nav-info = Saúde e direitos
+info-title = Saúde e direitos
+info-intro = O que fazer depois de uma agressão, os seus direitos, a sua saúde, a sua segurança. Informação geral, com data e fontes.
+info-search-label = Procurar nestas páginas
+info-search-button = Procurar
+info-results = Resultados para «{ $query }»
+info-no-results = Nenhuma página contém estas palavras.
+info-all-pages = Todas as páginas
+info-updated = Atualizado em { $day }
+info-sources = Fontes
+info-contents = Índice
+info-not-translated = Esta página ainda não está traduzida para a sua língua: aqui está a versão em francês.

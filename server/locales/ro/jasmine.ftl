@@ -162,3 +162,17 @@ replies-path-browser = Mesajele tale sunt decriptate în browserul tău.
 replies-path-server = JavaScript este dezactivat: serverul îți decriptează mesajele în memorie ca să afișeze această pagină, apoi le uită. Nimic decriptat nu este salvat.
 replies-error = Nu a mers: { $reason }
 replies-unreadable = Mesaje care nu au putut fi citite sau verificate: { $count }. Nu sunt afișate.
+
+# Health and rights pages
+nav-info = Sănătate și drepturi
+info-title = Sănătate și drepturi
+info-intro = Ce să faci după o agresiune, drepturile tale, sănătatea ta, siguranța ta. Informații generale, datate, cu sursele lor.
+info-search-label = Caută în aceste pagini
+info-search-button = Caută
+info-results = Rezultate pentru „{ $query }”
+info-no-results = Nicio pagină nu conține aceste cuvinte.
+info-all-pages = Toate paginile
+info-updated = Actualizat pe { $day }
+info-sources = Surse
+info-contents = Cuprins
+info-not-translated = Această pagină nu este încă tradusă în limba ta: iată versiunea în franceză.

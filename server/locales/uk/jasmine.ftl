@@ -162,3 +162,17 @@ replies-path-browser = Ваші повідомлення розшифровую�
 replies-path-server = JavaScript вимкнено: сервер розшифровує ваші повідомлення в пам'яті, щоб показати цю сторінку, а потім забуває їх. Нічого розшифрованого не зберігається.
 replies-error = Не вдалося: { $reason }
 replies-unreadable = Не вдалося прочитати або перевірити повідомлень: { $count }. Їх не показано.
+
+# Health and rights pages
+nav-info = Здоров'я і права
+info-title = Здоров'я і права
+info-intro = Що робити після нападу, ваші права, ваше здоров'я, ваша безпека. Загальна інформація, з датою та джерелами.
+info-search-label = Пошук на цих сторінках
+info-search-button = Шукати
+info-results = Результати для «{ $query }»
+info-no-results = Жодна сторінка не містить цих слів.
+info-all-pages = Усі сторінки
+info-updated = Оновлено { $day }
+info-sources = Джерела
+info-contents = Зміст
+info-not-translated = Ця сторінка ще не перекладена вашою мовою: ось версія французькою.

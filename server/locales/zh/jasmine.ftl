@@ -162,3 +162,17 @@ replies-path-browser = 您的消息是在您的浏览器里解密的。
 replies-path-server = JavaScript 已关闭：服务器在内存中解密您的消息来显示这个页面，然后就把它们忘掉。解密后的内容不会被保存。
 replies-error = 没有成功：{ $reason }
 replies-unreadable = 有 { $count } 条消息无法读取或验证，没有显示。
+
+# Health and rights pages
+nav-info = 健康与权利
+info-title = 健康与权利
+info-intro = 遭受侵害后怎么办、您的权利、您的健康、您的安全。一般性信息，注明日期和来源。
+info-search-label = 在这些页面中搜索
+info-search-button = 搜索
+info-results = “{ $query }”的搜索结果
+info-no-results = 没有页面包含这些词。
+info-all-pages = 所有页面
+info-updated = 更新于 { $day }
+info-sources = 来源
+info-contents = 目录
+info-not-translated = 本页尚未翻译成您的语言：以下是法语版本。

@@ -2,9 +2,11 @@
 //! and the Atom and JSON feeds. No cookies, no external resource, a strict
 //! Content-Security-Policy on every page, a quick-exit link at the top of each.
 
+pub mod content;
 mod feeds;
 mod form;
 pub mod i18n;
+mod info;
 mod pages;
 pub mod replies;
 
@@ -32,6 +34,18 @@ pub struct WebConfig {
     pub association_contact: String,
     /// Where the quick-exit button leads.
     pub exit_url: String,
+    /// The folder of the information pages (`<lang>/<slug>.md`); default: the
+    /// `server/content` folder of the source tree this server was built from.
+    pub content_dir: Option<std::path::PathBuf>,
+}
+
+impl WebConfig {
+    /// The content folder in use.
+    pub fn content_dir(&self) -> std::path::PathBuf {
+        self.content_dir
+            .clone()
+            .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content"))
+    }
 }
 
 impl Default for WebConfig {
@@ -41,6 +55,7 @@ impl Default for WebConfig {
             association_name: "Jasmine".into(),
             association_contact: "(set web.association_contact in the configuration)".into(),
             exit_url: "https://www.google.com/search?q=meteo".into(),
+            content_dir: None,
         }
     }
 }
@@ -61,6 +76,8 @@ pub fn routes() -> Router<AppState> {
         .route("/{lang}/alerts", get(pages::alerts))
         .route("/{lang}/alerts/{id}", get(pages::alert))
         .route("/{lang}/help", get(pages::help))
+        .route("/{lang}/info", get(info::index))
+        .route("/{lang}/info/{slug}", get(info::page))
         .route("/alerts.atom", get(feeds::atom))
         .route("/alerts.json", get(feeds::json_feed))
         .route("/static/style.css", get(style))

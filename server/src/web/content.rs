@@ -1,0 +1,330 @@
+//! The information pages: Markdown files with TOML front matter in
+//! `<content_dir>/<lang>/<slug>.md`, maintained by the association without touching
+//! Rust (`server/content/README.md`). They are read and checked when the server starts
+//! (French is the reference: every other language's page must be one of its slugs;
+//! internal links must resolve), rendered once to HTML with raw HTML escaped, a table of
+//! contents from the `##`/`###` headings, and searched in memory.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use pulldown_cmark::{html, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use serde::Deserialize;
+
+use super::i18n::{DEFAULT_LANGUAGE, LANGUAGES};
+
+/// A table of contents: (anchor id, level 2 or 3, text).
+pub type Toc = Vec<(String, u8, String)>;
+
+/// A page's front matter.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrontMatter {
+    title: String,
+    summary: String,
+    updated: String,
+    translation: String,
+    sources: Vec<String>,
+}
+
+/// One rendered page in one language.
+#[derive(Clone, Debug)]
+pub struct Page {
+    /// File name without `.md`, the same in every language.
+    pub slug: String,
+    /// Title.
+    pub title: String,
+    /// One or two sentences for lists and search results.
+    pub summary: String,
+    /// Day the content was last checked.
+    pub updated: String,
+    /// Whether the translation is complete (`false`: shown in French with a notice).
+    pub complete: bool,
+    /// Sources, as written.
+    pub sources: Vec<String>,
+    /// The body as HTML (headings with ids, raw HTML escaped).
+    pub html: String,
+    /// Table of contents.
+    pub toc: Toc,
+    /// Title, summary and body as plain lower-case text, for search.
+    search_text: String,
+}
+
+/// Every page of every language.
+#[derive(Debug, Default)]
+pub struct Content {
+    pages: BTreeMap<(String, String), Page>,
+    /// Slugs in display order (the French files, sorted).
+    pub slugs: Vec<String>,
+}
+
+fn split_front_matter(text: &str) -> Option<(&str, &str)> {
+    let rest = text.strip_prefix("+++\n")?;
+    let end = rest.find("\n+++\n")?;
+    Some((&rest[..end], &rest[end + 5..]))
+}
+
+/// Renders Markdown for `lang`: `[x](slug)` → `/<lang>/info/<slug>`, `[x](/help)` →
+/// `/<lang>/help`; raw HTML and images become text. Returns (html, toc, plain text,
+/// broken internal links).
+fn render(markdown: &str, lang: &str, known: &[String]) -> (String, Toc, String, Vec<String>) {
+    let mut toc = Vec::new();
+    let mut broken = Vec::new();
+    let mut plain = String::new();
+    let mut heading: Option<(u8, String)> = None;
+    let mut events = Vec::new();
+    for event in Parser::new_ext(markdown, Options::empty()) {
+        let event = match event {
+            Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+            Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => continue,
+            Event::Start(Tag::Heading { level, .. }) => {
+                let level = match level {
+                    HeadingLevel::H1 | HeadingLevel::H2 => 2,
+                    _ => 3,
+                };
+                heading = Some((level, String::new()));
+                events.push(Event::Start(Tag::Heading {
+                    level: if level == 2 {
+                        HeadingLevel::H2
+                    } else {
+                        HeadingLevel::H3
+                    },
+                    id: Some(CowStr::from(format!("s{}", toc.len() + 1))),
+                    classes: Vec::new(),
+                    attrs: Vec::new(),
+                }));
+                continue;
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((level, text)) = heading.take() {
+                    toc.push((format!("s{}", toc.len() + 1), level, text));
+                    events.push(Event::End(TagEnd::Heading(if level == 2 {
+                        HeadingLevel::H2
+                    } else {
+                        HeadingLevel::H3
+                    })));
+                }
+                continue;
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest = dest_url.to_string();
+                let target = if dest.starts_with("https://") || dest.starts_with("http://") {
+                    dest
+                } else if let Some(path) = dest.strip_prefix('/') {
+                    format!("/{lang}/{path}")
+                } else {
+                    if !known.contains(&dest) {
+                        broken.push(dest.clone());
+                    }
+                    format!("/{lang}/info/{dest}")
+                };
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url: CowStr::from(target),
+                    title,
+                    id,
+                })
+            }
+            other => other,
+        };
+        if let Event::Text(text) | Event::Code(text) = &event {
+            if let Some((_, h)) = heading.as_mut() {
+                h.push_str(text);
+            }
+            plain.push_str(text);
+            plain.push(' ');
+        }
+        if matches!(event, Event::SoftBreak | Event::HardBreak | Event::End(_)) {
+            plain.push(' ');
+        }
+        events.push(event);
+    }
+    let mut out = String::new();
+    html::push_html(&mut out, events.into_iter());
+    (out, toc, plain, broken)
+}
+
+impl Content {
+    /// Reads and checks every page under `dir`. Any error names the file.
+    pub fn load(dir: &Path) -> Result<Content, String> {
+        let mut content = Content::default();
+        let read_lang = |lang: &str| -> Result<Vec<(String, String)>, String> {
+            let folder = dir.join(lang);
+            let Ok(entries) = std::fs::read_dir(&folder) else {
+                return Ok(Vec::new());
+            };
+            let mut files = Vec::new();
+            for entry in entries {
+                let path = entry.map_err(|e| e.to_string())?.path();
+                if path.extension().is_some_and(|e| e == "md") {
+                    let slug = path
+                        .file_stem()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .to_string();
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    files.push((slug, text));
+                }
+            }
+            files.sort();
+            Ok(files)
+        };
+        let french = read_lang(DEFAULT_LANGUAGE)?;
+        content.slugs = french.iter().map(|(slug, _)| slug.clone()).collect();
+        for lang in LANGUAGES {
+            for (slug, text) in read_lang(lang)? {
+                let file = format!("{lang}/{slug}.md");
+                if !content.slugs.contains(&slug) {
+                    return Err(format!(
+                        "{file}: no French page has this name (fr/{slug}.md)"
+                    ));
+                }
+                let (front, body) = split_front_matter(&text).ok_or_else(|| {
+                    format!("{file}: the page must start with a +++ … +++ header")
+                })?;
+                let front: FrontMatter =
+                    toml::from_str(front).map_err(|e| format!("{file}: {e}"))?;
+                if jasmine_client::Day::parse(&front.updated).is_err() {
+                    return Err(format!("{file}: updated must be a day, YYYY-MM-DD"));
+                }
+                let complete = match front.translation.as_str() {
+                    "complete" => true,
+                    "in_progress" => false,
+                    other => {
+                        return Err(format!(
+                            "{file}: translation '{other}' must be complete or in_progress"
+                        ))
+                    }
+                };
+                let (html, toc, plain, broken) = render(body, lang, &content.slugs);
+                if let Some(link) = broken.first() {
+                    return Err(format!("{file}: the link to '{link}' leads to no page"));
+                }
+                let search_text =
+                    format!("{} {} {}", front.title, front.summary, plain).to_lowercase();
+                content.pages.insert(
+                    (lang.to_string(), slug.clone()),
+                    Page {
+                        slug,
+                        title: front.title,
+                        summary: front.summary,
+                        updated: front.updated,
+                        complete,
+                        sources: front.sources,
+                        html,
+                        toc,
+                        search_text,
+                    },
+                );
+            }
+        }
+        Ok(content)
+    }
+
+    /// The page to show for `lang`: its own when complete, otherwise the French one
+    /// (`true` when it is the French fallback).
+    pub fn page(&self, lang: &str, slug: &str) -> Option<(&Page, bool)> {
+        match self.pages.get(&(lang.to_string(), slug.to_string())) {
+            Some(page) if page.complete || lang == DEFAULT_LANGUAGE => Some((page, false)),
+            _ => self
+                .pages
+                .get(&(DEFAULT_LANGUAGE.to_string(), slug.to_string()))
+                .map(|p| (p, lang != DEFAULT_LANGUAGE)),
+        }
+    }
+
+    /// Every page as shown in `lang`, in order.
+    pub fn pages(&self, lang: &str) -> Vec<(&Page, bool)> {
+        self.slugs
+            .iter()
+            .filter_map(|s| self.page(lang, s))
+            .collect()
+    }
+
+    /// The pages of `lang` that hold every word of `query`, with a snippet.
+    pub fn search(&self, lang: &str, query: &str) -> Vec<(&Page, bool, String)> {
+        let words: Vec<String> = query
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .filter(|w| !w.is_empty())
+            .take(10)
+            .collect();
+        if words.is_empty() {
+            return Vec::new();
+        }
+        self.pages(lang)
+            .into_iter()
+            .filter(|(page, _)| words.iter().all(|w| page.search_text.contains(w.as_str())))
+            .map(|(page, fallback)| {
+                let at = page.search_text.find(words[0].as_str()).unwrap_or(0);
+                let chars: Vec<char> = page.search_text.chars().collect();
+                let start_char = page.search_text[..at].chars().count().saturating_sub(60);
+                let snippet: String = chars.iter().skip(start_char).take(160).collect();
+                (page, fallback, format!("…{}…", snippet.trim()))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn content_dir() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("content")
+    }
+
+    /// The content check: every French page exists in all ten languages (or is
+    /// marked in progress), every header parses, every internal link resolves.
+    #[test]
+    fn every_page_exists_in_every_language_and_its_links_resolve() {
+        let content = Content::load(&content_dir()).unwrap();
+        assert!(content.slugs.len() >= 5, "{:?}", content.slugs);
+        for lang in LANGUAGES {
+            for slug in &content.slugs {
+                let own = content.pages.get(&(lang.to_string(), slug.clone()));
+                assert!(own.is_some(), "{lang}/{slug}.md is missing");
+                let page = own.unwrap();
+                assert!(!page.toc.is_empty(), "{lang}/{slug}.md has no ## headings");
+                assert!(!page.sources.is_empty(), "{lang}/{slug}.md lists no source");
+                assert!(!page.html.contains("<script"), "{lang}/{slug}.md");
+            }
+        }
+    }
+
+    #[test]
+    fn raw_html_is_escaped_and_broken_links_are_named() {
+        let (html, toc, _, broken) = render(
+            "## Un titre\n\n[a](health) [b](/help) [c](nowhere) ![x](y.png) <b>x</b>\n\n<script>alert(1)</script>",
+            "ar",
+            &["health".to_string()],
+        );
+        assert!(
+            html.contains("&lt;script&gt;") && !html.contains("<script>"),
+            "{html}"
+        );
+        assert!(html.contains("href=\"/ar/info/health\"") && html.contains("href=\"/ar/help\""));
+        assert!(html.contains("<h2 id=\"s1\">Un titre</h2>"), "{html}");
+        assert_eq!(toc, vec![("s1".into(), 2, "Un titre".into())]);
+        assert_eq!(broken, vec!["nowhere".to_string()]);
+        assert!(!html.contains("<img"));
+    }
+
+    #[test]
+    fn search_finds_pages_of_the_language_and_falls_back_to_french() {
+        let content = Content::load(&content_dir()).unwrap();
+        let found = content.search("fr", "cegidd");
+        assert!(!found.is_empty());
+        assert!(found
+            .iter()
+            .all(|(_, fallback, snippet)| !fallback && snippet.contains("cegidd")));
+        assert!(content.search("fr", "   ").is_empty());
+        assert!(content.search("fr", "zzzqqq").is_empty());
+    }
+}
