@@ -43,11 +43,34 @@ fn rotation_revocation_and_a_new_moderator() {
                 &root,
                 "--file",
                 "r.json",
+                "--codename",
             ],
         )
     };
     let keys = |args: &[&str]| ok("jasmine-keys", &org.dir, args);
-    assert!(send("ROTATION-BEFORE").contains("encrypted to the 2 moderator(s)"));
+    let before = send("ROTATION-BEFORE");
+    assert!(before.contains("encrypted to the 2 moderator(s)"));
+    // The reporter writes before the rotation: sealed to alice's old key.
+    let codename = before
+        .split_whitespace()
+        .find(|w| w.len() == 29 && w.split('-').count() == 6)
+        .unwrap();
+    std::fs::write(reporter.join("codename.txt"), codename).unwrap();
+    ok(
+        "jasmine",
+        &reporter,
+        &[
+            "answer",
+            "--codename-file",
+            "codename.txt",
+            "--text",
+            "ROTATION-OLD-ANSWER",
+            "--server",
+            &url,
+            "--root-key-file",
+            &root,
+        ],
+    );
 
     // Before the change, alice and bob each publish an alert with their keys.
     let mut alert_ids = Vec::new();
@@ -245,6 +268,12 @@ fn rotation_revocation_and_a_new_moderator() {
             "--key",
             "rotated/alice.offline.age",
         ]);
+        if shown.contains("ROTATION-BEFORE") {
+            assert!(
+                shown.contains("ROTATION-OLD-ANSWER"),
+                "a message sealed to the old key reads on the desk: {shown}"
+            );
+        }
         seen.push(if shown.contains("ROTATION-BEFORE") {
             "before"
         } else if shown.contains("ROTATION-AFTER") {

@@ -45,11 +45,7 @@ pub struct DraftArgs {
 }
 
 pub fn draft(args: DraftArgs) -> Result<()> {
-    let passphrase = args
-        .passphrase
-        .source()
-        .get(&args.key.display().to_string(), false)?;
-    let keys = keyfiles::read_offline(&args.key, &passphrase)?;
+    let keys = args.passphrase.offline_keys(&args.key)?;
     let report = args.source.open(&keys)?.open_report(&args.id, &keys)?;
     if !report.consent_to_publish {
         bail!("the person who sent report {} did not agree to a public alert; it must not be published", args.id);
@@ -108,24 +104,12 @@ pub fn sign(args: SignArgs) -> Result<()> {
                 args.draft.display()
             )
         })?;
-    let passphrase = args
-        .passphrase
-        .source()
-        .get(&args.key.display().to_string(), false)?;
-    let keys = keyfiles::read_offline(&args.key, &passphrase)?;
+    let keys = args.passphrase.offline_keys(&args.key)?;
     let mut alert = draft.alert;
     let signed = sign_checked(&mut alert, &keys)?;
     if let Some(dir) = &args.desk {
         let mut desk = crate::desk::Desk::open(dir, &keys, None)?;
-        if let Some(report) = &draft.report {
-            let case = desk.case_mut(report)?;
-            case.alerts.push(alert.id.clone());
-            case.status = crate::desk::Status::Published;
-        }
-        desk.state
-            .pending
-            .alerts
-            .push(serde_json::from_slice(&signed)?);
+        desk.queue_alert(draft.report.as_deref(), &alert.id, &signed)?;
         desk.save()?;
         println!(
             "Alert {} signed by '{}'; it goes with the next outbox file (jasmine-keys outbox).",
@@ -201,11 +185,7 @@ pub fn retract(args: RetractArgs) -> Result<()> {
             args.alert_id
         );
     }
-    let passphrase = args
-        .passphrase
-        .source()
-        .get(&args.key.display().to_string(), false)?;
-    let keys = keyfiles::read_offline(&args.key, &passphrase)?;
+    let keys = args.passphrase.offline_keys(&args.key)?;
     let retraction = Retraction {
         alert_id: args.alert_id.clone(),
         retracted_on: Day::today_utc(),

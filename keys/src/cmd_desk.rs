@@ -25,11 +25,7 @@ pub struct DeskArgs {
 
 impl DeskArgs {
     fn keys(&self) -> Result<keyfiles::OfflineKeys> {
-        let passphrase = self
-            .passphrase
-            .source()
-            .get(&self.key.display().to_string(), false)?;
-        keyfiles::read_offline(&self.key, &passphrase)
+        self.passphrase.offline_keys(&self.key)
     }
 
     fn open(&self) -> Result<(keyfiles::OfflineKeys, Desk)> {

@@ -18,8 +18,7 @@ fn open(
     key: &std::path::Path,
     passphrase: &PassphraseArg,
 ) -> Result<(keyfiles::OfflineKeys, Source)> {
-    let pass = passphrase.source().get(&key.display().to_string(), false)?;
-    let keys = keyfiles::read_offline(key, &pass)?;
+    let keys = passphrase.offline_keys(key)?;
     let source = source.open(&keys)?;
     Ok((keys, source))
 }

@@ -96,6 +96,7 @@ pub struct RotateArgs {
 /// identity, so reports encrypted to older bundles stay readable; the new card goes
 /// into the next bundle, which retires the old API and alert keys.
 pub fn rotate(args: RotateArgs) -> Result<()> {
+    // The passphrase also protects the new file.
     let passphrase = args
         .passphrase
         .source()
@@ -137,11 +138,7 @@ pub struct ExportArgs {
 }
 
 pub fn export_age_identity(args: ExportArgs) -> Result<()> {
-    let passphrase = args
-        .passphrase
-        .source()
-        .get(&args.key.display().to_string(), false)?;
-    let keys = keyfiles::read_offline(&args.key, &passphrase)?;
+    let keys = args.passphrase.offline_keys(&args.key)?;
     let text = zeroize::Zeroizing::new(format!(
         "# Jasmine moderator '{}': age identity. Anyone holding this file can read every report sent to you.\n{}\n",
         keys.id,

@@ -85,8 +85,23 @@ pub fn conversations(
         }
     }
     found.sort_by_key(|entry| (entry.0, entry.1));
+    Ok(group_by_mailbox(
+        found
+            .into_iter()
+            .map(|(_, _, id, ciphertext)| (id, ciphertext)),
+        keys,
+    ))
+}
+
+/// Decrypts messages (id, ciphertext), in the order given, with any of the moderator's
+/// identities, and groups them by the mailbox each names; one that cannot be read is
+/// skipped with a warning.
+pub fn group_by_mailbox(
+    messages: impl IntoIterator<Item = (String, Vec<u8>)>,
+    keys: &keyfiles::OfflineKeys,
+) -> BTreeMap<String, Vec<Message>> {
     let mut by_mailbox: BTreeMap<String, Vec<Message>> = BTreeMap::new();
-    for (_, _, id, ciphertext) in found {
+    for (id, ciphertext) in messages {
         match open_any(&ciphertext, keys) {
             Ok((mailbox, message)) => by_mailbox.entry(mailbox).or_default().push(message),
             Err(e) => {
@@ -94,7 +109,7 @@ pub fn conversations(
             }
         }
     }
-    Ok(by_mailbox)
+    by_mailbox
 }
 
 /// A conversation as readable text.
@@ -209,11 +224,7 @@ pub fn read_bundle(path: &Path, root_key: &Path) -> Result<VerifiedBundle> {
 pub fn reply(args: ReplyArgs) -> Result<()> {
     let text = reply_text(&args)?;
     let bundle = read_bundle(&args.bundle, &args.root_key)?;
-    let passphrase = args
-        .passphrase
-        .source()
-        .get(&args.key.display().to_string(), false)?;
-    let keys = keyfiles::read_offline(&args.key, &passphrase)?;
+    let keys = args.passphrase.offline_keys(&args.key)?;
     if bundle.bundle().moderator(&keys.id).is_none() {
         bail!(
             "you ({}) are not a moderator of bundle version {}; use the current bundle",
@@ -234,18 +245,7 @@ pub fn reply(args: ReplyArgs) -> Result<()> {
     match (&args.api_key, source.desk_mut()) {
         (None, Some(desk)) => {
             // Air-gapped: the reply waits on the desk for the next outbox file.
-            desk.state.pending.replies.push(crate::airgap::OutboxReply {
-                item_id: local_id.clone(),
-                report_id: args.id.clone(),
-                mailbox: mailbox.clone(),
-                ciphertext: post.ciphertext.clone(),
-            });
-            desk.add_message(&local_id, today, MessageFrom::Moderator, &sealed)?;
-            let case = desk.case_mut(&args.id)?;
-            case.replies += 1;
-            if case.status < crate::desk::Status::Answered {
-                case.status = crate::desk::Status::Answered;
-            }
+            desk.queue_reply(&args.id, mailbox, &sealed)?;
             desk.save()?;
             println!(
                 "Reply sealed and signed; it goes with the next outbox file (jasmine-keys outbox)."
@@ -306,11 +306,7 @@ pub struct WaitingArgs {
 }
 
 pub fn waiting(args: WaitingArgs) -> Result<()> {
-    let passphrase = args
-        .passphrase
-        .source()
-        .get(&args.key.display().to_string(), false)?;
-    let keys = keyfiles::read_offline(&args.key, &passphrase)?;
+    let keys = args.passphrase.offline_keys(&args.key)?;
     let source = args.source.open(&keys)?;
     let mut conversations = source.conversations(&keys)?;
     let mut waiting = 0;

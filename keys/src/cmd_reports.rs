@@ -249,11 +249,7 @@ pub fn open_from_inbox(
 }
 
 pub fn show(args: ShowArgs) -> Result<()> {
-    let passphrase = args
-        .passphrase
-        .source()
-        .get(&args.key.display().to_string(), false)?;
-    let keys = keyfiles::read_offline(&args.key, &passphrase)?;
+    let keys = args.passphrase.offline_keys(&args.key)?;
     let mut source = args.source.open(&keys)?;
     let report = source.open_report(&args.id, &keys)?;
     if let Some(desk) = source.desk_mut() {

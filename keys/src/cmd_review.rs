@@ -11,7 +11,6 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 use jasmine_client::report::{FollowUp, Report};
-use jasmine_client::wire::MessageFrom;
 use jasmine_client::Day;
 
 use crate::cmd_insight::{subjects, Subject};
@@ -19,7 +18,7 @@ use crate::desk::{Desk, Note, Status};
 use crate::matching;
 use crate::sanitize::{self, Choices};
 use crate::source::Source;
-use crate::{cmd_alerts, cmd_replies, display, keyfiles, PassphraseArg};
+use crate::{cmd_alerts, cmd_replies, display, PassphraseArg};
 
 /// `review`.
 #[derive(Args)]
@@ -167,11 +166,7 @@ fn edit(desk: &std::path::Path, draft: &sanitize::AlertDraft) -> Result<sanitize
 }
 
 pub fn review(args: ReviewArgs) -> Result<()> {
-    let passphrase = args
-        .passphrase
-        .source()
-        .get(&args.key.display().to_string(), false)?;
-    let keys = keyfiles::read_offline(&args.key, &passphrase)?;
+    let keys = args.passphrase.offline_keys(&args.key)?;
     let bundle = match (&args.bundle, &args.root_key) {
         (Some(b), Some(r)) => Some(cmd_replies::read_bundle(b, r)?),
         (None, None) => None,
@@ -308,13 +303,7 @@ pub fn review(args: ReviewArgs) -> Result<()> {
                             continue;
                         }
                     };
-                    desk.state
-                        .pending
-                        .alerts
-                        .push(serde_json::from_slice(&signed)?);
-                    let case = desk.case_mut(id)?;
-                    case.alerts.push(alert.id.clone());
-                    case.status = Status::Published;
+                    desk.queue_alert(Some(id), &alert.id, &signed)?;
                     alerts += 1;
                 }
                 "r" => {
@@ -339,18 +328,7 @@ pub fn review(args: ReviewArgs) -> Result<()> {
                                 continue;
                             }
                         };
-                    let item_id = jasmine_client::alert::new_alert_id(&mut rand::rngs::OsRng);
-                    use base64::Engine as _;
-                    desk.state.pending.replies.push(crate::airgap::OutboxReply {
-                        item_id: item_id.clone(),
-                        report_id: id.clone(),
-                        mailbox,
-                        ciphertext: base64::engine::general_purpose::STANDARD.encode(&sealed),
-                    });
-                    desk.add_message(&item_id, Day::today_utc(), MessageFrom::Moderator, &sealed)?;
-                    let case = desk.case_mut(id)?;
-                    case.replies += 1;
-                    case.status = Status::Answered;
+                    desk.queue_reply(id, &mailbox, &sealed)?;
                     replies += 1;
                 }
                 "a" => {

@@ -244,13 +244,13 @@ impl Desk {
     }
 
     /// Every mailbox message ciphertext, in the order they reached the desk.
-    pub fn message_ciphertexts(&self) -> Result<Vec<(String, MessageEntry, Vec<u8>)>> {
+    pub fn message_ciphertexts(&self) -> Result<Vec<(String, Vec<u8>)>> {
         let mut all: Vec<_> = self.state.messages.iter().collect();
         all.sort_by_key(|(_, m)| (m.posted_on, m.order));
         all.into_iter()
-            .map(|(id, entry)| {
+            .map(|(id, _)| {
                 let bytes = files::read_file(&self.dir.join("messages").join(format!("{id}.age")))?;
-                Ok((id.clone(), entry.clone(), bytes))
+                Ok((id.clone(), bytes))
             })
             .collect()
     }
@@ -378,6 +378,45 @@ impl Desk {
         )?;
         self.state.exported.push(outbox.file_id.clone());
         Ok(outbox)
+    }
+
+    /// Queues a signed alert for the next outbox; the case it was drafted from (if
+    /// known) becomes `published`.
+    pub fn queue_alert(
+        &mut self,
+        report: Option<&str>,
+        alert_id: &str,
+        signed: &[u8],
+    ) -> Result<()> {
+        if let Some(report) = report {
+            let case = self.case_mut(report)?;
+            case.alerts.push(alert_id.to_string());
+            case.status = Status::Published;
+        }
+        self.state
+            .pending
+            .alerts
+            .push(serde_json::from_slice(signed)?);
+        Ok(())
+    }
+
+    /// Queues a sealed reply for the next outbox, keeps it with the conversation, and
+    /// marks the case `answered` (a closed case stays closed).
+    pub fn queue_reply(&mut self, report: &str, mailbox: &str, sealed: &[u8]) -> Result<()> {
+        let item_id = jasmine_client::alert::new_alert_id(&mut rand::rngs::OsRng);
+        self.state.pending.replies.push(OutboxReply {
+            item_id: item_id.clone(),
+            report_id: report.to_string(),
+            mailbox: mailbox.to_string(),
+            ciphertext: STANDARD.encode(sealed),
+        });
+        self.add_message(&item_id, Day::today_utc(), MessageFrom::Moderator, sealed)?;
+        let case = self.case_mut(report)?;
+        case.replies += 1;
+        if case.status < Status::Answered {
+            case.status = Status::Answered;
+        }
+        Ok(())
     }
 
     /// The case, or an error that says how to find one.

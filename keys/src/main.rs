@@ -172,6 +172,12 @@ impl PassphraseArg {
             file: self.passphrase_file.clone(),
         }
     }
+
+    /// Asks for the passphrase of the moderator's offline key file and opens it.
+    pub fn offline_keys(&self, key: &std::path::Path) -> anyhow::Result<keyfiles::OfflineKeys> {
+        let passphrase = self.source().get(&key.display().to_string(), false)?;
+        keyfiles::read_offline(key, &passphrase)
+    }
 }
 
 /// Runs a future on the process's one runtime (the Tor client, once started, lives

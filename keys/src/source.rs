@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use clap::Args;
-use jasmine_client::mailbox::{self, Message};
+use jasmine_client::mailbox::Message;
 use jasmine_client::report::Report;
 use jasmine_client::{envelope, Day};
 
@@ -88,23 +88,10 @@ impl Source {
     pub fn conversations(&self, keys: &OfflineKeys) -> Result<BTreeMap<String, Vec<Message>>> {
         match self {
             Source::Folder(dir) => cmd_replies::conversations(dir, keys),
-            Source::Desk(desk) => {
-                let mut by_mailbox: BTreeMap<String, Vec<Message>> = BTreeMap::new();
-                for (id, _, ciphertext) in desk.message_ciphertexts()? {
-                    let opened =
-                        mailbox::mailbox_of(&ciphertext, &keys.age_identity).and_then(|m| {
-                            mailbox::open_message(&ciphertext, &keys.age_identity, &m, None)
-                                .map(|o| (m, o))
-                        });
-                    match opened {
-                        Ok((mailbox, message)) => {
-                            by_mailbox.entry(mailbox).or_default().push(message)
-                        }
-                        Err(e) => eprintln!("warning: message {id} cannot be read ({e}); skipped"),
-                    }
-                }
-                Ok(by_mailbox)
-            }
+            Source::Desk(desk) => Ok(cmd_replies::group_by_mailbox(
+                desk.message_ciphertexts()?,
+                keys,
+            )),
         }
     }
 
