@@ -35,12 +35,18 @@ impl Kind {
     }
 }
 
+/// The numbering region national numbers are read in: the report's country, France
+/// when it is not a known code.
+pub fn phone_region(country: &str) -> phonenumber::country::Id {
+    country
+        .parse::<phonenumber::country::Id>()
+        .unwrap_or(phonenumber::country::Id::FR)
+}
+
 /// A phone number as E.164 (`+33612345678`), read in `country` when it has no
 /// international prefix; `None` for fewer than 6 digits.
 pub fn normalize_phone(text: &str, country: &str) -> Option<String> {
-    let region = country
-        .parse::<phonenumber::country::Id>()
-        .unwrap_or(phonenumber::country::Id::FR);
+    let region = phone_region(country);
     let cleaned = text
         .trim()
         .replacen("00", "+", usize::from(text.trim().starts_with("00")));

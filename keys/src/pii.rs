@@ -138,9 +138,7 @@ pub fn scan(text: &str, country: &str) -> Vec<Finding> {
     for m in p.url.find_iter(text) {
         add(&mut found, PiiKind::Url, m.start(), m.end());
     }
-    let region = country
-        .parse::<phonenumber::country::Id>()
-        .unwrap_or(phonenumber::country::Id::FR);
+    let region = crate::matching::phone_region(country);
     for m in p.phone.find_iter(text) {
         let candidate = m.as_str().trim_end_matches(['.', ' ', '-', '/']);
         let digits = candidate.chars().filter(char::is_ascii_digit).count();

@@ -269,8 +269,9 @@ pub async fn reply(
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<Receipt>), ApiError> {
-    let bytes = read_body(&headers, body, post_limit(&state)).await?;
-    let (moderator, _) = state.authenticate(&method, &uri, &headers, &bytes)?;
+    let (moderator, bytes) =
+        super::moderator::authenticated(&state, &method, &uri, &headers, body, post_limit(&state))
+            .await?;
     let (mailbox, ciphertext) = decode_post(&bytes)?;
     let receipt = store_message(&state, &mailbox, ciphertext, Some(moderator)).await?;
     tracing::info!("a reply was posted");
@@ -285,8 +286,9 @@ pub async fn pending(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<PendingMessages>, ApiError> {
-    let bytes = read_body(&headers, body, MAX_REQUEST_BODY).await?;
-    let (moderator, _) = state.authenticate(&method, &uri, &headers, &bytes)?;
+    let (moderator, _) =
+        super::moderator::authenticated(&state, &method, &uri, &headers, body, MAX_REQUEST_BODY)
+            .await?;
     let me = moderator.clone();
     let rows: Vec<(String, String, String, i64, i64)> = state
         .storage()
@@ -364,8 +366,9 @@ pub async fn fetch(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = read_body(&headers, body, MAX_REQUEST_BODY).await?;
-    let (moderator, _) = state.authenticate(&method, &uri, &headers, &bytes)?;
+    let (moderator, _) =
+        super::moderator::authenticated(&state, &method, &uri, &headers, body, MAX_REQUEST_BODY)
+            .await?;
     check_recipient(&state, &id, &moderator).await?;
     let row: Option<(Vec<u8>, String, String)> = state
         .storage()
@@ -397,8 +400,9 @@ pub async fn acknowledge(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let bytes = read_body(&headers, body, MAX_REQUEST_BODY).await?;
-    let (moderator, _) = state.authenticate(&method, &uri, &headers, &bytes)?;
+    let (moderator, _) =
+        super::moderator::authenticated(&state, &method, &uri, &headers, body, MAX_REQUEST_BODY)
+            .await?;
     check_recipient(&state, &id, &moderator).await?;
     state
         .storage()

@@ -20,14 +20,17 @@ use crate::storage::{WriteOp, WriteOutcome};
 /// Most reports listed at once.
 const MAX_LISTED: i64 = 10_000;
 
-async fn authenticated(
+/// Reads a moderator request's body (at most `limit` bytes) and checks its signature;
+/// returns the moderator and the body.
+pub(crate) async fn authenticated(
     state: &AppState,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
     body: Body,
+    limit: usize,
 ) -> Result<(String, bytes::Bytes), ApiError> {
-    let bytes = read_body(headers, body, MAX_SMALL_BODY).await?;
+    let bytes = read_body(headers, body, limit).await?;
     let (moderator, _) = state.authenticate(method, uri, headers, &bytes)?;
     Ok((moderator, bytes))
 }
@@ -46,7 +49,8 @@ pub async fn pending(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<PendingReports>, ApiError> {
-    let (moderator, _) = authenticated(&state, &method, &uri, &headers, body).await?;
+    let (moderator, _) =
+        authenticated(&state, &method, &uri, &headers, body, MAX_SMALL_BODY).await?;
     let me = moderator.clone();
     let rows: Vec<(String, String, i64, i64)> = state
         .storage()
@@ -105,7 +109,8 @@ pub async fn fetch(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let (moderator, _) = authenticated(&state, &method, &uri, &headers, body).await?;
+    let (moderator, _) =
+        authenticated(&state, &method, &uri, &headers, body, MAX_SMALL_BODY).await?;
     if !is_random_id(&id) {
         return Err(no_such_report());
     }
@@ -140,7 +145,8 @@ pub async fn acknowledge(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<AckResult>, ApiError> {
-    let (moderator, _) = authenticated(&state, &method, &uri, &headers, body).await?;
+    let (moderator, _) =
+        authenticated(&state, &method, &uri, &headers, body, MAX_SMALL_BODY).await?;
     if !is_random_id(&id) {
         return Err(no_such_report());
     }
@@ -192,7 +198,7 @@ async fn signed_document(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<(serde_json::Value, crate::state::CurrentBundle), ApiError> {
-    let (_, bytes) = authenticated(state, method, uri, headers, body).await?;
+    let (_, bytes) = authenticated(state, method, uri, headers, body, MAX_SMALL_BODY).await?;
     let current = state.require_bundle()?;
     let value = jasmine_client::canonical::parse_strict(&bytes, "signed document")
         .map_err(|e| ApiError::bad_request("malformed", e.to_string()))?;
