@@ -3,7 +3,9 @@
 //! JavaScript on (encrypted in the page), one with JavaScript off (encrypted by the
 //! server); the moderator tool decrypts both to what was typed. Alerts in French and
 //! in Arabic (right to left), screenshots on a 360 px wide screen, and axe-core finds
-//! no serious or critical accessibility violation.
+//! no serious or critical accessibility violation. The information side: a health page
+//! in three languages, the medical questionnaire in Chinese with and without
+//! JavaScript (and the data folder untouched by it), the directory filtered.
 
 use std::process::Command;
 
@@ -17,21 +19,8 @@ fn reports_from_the_browser_with_and_without_javascript_reach_the_moderator() {
     let (_, signed) = org.publish_first_report("alice", &server.url, &[]);
     let alert_id = signed["alert"]["id"].as_str().unwrap().to_string();
 
-    let screenshots =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
-    let out = Command::new("node")
-        .current_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("browser"))
-        .arg("run.mjs")
-        .arg(&server.url)
-        .arg(&screenshots)
-        .output()
-        .expect("node must be installed");
-    assert!(
-        out.status.success(),
-        "the browser run failed (needs Debian's chromium and `npm ci` in tests/browser; make test does it):\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let seen: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let screenshots = screenshots();
+    let seen = browser("run.mjs", &[&server.url, screenshots.to_str().unwrap()]);
 
     assert_eq!(
         seen["js_path"], "browser",
@@ -142,20 +131,29 @@ fn reports_from_the_browser_with_and_without_javascript_reach_the_moderator() {
     );
 }
 
-fn followup(url: &str, args: &[&str]) -> serde_json::Value {
+/// Runs one of the browser scripts of `tests/browser` and returns the JSON it printed.
+fn browser(script: &str, args: &[&str]) -> serde_json::Value {
     let out = Command::new("node")
         .current_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("browser"))
-        .arg("followup.mjs")
-        .arg(url)
+        .arg(script)
         .args(args)
         .output()
         .expect("node must be installed");
     assert!(
         out.status.success(),
-        "the browser run failed:\n{}",
+        "the browser run failed (needs Debian's chromium and `npm ci` in tests/browser; make test does it):\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn followup(url: &str, args: &[&str]) -> serde_json::Value {
+    browser("followup.mjs", &[&[url], args].concat())
+}
+
+/// Where the scripts write their screenshots.
+fn screenshots() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots")
 }
 
 fn assert_clean(seen: &serde_json::Value) {
@@ -314,5 +312,157 @@ fn a_codename_from_the_browser_reads_and_answers_with_and_without_javascript() {
                 "{needle} in {file}"
             );
         }
+    }
+}
+
+/// The lines of a summary as the browser read them: [[question, [answers]]].
+fn summary_lines(summary: &serde_json::Value) -> Vec<(String, Vec<String>)> {
+    serde_json::from_value(summary["lines"].clone()).expect("a summary")
+}
+
+/// The summary holds every question of the form, in order, with exactly the answers
+/// chosen (labels as the form shows them in that language), or one "no answer".
+fn assert_summary_holds(summary: &serde_json::Value, expected: &serde_json::Value, what: &str) {
+    let expected: Vec<(String, Vec<String>)> = serde_json::from_value(expected.clone()).unwrap();
+    let lines = summary_lines(summary);
+    assert_eq!(lines.len(), expected.len(), "{what}: one line per question");
+    for ((question, answers), (shown_question, shown)) in expected.iter().zip(&lines) {
+        assert_eq!(question, shown_question, "{what}");
+        if answers.is_empty() {
+            assert_eq!(shown.len(), 1, "{what}: {question} unanswered");
+        } else {
+            assert_eq!(answers, shown, "{what}: {question}");
+        }
+    }
+}
+
+#[test]
+fn information_pages_questionnaire_and_directory_in_a_browser() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_org, server) = org_and_server(tmp.path(), &["alice"]);
+    // The start-up writes (the mailbox expiry pass) are over once a page is served.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let before = jasmine_tests::folder_snapshot(&server.data_dir);
+
+    let screenshots = screenshots();
+    let seen = browser(
+        "information.mjs",
+        &[&server.url, screenshots.to_str().unwrap()],
+    );
+    assert_clean(&seen);
+    for page in [
+        "/fr/directory",
+        "/zh/questionnaire",
+        "/ar/questionnaire (summary)",
+    ] {
+        assert!(seen["axe"].get(page).is_some(), "axe ran on {page}");
+    }
+
+    // Nothing the questionnaire did, with or without JavaScript, reached the data folder.
+    let after = jasmine_tests::folder_snapshot(&server.data_dir);
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
+    assert!(before == after, "a file of the data folder changed");
+    for text in ["青霉素过敏", "他拿走了我的手机"] {
+        assert!(jasmine_tests::files_containing(&server.data_dir, text).is_empty());
+    }
+    assert!(!server.log().contains("青霉素"), "the log holds no answer");
+
+    // The health page in French, Chinese and Arabic.
+    let health = &seen["health"];
+    for lang in ["fr", "zh", "ar"] {
+        let page = &health[lang];
+        assert_eq!(page["lang"], lang);
+        assert!(page["toc"].as_array().unwrap().len() >= 3, "{lang}: {page}");
+        assert_eq!(
+            page["anchors"], true,
+            "{lang}: every contents link has its heading"
+        );
+        assert!(page["sources"].as_u64().unwrap() >= 2, "{lang}");
+        assert!(
+            page["article_lang"].is_null(),
+            "{lang}: shown in its own language"
+        );
+    }
+    assert!(health["fr"]["notice"].is_null());
+    assert!(
+        !health["zh"]["notice"].is_null(),
+        "unreviewed translations say so"
+    );
+    assert_eq!(health["ar"]["direction"], "rtl");
+    assert_eq!(health["zh"]["direction"], "ltr");
+    assert_ne!(health["zh"]["title"], health["fr"]["title"]);
+    assert_ne!(health["ar"]["title"], health["fr"]["title"]);
+
+    // The questionnaire in Chinese: the French summary holds every answer, in French,
+    // and the Chinese one every answer in Chinese, with JavaScript (made in the page:
+    // no request at all after the click) and without (posted, never cached).
+    assert_eq!(seen["js_requests_after_submit"], serde_json::json!([]));
+    assert_eq!(seen["js_url"], "/zh/questionnaire");
+    for run in ["js", "nojs"] {
+        let french = &seen[format!("{run}_fr")];
+        let chinese = &seen[format!("{run}_zh")];
+        assert_eq!(french["lang"], "fr", "{run}");
+        assert_eq!(chinese["lang"], "zh", "{run}");
+        assert_summary_holds(french, &seen["expected_fr"], &format!("{run}, French"));
+        assert_summary_holds(chinese, &seen["expected_zh"], &format!("{run}, Chinese"));
+        let french_text = serde_json::to_string(&summary_lines(french)).unwrap();
+        for expected in [
+            "Il y a moins de 24 heures",
+            "Préservatif retiré sans mon accord",
+            "Un traitement d'urgence contre le VIH (TPE)",
+            "青霉素过敏",
+            "他拿走了我的手机。",
+        ] {
+            assert!(french_text.contains(expected), "{run}: {expected}");
+        }
+    }
+    assert_eq!(seen["js_fr"]["lines"], seen["nojs_fr"]["lines"]);
+    assert_eq!(seen["js_zh"]["lines"], seen["nojs_zh"]["lines"]);
+    assert_eq!(seen["nojs_cache_control"], "no-store");
+    assert_eq!(
+        seen["nojs_printed_pages"], 2,
+        "one A4 page in French, one in Chinese"
+    );
+    assert_eq!(seen["js_form_back"], true);
+    assert_eq!(seen["js_summary_cleared"], true);
+
+    // The directory in Arabic, filtered with its form to health services in Paris.
+    let all = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/content/directory.toml"),
+    )
+    .unwrap()
+    .lines()
+    .filter(|line| *line == "[[service]]")
+    .count() as u64;
+    assert_eq!(seen["directory_all"], all, "unfiltered, every service");
+    let url = seen["directory_url"].as_str().unwrap();
+    assert!(
+        url.starts_with("/ar/directory?")
+            && url.contains("city=Paris")
+            && url.contains("kind=health")
+    );
+    let local = seen["directory_local"].as_array().unwrap();
+    assert!(!local.is_empty());
+    assert!(
+        local
+            .iter()
+            .all(|s| s == &serde_json::json!(["Paris", "health"])),
+        "{local:?}"
+    );
+    let national = seen["directory_national"].as_array().unwrap();
+    assert!(!national.is_empty() && national.iter().all(|k| k == "health"));
+    assert_eq!(seen["directory_direction"], "rtl");
+    for shot in [
+        "health-ar.png",
+        "questionnaire-summary-zh-js.png",
+        "directory-ar.png",
+    ] {
+        assert!(
+            screenshots.join(shot).metadata().unwrap().len() > 10_000,
+            "{shot}"
+        );
     }
 }

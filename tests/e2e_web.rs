@@ -113,6 +113,8 @@ async fn every_page_in_every_language_is_served_with_the_site_rules() {
             "/replies",
             "/info",
             "/info/health",
+            "/directory",
+            "/questionnaire",
         ] {
             let path = format!("/{lang}{page}");
             let (status, headers, body) = get(&server.url, &path, &[]).await;
@@ -169,6 +171,82 @@ async fn every_page_in_every_language_is_served_with_the_site_rules() {
         get(&server.url, "/fr/info/nowhere", &[]).await.0,
         StatusCode::NOT_FOUND
     );
+
+    // Unreviewed translations say so and link to the French page.
+    assert!(
+        health.contains("id=\"translation-notice\"") && health.contains("href=\"/fr/info/health\"")
+    );
+    let (_, _, french_health) = get(&server.url, "/fr/info/health", &[]).await;
+    assert!(!french_health.contains("id=\"translation-notice\""));
+
+    // The directory: filtered on the server; an unknown filter value is a 400 that names it.
+    let (status, _, paris) = get(&server.url, "/en/directory?city=Paris&kind=health", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(paris.contains("data-city=\"Paris\"") && !paris.contains("data-city=\"Lyon\""));
+    assert!(
+        !paris.contains("data-kind=\"legal\""),
+        "only health services"
+    );
+    assert!(paris.contains("href=\"tel:"), "phone numbers are links");
+    let (status, _, bad) = get(&server.url, "/fr/directory?kind=spaceship", &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.contains("spaceship") && bad.contains("role=\"alert\""),
+        "{bad}"
+    );
+    assert_eq!(
+        get(&server.url, "/xx/directory", &[]).await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    // The questionnaire without JavaScript: the summary is made in the request, in
+    // French then in the visitor's language, and never kept by the browser.
+    let request = ApiRequest::new(Method::POST, "/ru/questionnaire").with_body(
+        "application/x-www-form-urlencoded",
+        "when=lt24&what=robbery&what=sexual&allergies-detail=%D0%BF%D0%B5%D0%BD%D0%B8%D1%86%D0%B8%D0%BB%D0%BB%D0%B8%D0%BD".to_string(),
+    );
+    let response = DirectHttp::new(&server.url)
+        .unwrap()
+        .send(request)
+        .await
+        .unwrap();
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.headers["cache-control"], "no-store");
+    let summary = String::from_utf8_lossy(&response.body);
+    let french_part = &summary
+        [summary.find("id=\"summary-fr\"").unwrap()..summary.find("id=\"summary-ru\"").unwrap()];
+    for expected in [
+        "Il y a moins de 24 heures",
+        "Agression sexuelle ou viol",
+        "Vol ou vol avec arme",
+        "пенициллин",
+        "en russe",
+        "Pas de réponse",
+    ] {
+        assert!(
+            french_part.contains(expected),
+            "{expected} not in the French summary"
+        );
+    }
+    let (status, refused) = post_form(
+        &server.url,
+        "/fr/questionnaire",
+        "when=lt24&when=gt72".into(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.contains("takes one answer") && refused.contains("id=\"questionnaire\""),
+        "{refused}"
+    );
+    let (status, refused) = post_form(
+        &server.url,
+        "/fr/questionnaire",
+        format!("notes={}", "x".repeat(501)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(refused.contains("longer than 500"));
 
     // Each language is its own: the English form is not the French one.
     let (_, _, english) = get(&server.url, "/en/report", &[]).await;

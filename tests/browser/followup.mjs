@@ -5,37 +5,16 @@
 //                                                      → what each conversation page showed
 // With JavaScript the page makes the codename and reads/answers in the browser;
 // without it (Tor Browser "Safest") the server does it in memory.
-import { chromium } from "playwright-core";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { checks, launch, phone as phoneScreen } from "./harness.mjs";
 
 const [base, phase, jsCodename, nojsCodename] = process.argv.slice(2);
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
-const phone = { viewport: { width: 360, height: 740 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true };
-const results = { external_requests: [], overflow: [], axe: {} };
-
-async function open(context, path) {
-  const page = await context.newPage();
-  page.on("request", (r) => {
-    if (!r.url().startsWith(base)) results.external_requests.push(r.url());
-  });
-  await page.goto(base + path);
-  return page;
-}
+const browser = await launch();
+const phone = { ...phoneScreen, deviceScaleFactor: 1 };
+const { results, open, width, axe } = checks(base);
 
 async function check(page, name) {
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  if (width > 360) results.overflow.push(`${name}: ${width}px`);
-  await page.addScriptTag({ content: axeSource });
-  const report = await page.evaluate(async () => await window.axe.run());
-  results.axe[name] = report.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.length} element(s)`);
+  await width(page, name);
+  await axe(page, name);
 }
 
 async function fillReport(page, marker) {

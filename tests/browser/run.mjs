@@ -2,29 +2,17 @@
 // jasmine-server on a phone-sized screen:
 //   node run.mjs <base url> <screenshot folder>
 // and prints one JSON object with what it saw, for tests/e2e_browser.rs to check.
-import { chromium } from "playwright-core";
-import { readFileSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
+import { checks, launch, phone } from "./harness.mjs";
 
 const [base, outDir] = process.argv.slice(2);
 mkdirSync(outDir, { recursive: true });
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
-const phone = { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
-const results = { external_requests: [], overflow: [], axe: {} };
+const browser = await launch();
+const { results, open: openPage, width, axe } = checks(base);
 
 async function open(context, path) {
-  const page = await context.newPage();
-  page.on("request", (r) => {
-    if (!r.url().startsWith(base)) results.external_requests.push(r.url());
-  });
-  await page.goto(base + path);
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  if (width > 360) results.overflow.push(`${path}: ${width}px`);
+  const page = await openPage(context, path);
+  await width(page, path);
   return page;
 }
 
@@ -79,11 +67,7 @@ async function fillReport(page, marker) {
   const context = await browser.newContext({ ...phone, bypassCSP: true });
   for (const path of ["/fr/", "/fr/report", "/fr/alerts", "/ar/alerts", "/zh/report", "/fr/info", "/ar/info/health", "/zh/info/after-sexual-assault", "/en/info?q=PrEP"]) {
     const page = await open(context, path);
-    await page.addScriptTag({ content: axeSource });
-    const report = await page.evaluate(async () => await window.axe.run());
-    results.axe[path] = report.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => `${v.id} (${v.impact}): ${v.nodes.length} element(s)`);
+    await axe(page, path);
   }
   await context.close();
 }

@@ -279,6 +279,28 @@ pub fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
     found
 }
 
+/// Every file under `dir` (relative path) with its bytes and modification time: two
+/// snapshots are equal only if nothing was written, created or deleted in between.
+pub fn folder_snapshot(
+    dir: &Path,
+) -> std::collections::BTreeMap<String, (Vec<u8>, std::time::SystemTime)> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("a folder") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let name = path.strip_prefix(dir).unwrap().display().to_string();
+                let modified = path.metadata().and_then(|m| m.modified()).expect("a file");
+                files.insert(name, (std::fs::read(&path).expect("readable"), modified));
+            }
+        }
+    }
+    files
+}
+
 /// A running `jasmine-server`, stopped on drop.
 pub struct Server {
     child: Child,

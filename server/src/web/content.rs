@@ -38,8 +38,12 @@ pub struct Page {
     pub summary: String,
     /// Day the content was last checked.
     pub updated: String,
-    /// Whether the translation is complete (`false`: shown in French with a notice).
+    /// Whether the page may be shown in its language (`complete` or `unreviewed`;
+    /// `in_progress` pages are replaced by the French one with a notice).
     pub complete: bool,
+    /// Translated but not yet checked by someone whose language it is (`unreviewed`):
+    /// shown with a notice and a link to the French page.
+    pub unreviewed: bool,
     /// Sources, as written.
     pub sources: Vec<String>,
     /// The body as HTML (headings with ids, raw HTML escaped).
@@ -56,6 +60,8 @@ pub struct Content {
     pages: BTreeMap<(String, String), Page>,
     /// Slugs in display order (the French files, sorted).
     pub slugs: Vec<String>,
+    /// The directory of services (`directory.toml`).
+    pub directory: super::directory::Directory,
 }
 
 fn split_front_matter(text: &str) -> Option<(&str, &str)> {
@@ -175,6 +181,7 @@ impl Content {
             files.sort();
             Ok(files)
         };
+        content.directory = super::directory::Directory::load(&dir.join("directory.toml"))?;
         let french = read_lang(DEFAULT_LANGUAGE)?;
         content.slugs = french.iter().map(|(slug, _)| slug.clone()).collect();
         for lang in LANGUAGES {
@@ -193,12 +200,13 @@ impl Content {
                 if jasmine_client::Day::parse(&front.updated).is_err() {
                     return Err(format!("{file}: updated must be a day, YYYY-MM-DD"));
                 }
-                let complete = match front.translation.as_str() {
-                    "complete" => true,
-                    "in_progress" => false,
+                let (complete, unreviewed) = match front.translation.as_str() {
+                    "complete" => (true, false),
+                    "unreviewed" if lang != DEFAULT_LANGUAGE => (true, true),
+                    "in_progress" if lang != DEFAULT_LANGUAGE => (false, false),
                     other => {
                         return Err(format!(
-                            "{file}: translation '{other}' must be complete or in_progress"
+                            "{file}: translation '{other}' must be complete, unreviewed or in_progress (French pages: complete)"
                         ))
                     }
                 };
@@ -216,6 +224,7 @@ impl Content {
                         summary: front.summary,
                         updated: front.updated,
                         complete,
+                        unreviewed,
                         sources: front.sources,
                         html,
                         toc,

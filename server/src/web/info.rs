@@ -1,7 +1,8 @@
 //! The information pages in the site's layout: the list with a search box
 //! (`/<lang>/info?q=…`, searched on the server) and each page with its table of
 //! contents, date, sources and, when the language has no complete translation, the
-//! French page with a notice.
+//! French page with a notice; and the directory of services, filtered by city, kind
+//! and language spoken.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -9,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
+use super::directory::{hours_in_words, parse_hours, Service, KINDS, SPOKEN};
 use super::pages::PageBase;
 use super::{html, not_found, site};
 use crate::state::AppState;
@@ -37,6 +39,7 @@ struct InfoPage<'a> {
     title: String,
     updated: String,
     fallback: bool,
+    unreviewed: bool,
     toc: Vec<(String, u8, String)>,
     body: String,
     sources: Vec<String>,
@@ -102,9 +105,140 @@ pub async fn page(
         title: info.title.clone(),
         updated: info.updated.clone(),
         fallback,
+        unreviewed: info.unreviewed,
         toc: info.toc.clone(),
         body: info.html.clone(),
         sources: info.sources.clone(),
     };
     html(StatusCode::OK, page.render())
+}
+
+/// Query of the directory page.
+#[derive(Debug, Default, Deserialize)]
+pub struct DirectoryQuery {
+    city: Option<String>,
+    kind: Option<String>,
+    speaks: Option<String>,
+}
+
+/// A service as the directory page shows it, in the visitor's language.
+struct ServiceView {
+    name: String,
+    kind: String,
+    kind_label: String,
+    city: String,
+    departement: String,
+    address: String,
+    phone: String,
+    phone_link: String,
+    hours: String,
+    languages: String,
+    website: String,
+}
+
+#[derive(Template)]
+#[template(path = "directory.html")]
+struct DirectoryPage<'a> {
+    p: PageBase<'a>,
+    cities: Vec<(String, bool)>,
+    kinds: Vec<(&'static str, String, bool)>,
+    spoken: Vec<(&'static str, &'static str, bool)>,
+    error: Option<String>,
+    /// (heading, id, services)
+    sections: Vec<(String, &'static str, Vec<ServiceView>)>,
+}
+
+/// `GET /<lang>/directory?city=&kind=&speaks=`: local services (of the city, or of
+/// every city), then national ones; an unknown filter value is a 400 that says which.
+pub async fn directory(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    query: Result<Query<DirectoryQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Some(site) = site(&state, &lang) else {
+        return not_found();
+    };
+    let tr = &site.tr;
+    let directory = &state.content().directory;
+    let q = query.map(|Query(q)| q).unwrap_or_default();
+    fn chosen(value: &Option<String>) -> Option<&str> {
+        value.as_deref().filter(|v| !v.is_empty())
+    }
+    let cities = directory.cities();
+    let spoken = directory.languages();
+    let (mut city, mut kind, mut speaks) = (chosen(&q.city), chosen(&q.kind), chosen(&q.speaks));
+    let mut unknown = Vec::new();
+    if city.is_some_and(|c| !cities.iter().any(|x| x == c)) {
+        unknown.extend(city.take());
+    }
+    if kind.is_some_and(|k| !KINDS.contains(&k)) {
+        unknown.extend(kind.take());
+    }
+    if speaks.is_some_and(|l| !spoken.iter().any(|(code, _)| *code == l)) {
+        unknown.extend(speaks.take());
+    }
+    let error =
+        (!unknown.is_empty()).then(|| tr.t1("where-bad-filter", "value", &unknown.join(", ")));
+    let days: [String; 7] =
+        ["mo", "tu", "we", "th", "fr", "sa", "su"].map(|d| tr.t(&format!("where-day-{d}")));
+    let (always, hours_unknown) = (tr.t("where-always"), tr.t("where-hours-unknown"));
+    let view = |s: &Service| ServiceView {
+        name: s.name.clone(),
+        kind: s.kind.clone(),
+        kind_label: tr.t(&format!("where-kind-{}", s.kind)),
+        city: s.city.clone(),
+        departement: s.departement.clone(),
+        address: s.address.clone(),
+        phone: s.phone.clone(),
+        phone_link: s.phone_link(),
+        hours: parse_hours(&s.hours)
+            .map(|h| hours_in_words(&h, &days, &always, &hours_unknown))
+            .unwrap_or_default(),
+        languages: s
+            .languages
+            .iter()
+            .filter_map(|l| SPOKEN.iter().find(|(code, _)| code == l).map(|(_, n)| *n))
+            .collect::<Vec<_>>()
+            .join(", "),
+        website: s.website.clone(),
+    };
+    let (local, national) = directory.select(city, kind, speaks);
+    let local_heading = match city {
+        Some(city) => tr.t1("where-local", "city", city),
+        None => tr.t("where-local-all"),
+    };
+    let page = DirectoryPage {
+        p: PageBase::new(&site, "/directory"),
+        cities: cities
+            .iter()
+            .map(|c| (c.clone(), Some(c.as_str()) == city))
+            .collect(),
+        kinds: KINDS
+            .iter()
+            .map(|k| (*k, tr.t(&format!("where-kind-{k}")), Some(*k) == kind))
+            .collect(),
+        spoken: spoken
+            .iter()
+            .map(|(code, name)| (*code, *name, Some(*code) == speaks))
+            .collect(),
+        sections: vec![
+            (
+                local_heading,
+                "local",
+                local.into_iter().map(&view).collect(),
+            ),
+            (
+                tr.t("where-national"),
+                "national",
+                national.into_iter().map(&view).collect(),
+            ),
+        ],
+        error,
+    };
+    let status = if page.error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    html(status, page.render())
 }

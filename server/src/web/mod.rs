@@ -3,11 +3,13 @@
 //! Content-Security-Policy on every page, a quick-exit link at the top of each.
 
 pub mod content;
+pub mod directory;
 mod feeds;
 mod form;
 pub mod i18n;
 mod info;
 mod pages;
+mod questionnaire;
 pub mod replies;
 
 use axum::extract::Path;
@@ -78,12 +80,21 @@ pub fn routes() -> Router<AppState> {
         .route("/{lang}/help", get(pages::help))
         .route("/{lang}/info", get(info::index))
         .route("/{lang}/info/{slug}", get(info::page))
+        .route("/{lang}/directory", get(info::directory))
+        .route(
+            "/{lang}/questionnaire",
+            get(questionnaire::form).post(questionnaire::submit),
+        )
         .route("/alerts.atom", get(feeds::atom))
         .route("/alerts.json", get(feeds::json_feed))
         .route("/static/style.css", get(style))
         .route(
             "/static/exit.js",
             get(|| script(include_str!("../../static/exit.js"))),
+        )
+        .route(
+            "/static/questionnaire.js",
+            get(|| script(include_str!("../../static/questionnaire.js"))),
         )
         .route(
             "/static/jasmine.js",

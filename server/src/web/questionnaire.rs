@@ -1,0 +1,622 @@
+//! The medical questionnaire: short questions in the visitor's language, and a one-page
+//! summary for emergency staff **in French**, followed by the same in her language.
+//! Nothing is stored, logged or sent on: without JavaScript the summary is built in
+//! the request from the posted form and forgotten (the response is `no-store`); with
+//! JavaScript, `static/questionnaire.js` builds the same summary in the page from the
+//! French labels the form carries (`data-fr`), and nothing leaves the browser.
+//!
+//! Each question's part of the summary depends on that question's answer alone, so the
+//! French summary is complete for every combination of answers when it is complete for
+//! every answer of every question, which the tests enumerate.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::Response;
+
+use super::i18n::{Tr, DEFAULT_LANGUAGE};
+use super::pages::PageBase;
+use super::{html, not_found, site};
+use crate::state::AppState;
+
+/// How a question is answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Radio buttons: at most one option.
+    One,
+    /// Check boxes: any set of options.
+    Many,
+    /// A short free text, up to [`TEXT_LIMIT`] characters.
+    Text,
+}
+
+/// One question; its label is the message `mq-<id>`, each option's `mq-<id>-<option>`.
+#[derive(Debug)]
+pub struct Question {
+    pub id: &'static str,
+    pub kind: Kind,
+    pub options: &'static [&'static str],
+}
+
+/// Longest free-text answer, in characters.
+pub const TEXT_LIMIT: usize = 500;
+
+/// The questions, in order.
+pub const QUESTIONS: [Question; 13] = [
+    Question {
+        id: "what",
+        kind: Kind::Many,
+        options: &["sexual", "condom", "hit", "strangled", "robbery", "other"],
+    },
+    Question {
+        id: "when",
+        kind: Kind::One,
+        options: &["lt24", "h24to48", "h48to72", "gt72", "unknown"],
+    },
+    Question {
+        id: "condom",
+        kind: Kind::One,
+        options: &["whole", "removed", "broke", "none", "no-sex"],
+    },
+    Question {
+        id: "exposure",
+        kind: Kind::Many,
+        options: &["vaginal", "anal", "oral", "ejaculation", "blood", "needle"],
+    },
+    Question {
+        id: "prep",
+        kind: Kind::One,
+        options: &["daily", "on-demand", "no", "unknown"],
+    },
+    Question {
+        id: "contraception",
+        kind: Kind::One,
+        options: &["regular", "none", "not-concerned", "unknown"],
+    },
+    Question {
+        id: "injuries",
+        kind: Kind::Many,
+        options: &["bruises", "cuts", "head", "genital", "breathing", "none"],
+    },
+    Question {
+        id: "pain",
+        kind: Kind::One,
+        options: &["none", "mild", "strong", "very-strong"],
+    },
+    Question {
+        id: "allergies",
+        kind: Kind::One,
+        options: &["no", "yes", "unknown"],
+    },
+    Question {
+        id: "allergies-detail",
+        kind: Kind::Text,
+        options: &[],
+    },
+    Question {
+        id: "treatments",
+        kind: Kind::One,
+        options: &["no", "yes"],
+    },
+    Question {
+        id: "treatments-detail",
+        kind: Kind::Text,
+        options: &[],
+    },
+    Question {
+        id: "requests",
+        kind: Kind::Many,
+        options: &[
+            "pep",
+            "emergency-contraception",
+            "tests",
+            "certificate",
+            "psychologist",
+            "interpreter",
+        ],
+    },
+];
+
+/// A free-text note at the end, answered like a question.
+pub const NOTES: &str = "notes";
+
+/// The French name of each site language, for the French summary's first line.
+const FRENCH_NAMES: [(&str, &str); 10] = [
+    ("fr", "français"),
+    ("en", "anglais"),
+    ("es", "espagnol"),
+    ("pt", "portugais"),
+    ("ro", "roumain"),
+    ("bg", "bulgare"),
+    ("ru", "russe"),
+    ("uk", "ukrainien"),
+    ("zh", "chinois"),
+    ("ar", "arabe"),
+];
+
+/// One question's answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    None,
+    Options(Vec<&'static str>),
+    Text(String),
+}
+
+/// Every answer, in the order of [`QUESTIONS`], then the notes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answers {
+    pub answers: Vec<Answer>,
+    pub notes: String,
+}
+
+/// The message id of a question (`option: None`) or of one of its options.
+pub fn message_id(question: &str, option: Option<&str>) -> String {
+    match option {
+        Some(option) => format!("mq-{question}-{option}"),
+        None => format!("mq-{question}"),
+    }
+}
+
+fn free_text(name: &str, value: &str) -> Result<String, String> {
+    let text = value.trim().replace("\r\n", "\n");
+    if text.chars().count() > TEXT_LIMIT {
+        return Err(format!("'{name}' is longer than {TEXT_LIMIT} characters"));
+    }
+    Ok(text)
+}
+
+impl Answers {
+    /// Reads the posted form. Unknown fields, unknown options, two answers to a
+    /// one-answer question and over-long texts are refused with the field's name.
+    pub fn from_form(pairs: &[(String, String)]) -> Result<Answers, String> {
+        let mut answers = vec![Answer::None; QUESTIONS.len()];
+        let mut notes = String::new();
+        for (name, value) in pairs {
+            if name == NOTES {
+                notes = free_text(name, value)?;
+                continue;
+            }
+            let (index, question) = QUESTIONS
+                .iter()
+                .enumerate()
+                .find(|(_, q)| q.id == name)
+                .ok_or_else(|| format!("the form has no question '{name}'"))?;
+            match question.kind {
+                Kind::Text => {
+                    let text = free_text(name, value)?;
+                    answers[index] = if text.is_empty() {
+                        Answer::None
+                    } else {
+                        Answer::Text(text)
+                    };
+                }
+                Kind::One | Kind::Many => {
+                    let option = question
+                        .options
+                        .iter()
+                        .copied()
+                        .find(|o| o == value)
+                        .ok_or_else(|| format!("'{value}' is not an answer to '{name}'"))?;
+                    match &mut answers[index] {
+                        Answer::Options(chosen) if question.kind == Kind::Many => {
+                            if !chosen.contains(&option) {
+                                chosen.push(option);
+                            }
+                        }
+                        Answer::Options(_) => {
+                            return Err(format!("'{name}' takes one answer"));
+                        }
+                        slot => *slot = Answer::Options(vec![option]),
+                    }
+                }
+            }
+        }
+        // Options in the form's order, whatever order the browser sent them in.
+        for (answer, question) in answers.iter_mut().zip(&QUESTIONS) {
+            if let Answer::Options(chosen) = answer {
+                chosen.sort_by_key(|o| question.options.iter().position(|x| x == o));
+            }
+        }
+        Ok(Answers { answers, notes })
+    }
+}
+
+/// One line of a summary: the question and its answers (`text`: written by the
+/// person, shown as she wrote it).
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub question: String,
+    pub answers: Vec<String>,
+    pub text: bool,
+}
+
+/// A summary in one language.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub lang: &'static str,
+    pub dir: &'static str,
+    pub title: String,
+    pub lead: String,
+    pub lines: Vec<Line>,
+    pub note: String,
+}
+
+/// The summary of `answers` in `tr`'s language, for a questionnaire filled in
+/// `filled_in` on `day`.
+pub fn summary(tr: &Tr, answers: &Answers, filled_in: &str, day: &str) -> Summary {
+    let language = if tr.lang == DEFAULT_LANGUAGE {
+        FRENCH_NAMES
+            .iter()
+            .find(|(code, _)| *code == filled_in)
+            .map(|(_, name)| name.to_string())
+            .unwrap_or_else(|| filled_in.to_string())
+    } else {
+        tr.t("language-name")
+    };
+    let mut lines: Vec<Line> = QUESTIONS
+        .iter()
+        .zip(&answers.answers)
+        .map(|(question, answer)| {
+            let (answers, text) = match answer {
+                Answer::None => (vec![tr.t("mq-no-answer")], false),
+                Answer::Options(chosen) => (
+                    chosen
+                        .iter()
+                        .map(|o| tr.t(&message_id(question.id, Some(o))))
+                        .collect(),
+                    false,
+                ),
+                Answer::Text(text) => (vec![text.clone()], true),
+            };
+            Line {
+                question: tr.t(&message_id(question.id, None)),
+                answers,
+                text,
+            }
+        })
+        .collect();
+    lines.push(Line {
+        question: tr.t(&message_id(NOTES, None)),
+        answers: vec![if answers.notes.is_empty() {
+            tr.t("mq-no-answer")
+        } else {
+            answers.notes.clone()
+        }],
+        text: !answers.notes.is_empty(),
+    });
+    Summary {
+        lang: tr.lang,
+        dir: tr.dir(),
+        title: tr.t("mq-summary-title"),
+        lead: tr.t2("mq-summary-lead", "language", &language, "day", day),
+        lines,
+        note: tr.t("mq-summary-note"),
+    }
+}
+
+/// A question as the form shows it: its label in the visitor's language and in
+/// French, and its options (value, label, French label).
+pub struct FormQuestion {
+    pub id: &'static str,
+    pub kind: Kind,
+    pub label: String,
+    pub label_fr: String,
+    pub options: Vec<(&'static str, String, String)>,
+}
+
+impl FormQuestion {
+    pub fn is_text(&self) -> bool {
+        self.kind == Kind::Text
+    }
+    pub fn input_type(&self) -> &'static str {
+        if self.kind == Kind::Many {
+            "checkbox"
+        } else {
+            "radio"
+        }
+    }
+}
+
+fn form_questions(tr: &Tr, fr: &Tr) -> Vec<FormQuestion> {
+    QUESTIONS
+        .iter()
+        .map(|q| FormQuestion {
+            id: q.id,
+            kind: q.kind,
+            label: tr.t(&message_id(q.id, None)),
+            label_fr: fr.t(&message_id(q.id, None)),
+            options: q
+                .options
+                .iter()
+                .map(|o| {
+                    let id = message_id(q.id, Some(o));
+                    (*o, tr.t(&id), fr.t(&id))
+                })
+                .collect(),
+        })
+        .chain(std::iter::once(FormQuestion {
+            id: NOTES,
+            kind: Kind::Text,
+            label: tr.t(&message_id(NOTES, None)),
+            label_fr: fr.t(&message_id(NOTES, None)),
+            options: Vec::new(),
+        }))
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "questionnaire.html")]
+struct FormPage<'a> {
+    p: PageBase<'a>,
+    questions: Vec<FormQuestion>,
+    /// The summary's frame in French and in the visitor's language, for the page script.
+    fr: FrameStrings,
+    own: FrameStrings,
+    error: Option<String>,
+    limit: usize,
+}
+
+/// The words of a summary's frame in one language, carried by the form for the page
+/// script (the lead holds `{day}`, which the script fills in).
+struct FrameStrings {
+    title: String,
+    lead: String,
+    note: String,
+    no_answer: String,
+}
+
+impl FrameStrings {
+    fn new(tr: &Tr, language: &str) -> Self {
+        FrameStrings {
+            title: tr.t("mq-summary-title"),
+            lead: tr.t2("mq-summary-lead", "language", language, "day", "{day}"),
+            note: tr.t("mq-summary-note"),
+            no_answer: tr.t("mq-no-answer"),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "questionnaire_summary.html")]
+struct SummaryPage<'a> {
+    p: PageBase<'a>,
+    summaries: Vec<Summary>,
+}
+
+/// The day in French form (`29/11/2026`), the only date the summary carries.
+fn today() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    format!(
+        "{:02}/{:02}/{}",
+        now.day(),
+        u8::from(now.month()),
+        now.year()
+    )
+}
+
+/// Marks a page as never to be kept by the browser or anything in between.
+fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn form_page(state: &AppState, lang: &str, error: Option<String>) -> Response {
+    let Some(site) = site(state, lang) else {
+        return not_found();
+    };
+    let catalog = state.catalog();
+    let fr = catalog.translator(DEFAULT_LANGUAGE);
+    let french_name = FRENCH_NAMES
+        .iter()
+        .find(|(code, _)| *code == site.tr.lang)
+        .map(|(_, name)| *name)
+        .unwrap_or("français");
+    let page = FormPage {
+        questions: form_questions(&site.tr, &fr),
+        fr: FrameStrings::new(&fr, french_name),
+        own: FrameStrings::new(&site.tr, &site.tr.t("language-name")),
+        p: PageBase::new(&site, "/questionnaire"),
+        error,
+        limit: TEXT_LIMIT,
+    };
+    let status = if page.error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    no_store(html(status, page.render()))
+}
+
+/// `GET /<lang>/questionnaire`: the form.
+pub async fn form(State(state): State<AppState>, Path(lang): Path<String>) -> Response {
+    form_page(&state, &lang, None)
+}
+
+/// `POST /<lang>/questionnaire`: the summary, built here and forgotten.
+pub async fn submit(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(site) = site(&state, &lang) else {
+        return not_found();
+    };
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let answers = match Answers::from_form(&pairs) {
+        Ok(answers) => answers,
+        Err(reason) => {
+            return form_page(
+                &state,
+                &lang,
+                Some(site.tr.t1("mq-error", "reason", &reason)),
+            )
+        }
+    };
+    let day = today();
+    let fr = state.catalog().translator(DEFAULT_LANGUAGE);
+    let mut summaries = vec![summary(&fr, &answers, site.tr.lang, &day)];
+    if site.tr.lang != DEFAULT_LANGUAGE {
+        summaries.push(summary(&site.tr, &answers, site.tr.lang, &day));
+    }
+    let page = SummaryPage {
+        p: PageBase::new(&site, "/questionnaire"),
+        summaries,
+    };
+    no_store(html(StatusCode::OK, page.render()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web::Catalog;
+
+    fn catalog() -> Catalog {
+        Catalog::load().unwrap()
+    }
+
+    /// Every answer a question allows: nothing, each option (one-answer questions),
+    /// every set of options (check boxes), a text.
+    fn every_answer(question: &Question) -> Vec<Answer> {
+        let mut all = vec![Answer::None];
+        match question.kind {
+            Kind::One => all.extend(question.options.iter().map(|o| Answer::Options(vec![*o]))),
+            Kind::Many => {
+                for mask in 1u32..(1 << question.options.len()) {
+                    all.push(Answer::Options(
+                        (0..question.options.len())
+                            .filter(|i| mask & (1 << i) != 0)
+                            .map(|i| question.options[i])
+                            .collect(),
+                    ));
+                }
+            }
+            Kind::Text => all.push(Answer::Text("pénicilline 青霉素 <b>".into())),
+        }
+        all
+    }
+
+    fn check_complete(summary: &Summary, answers: &Answers, tr: &Tr, ids: &[String]) {
+        assert_eq!(summary.lines.len(), QUESTIONS.len() + 1);
+        for ((line, question), answer) in summary.lines.iter().zip(&QUESTIONS).zip(&answers.answers)
+        {
+            let id = message_id(question.id, None);
+            assert!(ids.contains(&id), "{} has no message {id}", tr.lang);
+            assert_eq!(line.question, tr.t(&id));
+            let expected: Vec<String> = match answer {
+                Answer::None => vec![tr.t("mq-no-answer")],
+                Answer::Options(chosen) => chosen
+                    .iter()
+                    .map(|o| {
+                        let id = message_id(question.id, Some(o));
+                        assert!(ids.contains(&id), "{} has no message {id}", tr.lang);
+                        tr.t(&id)
+                    })
+                    .collect(),
+                Answer::Text(text) => vec![text.clone()],
+            };
+            assert_eq!(line.answers, expected, "{id}");
+            assert!(line.answers.iter().all(|a| !a.trim().is_empty()));
+        }
+        for text in [&summary.title, &summary.lead, &summary.note] {
+            assert!(!text.contains("mq-") && !text.contains('{'), "{text}");
+        }
+    }
+
+    /// The content check: for every question and every answer it allows (every set of
+    /// check boxes included), the French summary names the question and every chosen
+    /// answer in French; since each line depends on its own question's answer only
+    /// (`summary` maps them one by one), this covers every combination of answers.
+    #[test]
+    fn the_french_summary_is_complete_for_every_answer_of_every_question() {
+        let catalog = catalog();
+        let fr = catalog.translator("fr");
+        let ids = catalog.ids("fr");
+        let mut combinations = 0;
+        for (index, question) in QUESTIONS.iter().enumerate() {
+            for answer in every_answer(question) {
+                let mut answers = Answers {
+                    answers: vec![Answer::None; QUESTIONS.len()],
+                    notes: String::new(),
+                };
+                answers.answers[index] = answer;
+                for lang in ["zh", "ar", "fr"] {
+                    let summary = summary(&fr, &answers, lang, "29/11/2026");
+                    check_complete(&summary, &answers, &fr, &ids);
+                }
+                combinations += 1;
+            }
+        }
+        // 4 sets of 6 check boxes (64 each, none included), 7 one-answer questions
+        // (each option, or none) and 2 texts (empty or written).
+        assert_eq!(combinations, 4 * 64 + (6 + 6 + 5 + 5 + 5 + 4 + 3) + 2 * 2);
+    }
+
+    /// A sample of whole combinations, in French and in every other language.
+    #[test]
+    fn whole_combinations_are_complete_in_every_language() {
+        use rand::{Rng, SeedableRng};
+        let catalog = catalog();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for _ in 0..200 {
+            let answers = Answers {
+                answers: QUESTIONS
+                    .iter()
+                    .map(|q| {
+                        let all = every_answer(q);
+                        all[rng.gen_range(0..all.len())].clone()
+                    })
+                    .collect(),
+                notes: if rng.gen_bool(0.5) {
+                    "note".into()
+                } else {
+                    String::new()
+                },
+            };
+            for lang in crate::web::i18n::LANGUAGES {
+                let tr = catalog.translator(lang);
+                let summary = summary(&tr, &answers, lang, "29/11/2026");
+                check_complete(&summary, &answers, &tr, &catalog.ids(lang));
+            }
+        }
+    }
+
+    #[test]
+    fn the_form_is_read_strictly() {
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        let answers = Answers::from_form(&pairs(&[
+            ("what", "robbery"),
+            ("what", "sexual"),
+            ("when", "lt24"),
+            ("allergies-detail", "  pénicilline \r\n"),
+            ("treatments-detail", ""),
+            ("notes", "merci"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            answers.answers[0],
+            Answer::Options(vec!["sexual", "robbery"])
+        );
+        assert_eq!(answers.answers[1], Answer::Options(vec!["lt24"]));
+        assert_eq!(answers.answers[9], Answer::Text("pénicilline".into()));
+        assert_eq!(answers.answers[11], Answer::None);
+        assert_eq!(answers.notes, "merci");
+        for (bad, reason) in [
+            (vec![("when", "lt24"), ("when", "gt72")], "takes one answer"),
+            (vec![("when", "yesterday")], "not an answer"),
+            (vec![("name", "x")], "no question 'name'"),
+        ] {
+            let error = Answers::from_form(&pairs(&bad)).unwrap_err();
+            assert!(error.contains(reason), "{error}");
+        }
+        let long = "x".repeat(TEXT_LIMIT + 1);
+        assert!(Answers::from_form(&pairs(&[("notes", &long)]))
+            .unwrap_err()
+            .contains("longer than"));
+    }
+}
