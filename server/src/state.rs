@@ -138,6 +138,15 @@ impl AppState {
             .clone()
     }
 
+    /// The current bundle, verified against the root key for `today`, for the pages that
+    /// encrypt on the server (no-JS report form and replies); the reason when there is
+    /// none or it does not verify.
+    pub fn verified_bundle(&self, today: Day) -> Result<bundle::VerifiedBundle, String> {
+        let current = self.current_bundle().ok_or("no key bundle")?;
+        bundle::verify_bundle(&current.signed_json, self.root(), today, None)
+            .map_err(|e| e.to_string())
+    }
+
     /// The current bundle, or 503 when the organisation has not installed one.
     pub fn require_bundle(&self) -> Result<CurrentBundle, ApiError> {
         self.current_bundle().ok_or_else(|| {

@@ -386,6 +386,37 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn the_retention_purge_deletes_old_reports_and_frees_their_space() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = open(dir.path(), 250);
+        let on = |id: &str, day: &str| WriteOp::InsertReport {
+            id: id.into(),
+            received_on: Day::parse(day).unwrap(),
+            bundle_version: 1,
+            ciphertext: vec![7; 100],
+        };
+        storage.write(on("old", "2026-01-10")).await.unwrap();
+        storage.write(on("new", "2026-11-20")).await.unwrap();
+        assert!(matches!(
+            storage.write(on("more", "2026-11-28")).await,
+            Err(StorageError::QuotaExceeded)
+        ));
+        let purged = storage
+            .write(WriteOp::PurgeReceivedBefore {
+                day: Day::parse("2026-06-01").unwrap(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(purged, WriteOutcome::Purged(1));
+        assert_eq!(count(&storage, "reports").await, 1);
+        assert_eq!(
+            storage.write(on("more", "2026-11-28")).await.unwrap(),
+            WriteOutcome::Done,
+            "space was freed"
+        );
+    }
+
     fn message(id: &str, mailbox: &str, day: &str, size: usize) -> WriteOp {
         WriteOp::PostMessage {
             id: id.into(),

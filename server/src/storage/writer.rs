@@ -219,17 +219,13 @@ fn apply(
             })
         }
         WriteOp::PurgeReceivedBefore { day } => {
-            let freed: i64 = conn.query_row(
-                "SELECT coalesce(sum(length(ciphertext)), 0) FROM reports WHERE received_on < ?1",
-                [day.to_string()],
-                |r| r.get(0),
-            )?;
-            let deleted = conn.execute(
-                "DELETE FROM reports WHERE received_on < ?1",
+            let (deleted, freed) = delete_ciphertexts(
+                conn,
+                "DELETE FROM reports WHERE received_on < ?1 RETURNING length(ciphertext)",
                 [day.to_string()],
             )?;
-            *stored_bytes = stored_bytes.saturating_sub(freed as u64);
-            Ok(WriteOutcome::Purged(deleted as u64))
+            *stored_bytes = stored_bytes.saturating_sub(freed);
+            Ok(WriteOutcome::Purged(deleted))
         }
         WriteOp::PostMessage {
             id,
@@ -290,17 +286,13 @@ fn apply(
             Ok(WriteOutcome::Done)
         }
         WriteOp::DeleteMailbox { mailbox_key } => {
-            let freed: i64 = conn.query_row(
-                "SELECT coalesce(sum(length(ciphertext)), 0) FROM mailbox_messages WHERE mailbox_key = ?1",
-                [mailbox_key],
-                |r| r.get(0),
-            )?;
-            conn.execute(
-                "DELETE FROM mailbox_messages WHERE mailbox_key = ?1",
+            let (_, freed) = delete_ciphertexts(
+                conn,
+                "DELETE FROM mailbox_messages WHERE mailbox_key = ?1 RETURNING length(ciphertext)",
                 [mailbox_key],
             )?;
             conn.execute("DELETE FROM mailboxes WHERE key = ?1", [mailbox_key])?;
-            *stored_bytes = stored_bytes.saturating_sub(freed as u64);
+            *stored_bytes = stored_bytes.saturating_sub(freed);
             Ok(WriteOutcome::Done)
         }
         WriteOp::AcknowledgeMessage {
@@ -322,23 +314,35 @@ fn apply(
             Ok(WriteOutcome::Done)
         }
         WriteOp::PurgeMailboxesInactiveBefore { day } => {
-            let freed: i64 = conn.query_row(
-                "SELECT coalesce(sum(length(m.ciphertext)), 0) FROM mailbox_messages m
-                 JOIN mailboxes b ON b.key = m.mailbox_key WHERE b.last_active_on < ?1",
-                [day.to_string()],
-                |r| r.get(0),
-            )?;
-            conn.execute(
+            let (_, freed) = delete_ciphertexts(
+                conn,
                 "DELETE FROM mailbox_messages WHERE mailbox_key IN
-                 (SELECT key FROM mailboxes WHERE last_active_on < ?1)",
+                 (SELECT key FROM mailboxes WHERE last_active_on < ?1) RETURNING length(ciphertext)",
                 [day.to_string()],
             )?;
             let deleted = conn.execute(
                 "DELETE FROM mailboxes WHERE last_active_on < ?1",
                 [day.to_string()],
             )?;
-            *stored_bytes = stored_bytes.saturating_sub(freed as u64);
+            *stored_bytes = stored_bytes.saturating_sub(freed);
             Ok(WriteOutcome::Purged(deleted as u64))
         }
     }
+}
+
+/// Runs a `DELETE … RETURNING length(ciphertext)` and returns how many rows went and
+/// how many ciphertext bytes they freed (for the storage quota).
+fn delete_ciphertexts(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<(u64, u64)> {
+    let mut statement = conn.prepare(sql)?;
+    let mut rows = statement.query(params)?;
+    let (mut deleted, mut freed) = (0u64, 0u64);
+    while let Some(row) = rows.next()? {
+        deleted += 1;
+        freed += row.get::<_, Option<i64>>(0)?.unwrap_or(0).max(0) as u64;
+    }
+    Ok((deleted, freed))
 }

@@ -14,7 +14,7 @@ use jasmine_client::report::{
     Aggressor, Category, DatePrecision, FollowUp, PartOfDay, Place, Report, Setting, Severity,
     When, REPORT_FORMAT,
 };
-use jasmine_client::{bundle, envelope, Day};
+use jasmine_client::{envelope, Day};
 use zeroize::{Zeroize, Zeroizing};
 
 use super::pages::{PageBase, ReportForm};
@@ -109,17 +109,10 @@ pub async fn submit(
     } else {
         None
     };
-    let Some(current) = state.current_bundle() else {
-        return refuse(
-            &site,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "no key bundle".into(),
-        );
-    };
     let today = Day::today_utc();
-    let verified = match bundle::verify_bundle(&current.signed_json, state.root(), today, None) {
-        Ok(v) => v,
-        Err(e) => return refuse(&site, StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    let verified = match state.verified_bundle(today) {
+        Ok(verified) => verified,
+        Err(reason) => return refuse(&site, StatusCode::SERVICE_UNAVAILABLE, reason),
     };
     let ciphertext = match envelope::seal_report(&report, &verified) {
         Ok(c) => c,

@@ -134,6 +134,14 @@ const FRENCH_NAMES: [(&str, &str); 10] = [
     ("ar", "arabe"),
 ];
 
+/// The French name of a site language (a language code for an unknown one).
+fn french_name(lang: &str) -> &str {
+    FRENCH_NAMES
+        .iter()
+        .find(|(code, _)| *code == lang)
+        .map_or(lang, |(_, name)| *name)
+}
+
 /// One question's answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Answer {
@@ -245,11 +253,7 @@ pub struct Summary {
 /// `filled_in` on `day`.
 pub fn summary(tr: &Tr, answers: &Answers, filled_in: &str, day: &str) -> Summary {
     let language = if tr.lang == DEFAULT_LANGUAGE {
-        FRENCH_NAMES
-            .iter()
-            .find(|(code, _)| *code == filled_in)
-            .map(|(_, name)| name.to_string())
-            .unwrap_or_else(|| filled_in.to_string())
+        french_name(filled_in).to_string()
     } else {
         tr.t("language-name")
     };
@@ -408,11 +412,7 @@ fn form_page(state: &AppState, lang: &str, error: Option<String>) -> Response {
     };
     let catalog = state.catalog();
     let fr = catalog.translator(DEFAULT_LANGUAGE);
-    let french_name = FRENCH_NAMES
-        .iter()
-        .find(|(code, _)| *code == site.tr.lang)
-        .map(|(_, name)| *name)
-        .unwrap_or("français");
+    let french_name = french_name(site.tr.lang);
     let page = FormPage {
         questions: form_questions(&site.tr, &fr),
         fr: FrameStrings::new(&fr, french_name),

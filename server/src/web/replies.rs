@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use jasmine_client::codename::{Codename, ReplyKeys};
 use jasmine_client::mailbox::{self, Sender};
-use jasmine_client::{bundle, Day};
+use jasmine_client::Day;
 use tokio::sync::Semaphore;
 use zeroize::Zeroizing;
 
@@ -150,17 +150,10 @@ pub async fn submit(
         Ok(keys) => keys,
         Err(reason) => return fail(page, StatusCode::SERVICE_UNAVAILABLE, reason),
     };
-    let Some(current) = state.current_bundle() else {
-        return fail(
-            page,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "no key bundle".into(),
-        );
-    };
     let today = Day::today_utc();
-    let verified = match bundle::verify_bundle(&current.signed_json, state.root(), today, None) {
+    let verified = match state.verified_bundle(today) {
         Ok(verified) => verified,
-        Err(e) => return fail(page, StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+        Err(reason) => return fail(page, StatusCode::SERVICE_UNAVAILABLE, reason),
     };
     let mut status = StatusCode::OK;
     match fields.action.as_str() {
