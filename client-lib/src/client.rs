@@ -125,6 +125,14 @@ impl<T: Transport> JasmineClient<T> {
         JasmineClient { transport }
     }
 
+    /// The same client on paths of its own (a fresh Tor circuit), for everything a
+    /// reporter sends or reads, so that no two of her requests can be linked.
+    fn isolated(&self) -> JasmineClient<T> {
+        JasmineClient {
+            transport: self.transport.isolated(),
+        }
+    }
+
     async fn call(&self, request: ApiRequest) -> Result<ApiResponse, ClientError> {
         let response = self.transport.send(request).await?;
         if response.status.is_success() {
@@ -149,7 +157,7 @@ impl<T: Transport> JasmineClient<T> {
 
     async fn call_json<R: DeserializeOwned>(&self, request: ApiRequest) -> Result<R, ClientError> {
         let response = self.call(request).await?;
-        serde_json::from_slice(&response.body).map_err(|e| ClientError::BadResponse(e.to_string()))
+        json_of(&response)
     }
 
     /// Fetches the current bundle and verifies it against the pinned `root` on `today`,
@@ -181,10 +189,7 @@ impl<T: Transport> JasmineClient<T> {
     /// Submits a report ciphertext; returns once the server has stored it durably.
     /// Over Tor, every submission goes on a fresh circuit of its own.
     pub async fn submit_report(&self, ciphertext: Vec<u8>) -> Result<Receipt, ClientError> {
-        let isolated = JasmineClient {
-            transport: self.transport.isolated(),
-        };
-        isolated
+        self.isolated()
             .call_json(
                 ApiRequest::new(Method::POST, "/v1/reports")
                     .with_body("application/octet-stream", ciphertext),
@@ -252,7 +257,7 @@ impl<T: Transport> JasmineClient<T> {
         let response = self
             .moderator_call(credentials, ApiRequest::new(Method::GET, "/v1/mod/reports"))
             .await?;
-        serde_json::from_slice(&response.body).map_err(|e| ClientError::BadResponse(e.to_string()))
+        json_of(&response)
     }
 
     /// One report's ciphertext.
@@ -282,7 +287,7 @@ impl<T: Transport> JasmineClient<T> {
                 ApiRequest::new(Method::POST, format!("/v1/mod/reports/{id}/ack")),
             )
             .await?;
-        serde_json::from_slice(&response.body).map_err(|e| ClientError::BadResponse(e.to_string()))
+        json_of(&response)
     }
 
     /// Publishes a signed alert.
@@ -317,18 +322,9 @@ impl<T: Transport> JasmineClient<T> {
 
     /// Reads a mailbox (reporter side). Over Tor, on a circuit of its own.
     pub async fn read_mailbox(&self, mailbox: &str) -> Result<Vec<MailboxEntry>, ClientError> {
-        let body = serde_json::to_vec(&MailboxRequest {
-            mailbox: mailbox.to_string(),
-        })
-        .map_err(|e| ClientError::BadResponse(e.to_string()))?;
-        let isolated = JasmineClient {
-            transport: self.transport.isolated(),
-        };
-        let messages: MailboxMessages = isolated
-            .call_json(
-                ApiRequest::new(Method::POST, "/v1/mailbox/read")
-                    .with_body("application/json", body),
-            )
+        let messages: MailboxMessages = self
+            .isolated()
+            .call_json(mailbox_request("/v1/mailbox/read", mailbox)?)
             .await?;
         Ok(messages.messages)
     }
@@ -339,28 +335,15 @@ impl<T: Transport> JasmineClient<T> {
         mailbox: &str,
         ciphertext: &[u8],
     ) -> Result<Receipt, ClientError> {
-        let isolated = JasmineClient {
-            transport: self.transport.isolated(),
-        };
-        isolated
+        self.isolated()
             .call_json(mailbox_post("/v1/mailbox/answer", mailbox, ciphertext)?)
             .await
     }
 
     /// Deletes a mailbox and every message in it (reporter side).
     pub async fn delete_mailbox(&self, mailbox: &str) -> Result<(), ClientError> {
-        let body = serde_json::to_vec(&MailboxRequest {
-            mailbox: mailbox.to_string(),
-        })
-        .map_err(|e| ClientError::BadResponse(e.to_string()))?;
-        let isolated = JasmineClient {
-            transport: self.transport.isolated(),
-        };
-        isolated
-            .call(
-                ApiRequest::new(Method::POST, "/v1/mailbox/delete")
-                    .with_body("application/json", body),
-            )
+        self.isolated()
+            .call(mailbox_request("/v1/mailbox/delete", mailbox)?)
             .await
             .map(|_| ())
     }
@@ -378,7 +361,7 @@ impl<T: Transport> JasmineClient<T> {
                 mailbox_post("/v1/mod/mailbox/reply", mailbox, ciphertext)?,
             )
             .await?;
-        serde_json::from_slice(&response.body).map_err(|e| ClientError::BadResponse(e.to_string()))
+        json_of(&response)
     }
 
     /// Mailbox messages this moderator has not acknowledged.
@@ -392,7 +375,7 @@ impl<T: Transport> JasmineClient<T> {
                 ApiRequest::new(Method::GET, "/v1/mod/messages"),
             )
             .await?;
-        serde_json::from_slice(&response.body).map_err(|e| ClientError::BadResponse(e.to_string()))
+        json_of(&response)
     }
 
     /// One mailbox message's ciphertext.
@@ -425,6 +408,21 @@ impl<T: Transport> JasmineClient<T> {
     }
 }
 
+/// A successful response's JSON body.
+fn json_of<R: DeserializeOwned>(response: &ApiResponse) -> Result<R, ClientError> {
+    serde_json::from_slice(&response.body).map_err(|e| ClientError::BadResponse(e.to_string()))
+}
+
+/// A `{"mailbox"}` request (read, delete).
+fn mailbox_request(path: &str, mailbox: &str) -> Result<ApiRequest, ClientError> {
+    let body = serde_json::to_vec(&MailboxRequest {
+        mailbox: mailbox.to_string(),
+    })
+    .map_err(|e| ClientError::BadResponse(e.to_string()))?;
+    Ok(ApiRequest::new(Method::POST, path).with_body("application/json", body))
+}
+
+/// A `{"mailbox","ciphertext"}` request (answer, reply).
 fn mailbox_post(path: &str, mailbox: &str, ciphertext: &[u8]) -> Result<ApiRequest, ClientError> {
     use base64::Engine as _;
     let body = serde_json::to_vec(&MailboxPost {
