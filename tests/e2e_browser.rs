@@ -67,19 +67,7 @@ fn reports_from_the_browser_with_and_without_javascript_reach_the_moderator() {
 
     // The moderator decrypts both browser reports to what was typed.
     assert_eq!(server.stored_reports(), 2);
-    ok(
-        "jasmine-keys",
-        &org.dir,
-        &[
-            "pull",
-            "--server",
-            &server.url,
-            "--api-key",
-            "alice.api.key",
-            "--inbox",
-            "inbox-web",
-        ],
-    );
+    org.pull(&server.url, "alice.api.key", "inbox-web", &[]);
     let listing = ok("jasmine-keys", &org.dir, &["list", "--inbox", "inbox-web"]);
     let mut narratives = Vec::new();
     for id in listing
@@ -187,21 +175,7 @@ fn a_codename_from_the_browser_reads_and_answers_with_and_without_javascript() {
     assert_eq!(reported["nojs_path"], "server");
 
     // The moderator replies to both reports.
-    let pull = || {
-        ok(
-            "jasmine-keys",
-            &org.dir,
-            &[
-                "pull",
-                "--server",
-                &server.url,
-                "--api-key",
-                "alice.api.key",
-                "--inbox",
-                "inbox",
-            ],
-        )
-    };
+    let pull = || org.pull(&server.url, "alice.api.key", "inbox", &[]);
     pull();
     let listing = ok("jasmine-keys", &org.dir, &["list", "--inbox", "inbox"]);
     let ids: Vec<String> = listing

@@ -130,15 +130,7 @@ fn report_reply_read_answer_and_forget_with_a_codename() {
 
     // Alice pulls, sees the report waiting, replies offline into the outbox, publishes.
     let alice = |args: &[&str]| ok("jasmine-keys", &org.dir, args);
-    alice(&[
-        "pull",
-        "--api-key",
-        "alice.api.key",
-        "--inbox",
-        "inbox-alice",
-        "--server",
-        &url,
-    ]);
+    org.pull(&url, "alice.api.key", "inbox-alice", &[]);
     let id = alice(&["list", "--inbox", "inbox-alice"])
         .split_whitespace()
         .next()
@@ -239,15 +231,7 @@ fn report_reply_read_answer_and_forget_with_a_codename() {
     assert!(conversation.contains("from you"), "{conversation}");
 
     // Alice sees the answer waiting, pulls it, reads the conversation, replies online.
-    alice(&[
-        "pull",
-        "--api-key",
-        "alice.api.key",
-        "--inbox",
-        "inbox-alice",
-        "--server",
-        &url,
-    ]);
+    org.pull(&url, "alice.api.key", "inbox-alice", &[]);
     let waiting = alice(&[
         "waiting",
         "--inbox",
@@ -293,19 +277,7 @@ fn report_reply_read_answer_and_forget_with_a_codename() {
     assert!(online.contains("Reply posted"), "{online}");
 
     // Bob, the other moderator, gets the report and the whole conversation.
-    ok(
-        "jasmine-keys",
-        &org.dir,
-        &[
-            "pull",
-            "--api-key",
-            "bob.api.key",
-            "--inbox",
-            "inbox-bob",
-            "--server",
-            &url,
-        ],
-    );
+    org.pull(&url, "bob.api.key", "inbox-bob", &[]);
     let bob_sees = ok(
         "jasmine-keys",
         &org.dir,
@@ -330,15 +302,7 @@ fn report_reply_read_answer_and_forget_with_a_codename() {
 
     // A reply to a report without a codename is refused with the reason.
     org.send_example_report(&tmp.path().join("other-reporter"), &url);
-    alice(&[
-        "pull",
-        "--api-key",
-        "alice.api.key",
-        "--inbox",
-        "inbox-alice",
-        "--server",
-        &url,
-    ]);
+    org.pull(&url, "alice.api.key", "inbox-alice", &[]);
     let listing = alice(&["list", "--inbox", "inbox-alice"]);
     let other = listing
         .lines()

@@ -108,34 +108,10 @@ fn full_loop_with_the_real_binaries() {
     );
 
     // Alice pulls: the reports stay on the server until Bob has them too.
-    let pulled = ok(
-        "jasmine-keys",
-        &org.dir,
-        &[
-            "pull",
-            "--server",
-            url,
-            "--api-key",
-            "alice.api.key",
-            "--inbox",
-            "inbox-alice",
-        ],
-    );
+    let pulled = org.pull(url, "alice.api.key", "inbox-alice", &[]);
     assert!(pulled.contains("Pulled 2 new report(s)"), "{pulled}");
     assert_eq!(server.stored_reports(), 2);
-    let again = ok(
-        "jasmine-keys",
-        &org.dir,
-        &[
-            "pull",
-            "--server",
-            url,
-            "--api-key",
-            "alice.api.key",
-            "--inbox",
-            "inbox-alice",
-        ],
-    );
+    let again = org.pull(url, "alice.api.key", "inbox-alice", &[]);
     assert!(again.contains("Pulled 0 new report(s)"), "{again}");
 
     // What the server stored decrypts with the Debian age CLI and Alice's identity.
@@ -206,19 +182,7 @@ fn full_loop_with_the_real_binaries() {
             && shown.contains("Marseille, 13, FR"),
         "{shown}"
     );
-    let bob = ok(
-        "jasmine-keys",
-        &org.dir,
-        &[
-            "pull",
-            "--server",
-            url,
-            "--api-key",
-            "bob.api.key",
-            "--inbox",
-            "inbox-bob",
-        ],
-    );
+    let bob = org.pull(url, "bob.api.key", "inbox-bob", &[]);
     assert!(bob.contains("2 of them are now deleted"), "{bob}");
     assert_eq!(server.stored_reports(), 0);
 
@@ -750,20 +714,7 @@ async fn fifty_concurrent_submissions_land_exactly_once_and_survive_a_crash() {
     let server = Server::start(&data, &org.path("root.pub"), None);
     assert_eq!(server.stored_reports(), 50);
 
-    ok(
-        "jasmine-keys",
-        &org.dir,
-        &[
-            "pull",
-            "--server",
-            &server.url,
-            "--api-key",
-            "alice.api.key",
-            "--inbox",
-            "inbox",
-            "--no-ack",
-        ],
-    );
+    org.pull(&server.url, "alice.api.key", "inbox", &["--no-ack"]);
     ok(
         "jasmine-keys",
         &org.dir,

@@ -75,19 +75,7 @@ fn start(tmp: &std::path::Path, moderators: &[&str]) -> (Org, Server) {
 fn show_json(org: &Org, who: &str, server: &Server) -> serde_json::Value {
     let inbox = format!("inbox-{who}");
     let api_key = format!("{who}.api.key");
-    ok(
-        "jasmine-keys",
-        &org.dir,
-        &[
-            "pull",
-            "--server",
-            &server.url,
-            "--api-key",
-            &api_key,
-            "--inbox",
-            &inbox,
-        ],
-    );
+    org.pull(&server.url, &api_key, &inbox, &[]);
     let listing = ok("jasmine-keys", &org.dir, &["list", "--inbox", &inbox]);
     let id = listing.split_whitespace().next().unwrap().to_string();
     let key = format!("{who}.offline.age");
@@ -438,19 +426,7 @@ async fn a_codename_without_javascript_reads_and_answers_in_server_memory() {
         answered.contains("NOJS-ANSWER-MARKER gracias"),
         "{answered}"
     );
-    ok(
-        "jasmine-keys",
-        &org.dir,
-        &[
-            "pull",
-            "--server",
-            &url,
-            "--api-key",
-            "alice.api.key",
-            "--inbox",
-            "inbox-alice",
-        ],
-    );
+    org.pull(&url, "alice.api.key", "inbox-alice", &[]);
     let shown = ok(
         "jasmine-keys",
         &org.dir,
@@ -884,19 +860,7 @@ async fn the_page_script_derives_reads_and_answers_as_the_protocol_says() {
     );
     for who in ["alice", "bob"] {
         let inbox = format!("inbox-{who}");
-        ok(
-            "jasmine-keys",
-            &org.dir,
-            &[
-                "pull",
-                "--server",
-                &url,
-                "--api-key",
-                &format!("{who}.api.key"),
-                "--inbox",
-                &inbox,
-            ],
-        );
+        org.pull(&url, &format!("{who}.api.key"), &inbox, &[]);
         let shown = ok(
             "jasmine-keys",
             &org.dir,

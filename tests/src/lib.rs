@@ -243,6 +243,25 @@ impl Org {
         (id, signed)
     }
 
+    /// `jasmine-keys pull --server … --api-key … --inbox …` (then `extra`) in the org
+    /// folder; its output.
+    pub fn pull(&self, server: &str, api_key: &str, inbox: &str, extra: &[&str]) -> String {
+        let args = [
+            &[
+                "pull",
+                "--server",
+                server,
+                "--api-key",
+                api_key,
+                "--inbox",
+                inbox,
+            ][..],
+            extra,
+        ]
+        .concat();
+        ok("jasmine-keys", &self.dir, &args)
+    }
+
     /// Path of a file in the org folder.
     pub fn path(&self, name: &str) -> String {
         self.dir.join(name).display().to_string()
