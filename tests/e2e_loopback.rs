@@ -590,20 +590,7 @@ async fn forged_alerts_replays_and_rolled_back_bundles_are_refused() {
 
     // Bundle 2 drops Bob. The reporter sees it; the server will not go back to 1.
     org.sign_bundle(2, &["alice"]);
-    ok(
-        "jasmine-keys",
-        &org.dir,
-        &[
-            "bundle",
-            "upload",
-            "--bundle",
-            "bundle-2.json",
-            "--root-pub",
-            "root.pub",
-            "--server",
-            &url,
-        ],
-    );
+    org.upload_bundle("bundle-2.json", &url);
     let message = fails(
         "jasmine-keys",
         &org.dir,

@@ -5,7 +5,7 @@
 //! second; the old API keys can no longer pull or publish; alice's alert from before
 //! her rotation still verifies (former key), bob's no longer does until it is retracted.
 
-use jasmine_tests::{fails, ok, org_and_server, run};
+use jasmine_tests::{bundle_sign_args, fails, ok, org_and_server, run};
 
 fn report(marker: &str) -> String {
     serde_json::json!({
@@ -130,61 +130,26 @@ fn rotation_revocation_and_a_new_moderator() {
     let refused = fails(
         "jasmine-keys",
         &org.dir,
-        &[
-            "bundle",
-            "sign",
-            "--root-key",
-            "root.key.age",
-            "--organisation",
-            "Test Org",
-            "--version",
+        &bundle_sign_args(
             "2",
-            "--card",
-            "carol.card.json",
-            "--out",
+            &["carol.card.json"],
             "x.json",
-            "--previous",
-            "bundle-1.json",
-            "--revoke",
-            "mallory",
-        ],
+            &["--previous", "bundle-1.json", "--revoke", "mallory"],
+        ),
         1,
     );
     assert!(refused.contains("no moderator 'mallory'"), "{refused}");
-    let signed = keys(&[
-        "bundle",
-        "sign",
-        "--root-key",
-        "root.key.age",
-        "--organisation",
-        "Test Org",
-        "--version",
+    let signed = keys(&bundle_sign_args(
         "2",
-        "--card",
-        "rotated/alice.card.json",
-        "--card",
-        "carol.card.json",
-        "--out",
+        &["rotated/alice.card.json", "carol.card.json"],
         "bundle-2.json",
-        "--previous",
-        "bundle-1.json",
-        "--revoke",
-        "bob",
-    ]);
+        &["--previous", "bundle-1.json", "--revoke", "bob"],
+    ));
     assert!(
         signed.contains("former key of 'alice'") && signed.contains("'bob' revoked"),
         "{signed}"
     );
-    keys(&[
-        "bundle",
-        "upload",
-        "--bundle",
-        "bundle-2.json",
-        "--root-pub",
-        "root.pub",
-        "--server",
-        &url,
-    ]);
+    org.upload_bundle("bundle-2.json", &url);
     assert!(send("ROTATION-AFTER").contains("encrypted to the 2 moderator(s)"));
 
     // The old API keys are refused; so is an alert signed with bob's key, whoever uploads it.

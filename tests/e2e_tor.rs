@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use jasmine_tests::tor_net::TorNet;
-use jasmine_tests::{ok, Org, Server};
+use jasmine_tests::{bundle_sign_args, ok, Org, Server};
 
 const MARKER: &str = "OVER-TOR-MARKER-51c2";
 
@@ -38,37 +38,17 @@ fn the_whole_loop_over_a_private_tor_network() {
     let onion_url = format!("http://{onion}");
 
     // The organisation signs the onion address into bundle 2 (uploaded on loopback).
-    let bundle_args = [
-        "bundle",
-        "sign",
-        "--root-key",
-        "root.key.age",
-        "--organisation",
-        "Test Org",
-        "--version",
-        "2",
-        "--onion",
-        &onion,
-        "--card",
-        "alice.card.json",
-        "--out",
-        "bundle-2.json",
-    ];
-    ok("jasmine-keys", &org.dir, &bundle_args);
     ok(
         "jasmine-keys",
         &org.dir,
-        &[
-            "bundle",
-            "upload",
-            "--bundle",
+        &bundle_sign_args(
+            "2",
+            &["alice.card.json"],
             "bundle-2.json",
-            "--root-pub",
-            "root.pub",
-            "--server",
-            &server.url,
-        ],
+            &["--onion", &onion],
+        ),
     );
+    org.upload_bundle("bundle-2.json", &server.url);
 
     // C tor + curl: the site and the key bundle, byte for byte (this is also the wait
     // for the network: a successful request, not a sleep).

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use http::{HeaderMap, Method, StatusCode};
 use jasmine_client::transport::{ApiRequest, DirectHttp, Transport};
-use jasmine_tests::{ok, Org, Server};
+use jasmine_tests::{ok, org_and_server, Org, Server};
 
 const LANGUAGES: [&str; 10] = ["fr", "en", "es", "pt", "ro", "bg", "ru", "uk", "zh", "ar"];
 
@@ -62,16 +62,6 @@ fn assert_no_external_resources(page: &str, what: &str) {
     );
 }
 
-fn start(tmp: &std::path::Path, moderators: &[&str]) -> (Org, Server) {
-    let org = Org::create(&tmp.join("org"), moderators);
-    let server = Server::start(
-        &tmp.join("data"),
-        &org.path("root.pub"),
-        Some(&org.path("bundle-1.json")),
-    );
-    (org, server)
-}
-
 fn show_json(org: &Org, who: &str, server: &Server) -> serde_json::Value {
     let inbox = format!("inbox-{who}");
     let api_key = format!("{who}.api.key");
@@ -90,7 +80,7 @@ fn show_json(org: &Org, who: &str, server: &Server) -> serde_json::Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_in_every_language_is_served_with_the_site_rules() {
     let tmp = tempfile::tempdir().unwrap();
-    let (_org, server) = start(tmp.path(), &["alice"]);
+    let (_org, server) = org_and_server(tmp.path(), &["alice"]);
     let mut weights = BTreeMap::new();
     for lang in LANGUAGES {
         for page in [
@@ -273,7 +263,7 @@ async fn every_page_in_every_language_is_served_with_the_site_rules() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_form_without_javascript_is_encrypted_by_the_server_and_read_by_the_moderator() {
     let tmp = tempfile::tempdir().unwrap();
-    let (org, server) = start(tmp.path(), &["alice"]);
+    let (org, server) = org_and_server(tmp.path(), &["alice"]);
     let marker = "NO-JS-FORM-MARKER";
     let form = format!(
         "date=2026-11-21&precision=week&part_of_day=night&country=FR&region=69&city=Lyon&setting=car\
@@ -338,7 +328,7 @@ fn codename_in(page: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_codename_without_javascript_reads_and_answers_in_server_memory() {
     let tmp = tempfile::tempdir().unwrap();
-    let (org, server) = start(tmp.path(), &["alice"]);
+    let (org, server) = org_and_server(tmp.path(), &["alice"]);
     let url = server.url.clone();
     let form = "date=2026-11-21&precision=day&setting=car&category=threats&severity=risky\
                 &narrative=NOJS-REPORT-MARKER&follow_up=codename";
@@ -472,7 +462,7 @@ async fn a_codename_without_javascript_reads_and_answers_in_server_memory() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn published_alerts_show_in_french_and_arabic_and_in_the_feeds() {
     let tmp = tempfile::tempdir().unwrap();
-    let (org, server) = start(tmp.path(), &["alice"]);
+    let (org, server) = org_and_server(tmp.path(), &["alice"]);
     org.send_example_report(&tmp.path().join("reporter"), &server.url);
     let (_, signed) = org.publish_first_report("alice", &server.url, &[]);
     let alert_id = signed["alert"]["id"].as_str().unwrap().to_string();
@@ -617,7 +607,7 @@ fn the_committed_page_script_is_what_the_lockfile_builds() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_script_encrypts_what_the_moderator_reads() {
     let tmp = tempfile::tempdir().unwrap();
-    let (org, server) = start(tmp.path(), &["alice", "bob"]);
+    let (org, server) = org_and_server(tmp.path(), &["alice", "bob"]);
     // The page embeds the pinned root key for its script.
     let (_, _, form) = get(&server.url, "/en/report", &[]).await;
     let root = std::fs::read_to_string(org.dir.join("root.pub"))
@@ -750,7 +740,7 @@ async fn the_page_script_derives_reads_and_answers_as_the_protocol_says() {
     // A report with a codename from the CLI; the moderator replies; the page's code
     // reads the signed reply and answers; the moderator reads the answer.
     let tmp = tempfile::tempdir().unwrap();
-    let (org, server) = start(tmp.path(), &["alice", "bob"]);
+    let (org, server) = org_and_server(tmp.path(), &["alice", "bob"]);
     let url = server.url.clone();
     let example =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/report.json");

@@ -132,28 +132,36 @@ impl Org {
     pub fn sign_bundle(&self, version: u64, moderators: &[&str]) -> PathBuf {
         let out = format!("bundle-{version}.json");
         let version = version.to_string();
-        let mut args = vec![
-            "bundle",
-            "sign",
-            "--root-key",
-            "root.key.age",
-            "--organisation",
-            "Test Org",
-            "--version",
-            &version,
-            "--out",
-            &out,
-        ];
         let cards: Vec<String> = moderators
             .iter()
             .map(|m| format!("{m}.card.json"))
             .collect();
-        for card in &cards {
-            args.push("--card");
-            args.push(card);
-        }
-        ok("jasmine-keys", &self.dir, &args);
+        let cards: Vec<&str> = cards.iter().map(String::as_str).collect();
+        ok(
+            "jasmine-keys",
+            &self.dir,
+            &bundle_sign_args(&version, &cards, &out, &[]),
+        );
         self.dir.join(out)
+    }
+
+    /// `jasmine-keys bundle upload` of `file`, checked against `root.pub`, to `server`;
+    /// its output.
+    pub fn upload_bundle(&self, file: &str, server: &str) -> String {
+        ok(
+            "jasmine-keys",
+            &self.dir,
+            &[
+                "bundle",
+                "upload",
+                "--bundle",
+                file,
+                "--root-pub",
+                "root.pub",
+                "--server",
+                server,
+            ],
+        )
     }
 
     /// As a reporter working in `dir`: sends `docs/examples/report.json` to `server`
@@ -266,6 +274,34 @@ impl Org {
     pub fn path(&self, name: &str) -> String {
         self.dir.join(name).display().to_string()
     }
+}
+
+/// The arguments of `jasmine-keys bundle sign` with the test organisation's root key and
+/// name: `version`, one `--card` per card file, `--out`, then `extra` (`--previous`,
+/// `--revoke`, `--onion`…).
+pub fn bundle_sign_args<'a>(
+    version: &'a str,
+    cards: &[&'a str],
+    out: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
+        "bundle",
+        "sign",
+        "--root-key",
+        "root.key.age",
+        "--organisation",
+        "Test Org",
+        "--version",
+        version,
+        "--out",
+        out,
+    ];
+    for card in cards {
+        args.extend(["--card", card]);
+    }
+    args.extend(extra);
+    args
 }
 
 /// An organisation with `moderators` in `<tmp>/org` (bundle 1 signed), and a server on
