@@ -41,8 +41,8 @@ pub struct Question {
 /// Longest free-text answer, in characters.
 pub const TEXT_LIMIT: usize = 500;
 
-/// The questions, in order.
-pub const QUESTIONS: [Question; 13] = [
+/// The questions, in order; the last is a free note to the medical team.
+pub const QUESTIONS: [Question; 14] = [
     Question {
         id: "what",
         kind: Kind::Many,
@@ -115,10 +115,12 @@ pub const QUESTIONS: [Question; 13] = [
             "interpreter",
         ],
     },
+    Question {
+        id: "notes",
+        kind: Kind::Text,
+        options: &[],
+    },
 ];
-
-/// A free-text note at the end, answered like a question.
-pub const NOTES: &str = "notes";
 
 /// The French name of each site language, for the French summary's first line.
 const FRENCH_NAMES: [(&str, &str); 10] = [
@@ -150,11 +152,10 @@ pub enum Answer {
     Text(String),
 }
 
-/// Every answer, in the order of [`QUESTIONS`], then the notes.
+/// Every answer, in the order of [`QUESTIONS`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Answers {
     pub answers: Vec<Answer>,
-    pub notes: String,
 }
 
 /// The message id of a question (`option: None`) or of one of its options.
@@ -178,12 +179,7 @@ impl Answers {
     /// one-answer question and over-long texts are refused with the field's name.
     pub fn from_form(pairs: &[(String, String)]) -> Result<Answers, String> {
         let mut answers = vec![Answer::None; QUESTIONS.len()];
-        let mut notes = String::new();
         for (name, value) in pairs {
-            if name == NOTES {
-                notes = free_text(name, value)?;
-                continue;
-            }
             let (index, question) = QUESTIONS
                 .iter()
                 .enumerate()
@@ -225,7 +221,7 @@ impl Answers {
                 chosen.sort_by_key(|o| question.options.iter().position(|x| x == o));
             }
         }
-        Ok(Answers { answers, notes })
+        Ok(Answers { answers })
     }
 }
 
@@ -238,31 +234,53 @@ pub struct Line {
     pub text: bool,
 }
 
+/// The words around a summary's lines, in one language.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    pub title: String,
+    /// Who filled it in, in which language, on which day.
+    pub lead: String,
+    pub note: String,
+    pub no_answer: String,
+}
+
+impl Frame {
+    /// The frame in `tr`'s language for a questionnaire filled in `filled_in` on `day`
+    /// (the language named in French for the French summary, by its own name otherwise).
+    pub fn new(tr: &Tr, filled_in: &str, day: &str) -> Frame {
+        let language = if tr.lang == DEFAULT_LANGUAGE {
+            french_name(filled_in).to_string()
+        } else {
+            tr.t("language-name")
+        };
+        Frame {
+            title: tr.t("mq-summary-title"),
+            lead: tr.t2("mq-summary-lead", "language", &language, "day", day),
+            note: tr.t("mq-summary-note"),
+            no_answer: tr.t("mq-no-answer"),
+        }
+    }
+}
+
 /// A summary in one language.
 #[derive(Debug, Clone)]
 pub struct Summary {
     pub lang: &'static str,
     pub dir: &'static str,
-    pub title: String,
-    pub lead: String,
+    pub frame: Frame,
     pub lines: Vec<Line>,
-    pub note: String,
 }
 
 /// The summary of `answers` in `tr`'s language, for a questionnaire filled in
 /// `filled_in` on `day`.
 pub fn summary(tr: &Tr, answers: &Answers, filled_in: &str, day: &str) -> Summary {
-    let language = if tr.lang == DEFAULT_LANGUAGE {
-        french_name(filled_in).to_string()
-    } else {
-        tr.t("language-name")
-    };
-    let mut lines: Vec<Line> = QUESTIONS
+    let frame = Frame::new(tr, filled_in, day);
+    let lines = QUESTIONS
         .iter()
         .zip(&answers.answers)
         .map(|(question, answer)| {
             let (answers, text) = match answer {
-                Answer::None => (vec![tr.t("mq-no-answer")], false),
+                Answer::None => (vec![frame.no_answer.clone()], false),
                 Answer::Options(chosen) => (
                     chosen
                         .iter()
@@ -279,22 +297,11 @@ pub fn summary(tr: &Tr, answers: &Answers, filled_in: &str, day: &str) -> Summar
             }
         })
         .collect();
-    lines.push(Line {
-        question: tr.t(&message_id(NOTES, None)),
-        answers: vec![if answers.notes.is_empty() {
-            tr.t("mq-no-answer")
-        } else {
-            answers.notes.clone()
-        }],
-        text: !answers.notes.is_empty(),
-    });
     Summary {
         lang: tr.lang,
         dir: tr.dir(),
-        title: tr.t("mq-summary-title"),
-        lead: tr.t2("mq-summary-lead", "language", &language, "day", day),
+        frame,
         lines,
-        note: tr.t("mq-summary-note"),
     }
 }
 
@@ -338,13 +345,6 @@ fn form_questions(tr: &Tr, fr: &Tr) -> Vec<FormQuestion> {
                 })
                 .collect(),
         })
-        .chain(std::iter::once(FormQuestion {
-            id: NOTES,
-            kind: Kind::Text,
-            label: tr.t(&message_id(NOTES, None)),
-            label_fr: fr.t(&message_id(NOTES, None)),
-            options: Vec::new(),
-        }))
         .collect()
 }
 
@@ -353,31 +353,12 @@ fn form_questions(tr: &Tr, fr: &Tr) -> Vec<FormQuestion> {
 struct FormPage<'a> {
     p: PageBase<'a>,
     questions: Vec<FormQuestion>,
-    /// The summary's frame in French and in the visitor's language, for the page script.
-    fr: FrameStrings,
-    own: FrameStrings,
+    /// The summary's frame in French and in the visitor's language, for the page
+    /// script (the lead holds `{day}`, which the script fills in).
+    fr: Frame,
+    own: Frame,
     error: Option<String>,
     limit: usize,
-}
-
-/// The words of a summary's frame in one language, carried by the form for the page
-/// script (the lead holds `{day}`, which the script fills in).
-struct FrameStrings {
-    title: String,
-    lead: String,
-    note: String,
-    no_answer: String,
-}
-
-impl FrameStrings {
-    fn new(tr: &Tr, language: &str) -> Self {
-        FrameStrings {
-            title: tr.t("mq-summary-title"),
-            lead: tr.t2("mq-summary-lead", "language", language, "day", "{day}"),
-            note: tr.t("mq-summary-note"),
-            no_answer: tr.t("mq-no-answer"),
-        }
-    }
 }
 
 #[derive(Template)]
@@ -412,11 +393,10 @@ fn form_page(state: &AppState, lang: &str, error: Option<String>) -> Response {
     };
     let catalog = state.catalog();
     let fr = catalog.translator(DEFAULT_LANGUAGE);
-    let french_name = french_name(site.tr.lang);
     let page = FormPage {
         questions: form_questions(&site.tr, &fr),
-        fr: FrameStrings::new(&fr, french_name),
-        own: FrameStrings::new(&site.tr, &site.tr.t("language-name")),
+        fr: Frame::new(&fr, site.tr.lang, "{day}"),
+        own: Frame::new(&site.tr, site.tr.lang, "{day}"),
         p: PageBase::new(&site, "/questionnaire"),
         error,
         limit: TEXT_LIMIT,
@@ -498,7 +478,7 @@ mod tests {
     }
 
     fn check_complete(summary: &Summary, answers: &Answers, tr: &Tr, ids: &[String]) {
-        assert_eq!(summary.lines.len(), QUESTIONS.len() + 1);
+        assert_eq!(summary.lines.len(), QUESTIONS.len());
         for ((line, question), answer) in summary.lines.iter().zip(&QUESTIONS).zip(&answers.answers)
         {
             let id = message_id(question.id, None);
@@ -519,7 +499,8 @@ mod tests {
             assert_eq!(line.answers, expected, "{id}");
             assert!(line.answers.iter().all(|a| !a.trim().is_empty()));
         }
-        for text in [&summary.title, &summary.lead, &summary.note] {
+        let frame = &summary.frame;
+        for text in [&frame.title, &frame.lead, &frame.note, &frame.no_answer] {
             assert!(!text.contains("mq-") && !text.contains('{'), "{text}");
         }
     }
@@ -538,7 +519,6 @@ mod tests {
             for answer in every_answer(question) {
                 let mut answers = Answers {
                     answers: vec![Answer::None; QUESTIONS.len()],
-                    notes: String::new(),
                 };
                 answers.answers[index] = answer;
                 for lang in ["zh", "ar", "fr"] {
@@ -549,8 +529,8 @@ mod tests {
             }
         }
         // 4 sets of 6 check boxes (64 each, none included), 7 one-answer questions
-        // (each option, or none) and 2 texts (empty or written).
-        assert_eq!(combinations, 4 * 64 + (6 + 6 + 5 + 5 + 5 + 4 + 3) + 2 * 2);
+        // (each option, or none) and 3 texts (empty or written; the notes included).
+        assert_eq!(combinations, 4 * 64 + (6 + 6 + 5 + 5 + 5 + 4 + 3) + 3 * 2);
     }
 
     /// A sample of whole combinations, in French and in every other language.
@@ -568,11 +548,6 @@ mod tests {
                         all[rng.gen_range(0..all.len())].clone()
                     })
                     .collect(),
-                notes: if rng.gen_bool(0.5) {
-                    "note".into()
-                } else {
-                    String::new()
-                },
             };
             for lang in crate::web::i18n::LANGUAGES {
                 let tr = catalog.translator(lang);
@@ -605,7 +580,7 @@ mod tests {
         assert_eq!(answers.answers[1], Answer::Options(vec!["lt24"]));
         assert_eq!(answers.answers[9], Answer::Text("pénicilline".into()));
         assert_eq!(answers.answers[11], Answer::None);
-        assert_eq!(answers.notes, "merci");
+        assert_eq!(answers.answers[13], Answer::Text("merci".into()));
         for (bad, reason) in [
             (vec![("when", "lt24"), ("when", "gt72")], "takes one answer"),
             (vec![("when", "yesterday")], "not an answer"),
