@@ -10,7 +10,7 @@ use serde::Deserialize;
 pub const KINDS: [&str; 4] = ["emergency", "health", "legal", "community"];
 
 /// Days as written in `hours`, Monday first.
-const DAYS: [&str; 7] = ["mo", "tu", "we", "th", "fr", "sa", "su"];
+pub const DAYS: [&str; 7] = ["mo", "tu", "we", "th", "fr", "sa", "su"];
 
 /// Languages a service may list (ISO 639-1), each with its own name, shown to visitors
 /// looking for someone who speaks their language.
@@ -69,8 +69,11 @@ pub struct Service {
     pub phone: String,
     /// ISO 639-1 codes of the languages spoken there.
     pub languages: Vec<String>,
-    /// Opening hours (see [`parse_hours`]).
+    /// Opening hours as written (see [`parse_hours`]).
     pub hours: String,
+    /// The same, read once when the file is loaded.
+    #[serde(skip)]
+    pub opening: Hours,
     /// `https://` address, or empty.
     pub website: String,
     /// The page the entry was checked on.
@@ -100,9 +103,10 @@ pub struct Slot {
 }
 
 /// Opening hours.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Hours {
     /// Not known (`""`).
+    #[default]
     Unknown,
     /// Always open (`24/7`).
     Always,
@@ -192,8 +196,9 @@ fn valid_id(id: &str) -> bool {
 }
 
 impl Service {
-    /// Every problem of this entry, in plain words.
-    fn problems(&self) -> Vec<String> {
+    /// Checks this entry and reads its opening hours into `opening`; every problem, in
+    /// plain words.
+    fn check(&mut self) -> Vec<String> {
         let mut problems = Vec::new();
         let mut check = |ok: bool, problem: String| {
             if !ok {
@@ -249,8 +254,9 @@ impl Service {
                 ),
             );
         }
-        if let Err(e) = parse_hours(&self.hours) {
-            check(false, format!("hours: {e}"));
+        match parse_hours(&self.hours) {
+            Ok(opening) => self.opening = opening,
+            Err(e) => check(false, format!("hours: {e}")),
         }
         check(
             self.website.is_empty() || self.website.starts_with("https://"),
@@ -266,6 +272,14 @@ impl Service {
     /// The phone number for a `tel:` link (digits only).
     pub fn phone_link(&self) -> String {
         self.phone.chars().filter(char::is_ascii_digit).collect()
+    }
+
+    /// The own names of the languages spoken there.
+    pub fn language_names(&self) -> Vec<&'static str> {
+        self.languages
+            .iter()
+            .filter_map(|l| SPOKEN.iter().find(|(code, _)| code == l).map(|(_, n)| *n))
+            .collect()
     }
 
     /// Whether someone at the service speaks `lang`.
@@ -288,11 +302,11 @@ impl Directory {
 
     /// Parses and checks the text of a directory file.
     pub fn parse(text: &str) -> Result<Directory, String> {
-        let file: File = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut file: File = toml::from_str(text).map_err(|e| e.to_string())?;
         let mut errors = Vec::new();
         let mut seen = std::collections::BTreeSet::new();
-        for (n, service) in file.service.iter().enumerate() {
-            let mut problems = service.problems();
+        for (n, service) in file.service.iter_mut().enumerate() {
+            let mut problems = service.check();
             if !seen.insert(service.id.clone()) {
                 problems.push("another entry has the same id".into());
             }

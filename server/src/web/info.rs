@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::directory::{hours_in_words, parse_hours, Service, KINDS, SPOKEN};
+use super::directory::{hours_in_words, Service, DAYS, KINDS};
 use super::pages::PageBase;
 use super::{html, not_found, site};
 use crate::state::AppState;
@@ -179,8 +179,7 @@ pub async fn directory(
     }
     let error =
         (!unknown.is_empty()).then(|| tr.t1("where-bad-filter", "value", &unknown.join(", ")));
-    let days: [String; 7] =
-        ["mo", "tu", "we", "th", "fr", "sa", "su"].map(|d| tr.t(&format!("where-day-{d}")));
+    let days: [String; 7] = DAYS.map(|d| tr.t(&format!("where-day-{d}")));
     let (always, hours_unknown) = (tr.t("where-always"), tr.t("where-hours-unknown"));
     let view = |s: &Service| ServiceView {
         name: s.name.clone(),
@@ -191,15 +190,8 @@ pub async fn directory(
         address: s.address.clone(),
         phone: s.phone.clone(),
         phone_link: s.phone_link(),
-        hours: parse_hours(&s.hours)
-            .map(|h| hours_in_words(&h, &days, &always, &hours_unknown))
-            .unwrap_or_default(),
-        languages: s
-            .languages
-            .iter()
-            .filter_map(|l| SPOKEN.iter().find(|(code, _)| code == l).map(|(_, n)| *n))
-            .collect::<Vec<_>>()
-            .join(", "),
+        hours: hours_in_words(&s.opening, &days, &always, &hours_unknown),
+        languages: s.language_names().join(", "),
         website: s.website.clone(),
     };
     let (local, national) = directory.select(city, kind, speaks);
