@@ -1,7 +1,8 @@
 //! The medical questionnaire: short questions in the visitor's language, and a one-page
 //! summary for emergency staff **in French**, followed by the same in her language.
 //! Nothing is stored, logged or sent on: without JavaScript the summary is built in
-//! the request from the posted form and forgotten (the response is `no-store`); with
+//! the request from the posted form and forgotten (the response is `no-store`, as every
+//! page that does not say otherwise: `app::privacy_headers`); with
 //! JavaScript, `static/questionnaire.js` builds the same summary in the page from the
 //! French labels the form carries (`data-fr`), and nothing leaves the browser.
 //!
@@ -11,7 +12,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::i18n::{Tr, DEFAULT_LANGUAGE};
@@ -379,14 +380,6 @@ fn today() -> String {
     )
 }
 
-/// Marks a page as never to be kept by the browser or anything in between.
-fn no_store(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
 fn form_page(state: &AppState, lang: &str, error: Option<String>) -> Response {
     let Some(site) = site(state, lang) else {
         return not_found();
@@ -406,7 +399,7 @@ fn form_page(state: &AppState, lang: &str, error: Option<String>) -> Response {
     } else {
         StatusCode::OK
     };
-    no_store(html(status, page.render()))
+    html(status, page.render())
 }
 
 /// `GET /<lang>/questionnaire`: the form.
@@ -444,7 +437,7 @@ pub async fn submit(
         p: PageBase::new(&site, "/questionnaire"),
         summaries,
     };
-    no_store(html(StatusCode::OK, page.render()))
+    html(StatusCode::OK, page.render())
 }
 
 #[cfg(test)]
