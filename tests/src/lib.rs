@@ -318,20 +318,11 @@ pub fn org_and_server(tmp: &Path, moderators: &[&str]) -> (Org, Server) {
 
 /// The files below `dir` (recursively) whose bytes contain `needle`.
 pub fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("a folder") {
-        let path = entry.expect("an entry").path();
-        if path.is_dir() {
-            found.extend(files_containing(&path, needle));
-        } else if std::fs::read(&path)
-            .unwrap_or_default()
-            .windows(needle.len())
-            .any(|w| w == needle.as_bytes())
-        {
-            found.push(path.display().to_string());
-        }
-    }
-    found
+    folder_snapshot(dir)
+        .into_iter()
+        .filter(|(_, (bytes, _))| bytes.windows(needle.len()).any(|w| w == needle.as_bytes()))
+        .map(|(name, _)| dir.join(name).display().to_string())
+        .collect()
 }
 
 /// Every file under `dir` (relative path) with its bytes and modification time: two
@@ -348,8 +339,12 @@ pub fn folder_snapshot(
                 folders.push(path);
             } else {
                 let name = path.strip_prefix(dir).unwrap().display().to_string();
-                let modified = path.metadata().and_then(|m| m.modified()).expect("a file");
-                files.insert(name, (std::fs::read(&path).expect("readable"), modified));
+                // A file gone between the listing and the read (SQLite's journal) is
+                // left out: it is then missing from the snapshot, which a comparison sees.
+                let modified = path.metadata().and_then(|m| m.modified());
+                if let (Ok(bytes), Ok(modified)) = (std::fs::read(&path), modified) {
+                    files.insert(name, (bytes, modified));
+                }
             }
         }
     }
