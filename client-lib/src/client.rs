@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use crate::alert::{self, Alert, Retraction};
 use crate::bundle::{self, KeyBundle, VerifiedBundle};
 use crate::keys::PublicKey;
+use crate::puzzle::{self, Purpose};
 use crate::transport::{ApiRequest, ApiResponse, Transport, TransportError};
 use crate::wire::{
     AckResult, AlertFeed, ErrorBody, MailboxEntry, MailboxMessages, MailboxPost, MailboxRequest,
@@ -38,6 +39,9 @@ pub enum ClientError {
     /// The server's answer is not what the API says.
     #[error("unexpected answer from the server: {0}")]
     BadResponse(String),
+    /// The admission puzzle could not be solved (§6.9).
+    #[error("the anti-flood puzzle could not be solved: {0}")]
+    Puzzle(String),
 }
 
 /// Filters for the alert feed.
@@ -188,13 +192,56 @@ impl<T: Transport> JasmineClient<T> {
 
     /// Submits a report ciphertext; returns once the server has stored it durably.
     /// Over Tor, every submission goes on a fresh circuit of its own.
+    /// The report carries a solved admission puzzle (§6.9).
     pub async fn submit_report(&self, ciphertext: Vec<u8>) -> Result<Receipt, ClientError> {
-        self.isolated()
-            .call_json(
-                ApiRequest::new(Method::POST, "/v1/reports")
-                    .with_body("application/octet-stream", ciphertext),
-            )
+        let size = ciphertext.len();
+        let request = ApiRequest::new(Method::POST, "/v1/reports")
+            .with_body("application/octet-stream", ciphertext);
+        let response = self
+            .isolated()
+            .send_with_puzzle(Purpose::Report, size, request)
+            .await?;
+        json_of(&response)
+    }
+
+    /// Sends an anonymous write with a solved admission puzzle (`docs/PROTOCOL.md`
+    /// §6.9): asks for a challenge for `purpose` and `size`, solves it off the async
+    /// threads, and sends `request` with the solution. A challenge that went stale
+    /// meanwhile (`409 puzzle_expired`) is asked for and solved again, three times at
+    /// most.
+    pub async fn send_with_puzzle(
+        &self,
+        purpose: Purpose,
+        size: usize,
+        request: ApiRequest,
+    ) -> Result<ApiResponse, ClientError> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let challenge: puzzle::Challenge = self
+                .call_json(ApiRequest::new(
+                    Method::GET,
+                    format!("/v1/puzzle?for={}&size={size}", purpose.as_str()),
+                ))
+                .await?;
+            let solution = tokio::task::spawn_blocking(move || {
+                puzzle::solve(&challenge, &mut rand::rngs::OsRng, |_| {})
+            })
             .await
+            .map_err(|_| ClientError::Puzzle("the puzzle solver stopped".into()))?
+            .map_err(|e| ClientError::Puzzle(e.to_string()))?;
+            let mut solved = request.clone();
+            solved.headers.push((
+                http::HeaderName::from_static(puzzle::HEADER),
+                solution.header_value(),
+            ));
+            match self.call(solved).await {
+                Err(ClientError::Refused { code, .. }) if code == "puzzle_expired" && tries < 3 => {
+                    continue
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Fetches one page of alerts and verifies every entry against `bundle`.
@@ -335,9 +382,15 @@ impl<T: Transport> JasmineClient<T> {
         mailbox: &str,
         ciphertext: &[u8],
     ) -> Result<Receipt, ClientError> {
-        self.isolated()
-            .call_json(mailbox_post("/v1/mailbox/answer", mailbox, ciphertext)?)
-            .await
+        let response = self
+            .isolated()
+            .send_with_puzzle(
+                Purpose::Answer,
+                ciphertext.len(),
+                mailbox_post("/v1/mailbox/answer", mailbox, ciphertext)?,
+            )
+            .await?;
+        json_of(&response)
     }
 
     /// Deletes a mailbox and every message in it (reporter side).

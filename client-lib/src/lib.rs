@@ -51,6 +51,7 @@ mod error;
 pub mod keys;
 pub mod mailbox;
 pub mod padding;
+pub mod puzzle;
 pub mod report;
 pub mod transport;
 pub mod wire;

@@ -106,10 +106,32 @@ fn storage_config(dir: &Path) -> StorageConfig {
     StorageConfig {
         path: dir.join(jasmine_server::DATABASE_FILE),
         queue_capacity: defaults.write_queue,
-        max_stored_bytes: defaults.max_stored_bytes,
+        max_stored_bytes: u64::MAX,
+        budgets: unlimited_budgets(),
         readers: defaults.readers,
     }
 }
+
+/// This bench measures the storage path, not admission control: no budget it could
+/// reach (the `attack` bench measures the budgets and the puzzle).
+fn unlimited_budgets() -> jasmine_server::config::BudgetConfig {
+    jasmine_server::config::BudgetConfig {
+        reports_bytes: u64::MAX / 4,
+        reports_bytes_per_day: u64::MAX / 4,
+        reserve_bytes_per_day: 0,
+        messages_bytes: u64::MAX / 4,
+    }
+}
+
+/// The same for the server binary: no puzzle, budgets out of reach.
+const UNLIMITED_CONFIG: &str = "max_stored_bytes = 1099511627776
+[budgets]
+reports_bytes = 1099511627776
+reports_bytes_per_day = 1099511627776
+reserve_bytes_per_day = 0
+[admission]
+puzzle = false
+";
 
 fn per_row_commits(dir: &Path, ciphertext: &[u8]) -> Figures {
     let conn = rusqlite::Connection::open(dir.join("per-row.sqlite3")).unwrap();
@@ -183,6 +205,7 @@ fn main() {
                         received_on: Day::today_utc(),
                         bundle_version: 1,
                         ciphertext,
+                        may_use_reserve: true,
                     })
                     .await
                     .expect("raw write");
@@ -194,7 +217,10 @@ fn main() {
     // 2. The real server over HTTP on loopback.
     let http_dir = tmp.path().join("http");
     std::fs::write(tmp.path().join("bundle.json"), &signed).unwrap();
+    std::fs::write(tmp.path().join("server.toml"), UNLIMITED_CONFIG).unwrap();
     let mut server = Command::new(env!("CARGO_BIN_EXE_jasmine-server"))
+        .arg("--config")
+        .arg(tmp.path().join("server.toml"))
         .args(["--listen", "127.0.0.1:0", "--data-dir"])
         .arg(&http_dir)
         .args([

@@ -15,6 +15,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/v1/status", get(public::status))
         .route("/v1/keys", get(public::get_keys).put(public::put_keys))
+        .route("/v1/puzzle", get(public::puzzle))
         .route("/v1/reports", post(public::submit_report))
         .route("/v1/alerts", get(public::list_alerts))
         .route("/v1/mailbox/read", post(mailbox::read))
@@ -39,6 +40,10 @@ pub fn app(state: AppState) -> Router {
             )
         })
         .layer(axum::middleware::map_response(privacy_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::serve::body_deadline,
+        ))
         .with_state(state)
 }
 

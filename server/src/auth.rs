@@ -34,8 +34,8 @@ impl ReplayGuard {
         }
     }
 
-    /// Accepts a (date, nonce) once, within the window.
-    fn check(&self, date: u64, nonce: &str, now: u64) -> Result<(), ApiError> {
+    /// Whether `date` is within the clock window and after the server started.
+    fn check_date(&self, date: u64, now: u64) -> Result<(), ApiError> {
         if date + self.window_secs < now || date > now + self.window_secs {
             return Err(ApiError::unauthorized(format!(
                 "the request's date is more than {} seconds from the server's clock; check the clock",
@@ -47,6 +47,12 @@ impl ReplayGuard {
                 "the request was signed before the server started; sign it again",
             ));
         }
+        Ok(())
+    }
+
+    /// Accepts a (date, nonce) once, within the window.
+    fn check(&self, date: u64, nonce: &str, now: u64) -> Result<(), ApiError> {
+        self.check_date(date, now)?;
         let mut seen = self.seen.lock().expect("replay guard");
         if seen.len() > 4096 {
             seen.retain(|_, expiry| *expiry >= now);
@@ -64,6 +70,21 @@ impl ReplayGuard {
 }
 
 impl AppState {
+    /// What can be checked of a moderator request before its body is read: the header
+    /// parses, names a moderator of the current bundle, and is dated within the clock
+    /// window. The signature (which covers the body's hash) is checked once the body
+    /// is read, by [`AppState::authenticate`].
+    pub fn precheck_authorization(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        let current = self.require_bundle()?;
+        let request = parse_header(headers)?;
+        if current.bundle.moderator(&request.moderator).is_none() {
+            return Err(ApiError::unauthorized(
+                "the request is not signed by a moderator of the current key bundle",
+            ));
+        }
+        self.replay_guard().check_date(request.date, now_unix())
+    }
+
     /// Checks a moderator request; returns the moderator id and the bundle used.
     pub fn authenticate(
         &self,
@@ -73,12 +94,7 @@ impl AppState {
         body: &[u8],
     ) -> Result<(String, CurrentBundle), ApiError> {
         let current = self.require_bundle()?;
-        let header = headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| ApiError::unauthorized("this is the moderator API: sign the request with your API key (jasmine-keys does)"))?;
-        let request = api_auth::parse_authorization(header)
-            .map_err(|e| ApiError::unauthorized(e.to_string()))?;
+        let request = parse_header(headers)?;
         let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
         api_auth::verify_request(&request, &current.bundle, method.as_str(), path, body)
             .map_err(|e| ApiError::unauthorized(e.to_string()))?;
@@ -86,6 +102,18 @@ impl AppState {
             .check(request.date, &request.nonce, now_unix())?;
         Ok((request.moderator, current))
     }
+}
+
+fn parse_header(headers: &HeaderMap) -> Result<api_auth::SignedRequest, ApiError> {
+    let header = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            ApiError::unauthorized(
+                "this is the moderator API: sign the request with your API key (jasmine-keys does)",
+            )
+        })?;
+    api_auth::parse_authorization(header).map_err(|e| ApiError::unauthorized(e.to_string()))
 }
 
 #[cfg(test)]

@@ -27,7 +27,8 @@ pub struct Config {
     pub root_key_file: Option<PathBuf>,
     /// A signed key bundle to import at start if it is newer than the stored one.
     pub bundle_file: Option<PathBuf>,
-    /// Most report ciphertext bytes kept before new reports get `507`.
+    /// Most ciphertext bytes (reports and mailbox messages together) kept before new
+    /// ones get `507`; the budgets below share it out.
     pub max_stored_bytes: u64,
     /// Most writes waiting at once before new ones get `503`.
     pub write_queue: usize,
@@ -40,7 +41,13 @@ pub struct Config {
     /// The web site.
     pub web: crate::web::WebConfig,
     /// The reply mailboxes.
-    pub mailbox: crate::routes::mailbox::MailboxConfig,
+    pub mailbox: MailboxConfig,
+    /// What one anonymous writer may take: storage budgets.
+    pub budgets: BudgetConfig,
+    /// Admission of anonymous writes: the puzzle and the budgets of the no-JS pages.
+    pub admission: AdmissionConfig,
+    /// Connections: how many at once and how long a slow client may take.
+    pub connections: ConnectionConfig,
 }
 
 impl Default for Config {
@@ -58,7 +65,10 @@ impl Default for Config {
             api_clock_window_secs: 300,
             onion: OnionConfig::default(),
             web: crate::web::WebConfig::default(),
-            mailbox: crate::routes::mailbox::MailboxConfig::default(),
+            mailbox: MailboxConfig::default(),
+            budgets: BudgetConfig::default(),
+            admission: AdmissionConfig::default(),
+            connections: ConnectionConfig::default(),
         }
     }
 }
@@ -105,7 +115,193 @@ impl Config {
             );
         }
         self.mailbox.validate()?;
+        self.budgets.validate(self.max_stored_bytes)?;
+        self.admission.validate()?;
+        self.connections.validate()?;
         self.onion.validate()
+    }
+}
+
+/// Settings of the reply mailboxes (`[mailbox]` in the configuration).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailboxConfig {
+    /// Days without a post or a read after which a mailbox and its messages are deleted.
+    pub expiry_days: u32,
+    /// Most messages one mailbox keeps; further posts get `409`.
+    pub max_messages: u32,
+}
+
+impl Default for MailboxConfig {
+    fn default() -> Self {
+        MailboxConfig {
+            expiry_days: 90,
+            max_messages: 200,
+        }
+    }
+}
+
+impl MailboxConfig {
+    /// Checks values that parse but make no sense.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.expiry_days == 0 || self.max_messages == 0 {
+            return Err("mailbox.expiry_days and mailbox.max_messages must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+const MIB: u64 = 1024 * 1024;
+
+/// Storage budgets (`[budgets]`): reports and mailbox messages draw on separate
+/// budgets, and reports on a budget per day as well, so that a flood today neither
+/// refuses tomorrow's reports nor the conversations; the last `reserve_bytes_per_day`
+/// of a day's budget is kept for reports that carry a puzzle solved at the current
+/// difficulty (`docs/PROTOCOL.md` §6.9).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BudgetConfig {
+    /// Report ciphertext bytes kept at most.
+    pub reports_bytes: u64,
+    /// Report ciphertext bytes accepted per day (UTC), deleted ones included.
+    pub reports_bytes_per_day: u64,
+    /// The part of the day's budget only reports with a puzzle solved at the current
+    /// difficulty may use.
+    pub reserve_bytes_per_day: u64,
+    /// Mailbox answer bytes (reporters' messages) kept at most; moderators' replies
+    /// are counted but never refused by it.
+    pub messages_bytes: u64,
+}
+
+impl Default for BudgetConfig {
+    fn default() -> Self {
+        BudgetConfig {
+            reports_bytes: 1536 * MIB,
+            reports_bytes_per_day: 128 * MIB,
+            reserve_bytes_per_day: 32 * MIB,
+            messages_bytes: 512 * MIB,
+        }
+    }
+}
+
+impl BudgetConfig {
+    /// Checks values that parse but make no sense.
+    pub fn validate(&self, max_stored_bytes: u64) -> Result<(), String> {
+        if self.reserve_bytes_per_day > self.reports_bytes_per_day {
+            return Err(
+                "budgets.reserve_bytes_per_day cannot exceed budgets.reports_bytes_per_day".into(),
+            );
+        }
+        if self.reports_bytes_per_day > self.reports_bytes {
+            return Err("budgets.reports_bytes_per_day cannot exceed budgets.reports_bytes".into());
+        }
+        if self.reports_bytes.saturating_add(self.messages_bytes) > max_stored_bytes {
+            tracing::warn!(
+                "budgets.reports_bytes + budgets.messages_bytes exceed max_stored_bytes: max_stored_bytes is reached first"
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Admission of anonymous writes (`[admission]`, `docs/PROTOCOL.md` §6.9).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdmissionConfig {
+    /// Require a solved puzzle on `POST /v1/reports` and `POST /v1/mailbox/answer`.
+    pub puzzle: bool,
+    /// Accepted anonymous bytes per hour under which the difficulty stays at its
+    /// minimum; each doubling of the recent rate above it adds 2 bits (4× the work).
+    pub quiet_bytes_per_hour: u64,
+    /// Half-life, in seconds, of the recent rate of accepted writes.
+    pub rate_half_life_secs: u64,
+    /// Difficulty when the service is quiet (bits; 0 = one attempt).
+    pub min_difficulty: u8,
+    /// Highest difficulty asked for.
+    pub max_difficulty: u8,
+    /// How many bits below the current difficulty a challenge issued earlier may be
+    /// and still be accepted (the difficulty may rise while a client solves).
+    pub slack_bits: u8,
+    /// Seconds a challenge stays valid.
+    pub challenge_ttl_secs: u64,
+    /// Reports accepted per hour through the form without JavaScript (its Argon2id
+    /// for a codename and its encryption run on the server).
+    pub nojs_reports_per_hour: u32,
+    /// Codename derivations per hour for the replies page without JavaScript.
+    pub nojs_codenames_per_hour: u32,
+}
+
+impl Default for AdmissionConfig {
+    fn default() -> Self {
+        AdmissionConfig {
+            puzzle: true,
+            quiet_bytes_per_hour: 8 * MIB,
+            rate_half_life_secs: 600,
+            min_difficulty: 0,
+            max_difficulty: 24,
+            slack_bits: 2,
+            challenge_ttl_secs: 600,
+            nojs_reports_per_hour: 30,
+            nojs_codenames_per_hour: 60,
+        }
+    }
+}
+
+impl AdmissionConfig {
+    /// Checks values that parse but make no sense.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.max_difficulty > jasmine_client::puzzle::MAX_DIFFICULTY
+            || self.min_difficulty > self.max_difficulty
+        {
+            return Err(format!(
+                "admission: min_difficulty ≤ max_difficulty ≤ {} is required",
+                jasmine_client::puzzle::MAX_DIFFICULTY
+            ));
+        }
+        if self.quiet_bytes_per_hour == 0 || self.rate_half_life_secs == 0 {
+            return Err(
+                "admission.quiet_bytes_per_hour and rate_half_life_secs must be at least 1".into(),
+            );
+        }
+        if !(30..=3600).contains(&self.challenge_ttl_secs) {
+            return Err("admission.challenge_ttl_secs must be between 30 and 3600".into());
+        }
+        Ok(())
+    }
+}
+
+/// Connection limits (`[connections]`), for the loopback listener and the onion
+/// service alike.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConnectionConfig {
+    /// Connections served at once; further ones wait for a free place.
+    pub max_connections: usize,
+    /// Seconds a client may take to send a request's headers (also the idle time of
+    /// a kept-alive connection).
+    pub header_timeout_secs: u64,
+    /// Seconds a client may take to send a request's body.
+    pub body_timeout_secs: u64,
+}
+
+impl Default for ConnectionConfig {
+    fn default() -> Self {
+        ConnectionConfig {
+            max_connections: 512,
+            header_timeout_secs: 20,
+            body_timeout_secs: 60,
+        }
+    }
+}
+
+impl ConnectionConfig {
+    /// Checks values that parse but make no sense.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.max_connections == 0 || self.header_timeout_secs == 0 || self.body_timeout_secs == 0
+        {
+            return Err("connections: every setting must be at least 1".into());
+        }
+        Ok(())
     }
 }
 

@@ -49,6 +49,11 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         self.status
     }
+
+    /// The stable error code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
 }
 
 impl From<StorageError> for ApiError {
@@ -59,6 +64,10 @@ impl From<StorageError> for ApiError {
             StorageError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             StorageError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             StorageError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable"),
+            StorageError::DayBudgetSpent | StorageError::ReserveOnly => {
+                (StatusCode::INSUFFICIENT_STORAGE, "budget_spent")
+            }
+            StorageError::NoConversation => (StatusCode::NOT_FOUND, "no_conversation"),
         };
         ApiError::new(status, code, e.to_string())
     }

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod admission;
 mod app;
 pub mod auth;
 pub mod config;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod onion;
 pub mod published;
 pub mod routes;
+pub mod serve;
 pub mod state;
 pub mod storage;
 pub mod web;
@@ -40,6 +42,7 @@ pub async fn open_state(config: &Config) -> Result<AppState, String> {
         path: config.data_dir.join(DATABASE_FILE),
         queue_capacity: config.write_queue,
         max_stored_bytes: config.max_stored_bytes,
+        budgets: config.budgets.clone(),
         readers: config.readers,
     })?;
     let state = AppState::load(storage, root, config).await?;
@@ -121,11 +124,11 @@ pub fn spawn_retention(state: AppState) {
     });
 }
 
-/// Serves `app(state)` on `listener` until Ctrl-C or SIGTERM.
+/// Serves `app(state)` on `listener`, under the connection limits, until Ctrl-C or
+/// SIGTERM.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    let limits = state.connections().clone();
+    serve::serve_tcp(listener, app(state), &limits, shutdown_signal()).await
 }
 
 /// Waits for Ctrl-C or SIGTERM.

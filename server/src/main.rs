@@ -107,7 +107,12 @@ fn run(args: Args) -> Result<(), String> {
         jasmine_server::spawn_retention(state.clone());
         let router = jasmine_server::app(state);
         if config.onion.enabled {
-            jasmine_server::onion::spawn(&config.onion, &config.data_dir, router.clone())?;
+            jasmine_server::onion::spawn(
+                &config.onion,
+                &config.data_dir,
+                router.clone(),
+                &config.connections,
+            )?;
         }
         if !config.http {
             jasmine_server::shutdown_signal().await;
@@ -118,9 +123,13 @@ fn run(args: Args) -> Result<(), String> {
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
         let local = listener.local_addr().map_err(|e| e.to_string())?;
         tracing::info!("listening on http://{local}");
-        axum::serve(listener, router)
-            .with_graceful_shutdown(jasmine_server::shutdown_signal())
-            .await
-            .map_err(|e| e.to_string())
+        jasmine_server::serve::serve_tcp(
+            listener,
+            router,
+            &config.connections,
+            jasmine_server::shutdown_signal(),
+        )
+        .await
+        .map_err(|e| e.to_string())
     })
 }

@@ -17,8 +17,6 @@ use std::time::Duration;
 use arti_client::TorClient;
 use axum::Router;
 use futures::StreamExt;
-use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
 use jasmine_client::transport::TorSettings;
 use safelog::DisplayRedacted;
 use serde::Deserialize;
@@ -109,7 +107,9 @@ pub fn spawn(
     config: &OnionConfig,
     data_dir: &std::path::Path,
     router: Router,
+    limits: &crate::config::ConnectionConfig,
 ) -> Result<(), String> {
+    let connections = crate::serve::Connections::new(limits);
     config.validate()?;
     let settings = TorSettings {
         dir: config
@@ -149,7 +149,7 @@ pub fn spawn(
         let requests = tor_hsservice::handle_rend_requests(rend_requests);
         futures::pin_mut!(requests);
         while let Some(request) = requests.next().await {
-            tokio::spawn(serve_stream(request, router.clone()));
+            tokio::spawn(serve_stream(request, router.clone(), connections.clone()));
         }
         tracing::warn!("the onion service stopped receiving connections");
     });
@@ -181,7 +181,11 @@ async fn keep_bootstrapping<R: tor_rtcompat::Runtime>(client: Arc<TorClient<R>>)
     }
 }
 
-async fn serve_stream(request: StreamRequest, router: Router) {
+async fn serve_stream(
+    request: StreamRequest,
+    router: Router,
+    connections: crate::serve::Connections,
+) {
     let wants_http =
         matches!(request.request(), IncomingStreamRequest::Begin(begin) if begin.port() == 80);
     if !wants_http {
@@ -191,10 +195,7 @@ async fn serve_stream(request: StreamRequest, router: Router) {
     let Ok(stream) = request.accept(Connected::new_empty()).await else {
         return;
     };
-    let service = TowerToHyperService::new(router);
-    let _ = hyper::server::conn::http1::Builder::new()
-        .serve_connection(TokioIo::new(stream), service)
-        .await;
+    connections.serve(stream, router).await;
 }
 
 #[cfg(test)]

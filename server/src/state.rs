@@ -44,7 +44,9 @@ struct Inner {
     catalog: crate::web::Catalog,
     content: crate::web::content::Content,
     web: crate::web::WebConfig,
-    mailbox: crate::routes::mailbox::MailboxConfig,
+    mailbox: crate::config::MailboxConfig,
+    admission: crate::admission::Admission,
+    connections: crate::config::ConnectionConfig,
 }
 
 impl AppState {
@@ -89,6 +91,8 @@ impl AppState {
                 content: crate::web::content::Content::load(&config.web.content_dir())?,
                 web: config.web.clone(),
                 mailbox: config.mailbox.clone(),
+                admission: crate::admission::Admission::new(&config.admission),
+                connections: config.connections.clone(),
             }),
         })
     }
@@ -109,8 +113,18 @@ impl AppState {
     }
 
     /// The reply mailboxes' settings.
-    pub fn mailbox_config(&self) -> &crate::routes::mailbox::MailboxConfig {
+    pub fn mailbox_config(&self) -> &crate::config::MailboxConfig {
         &self.inner.mailbox
+    }
+
+    /// Admission control: puzzles and the no-JS budgets.
+    pub fn admission(&self) -> &crate::admission::Admission {
+        &self.inner.admission
+    }
+
+    /// Connection limits and timeouts.
+    pub fn connections(&self) -> &crate::config::ConnectionConfig {
+        &self.inner.connections
     }
 
     /// The web site's settings.

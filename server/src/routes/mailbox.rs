@@ -14,6 +14,7 @@ use axum::response::Response;
 use axum::Json;
 use base64::{engine::general_purpose::STANDARD, Engine as _};
 use jasmine_client::mailbox::{is_mailbox_id, mailbox_key};
+use jasmine_client::puzzle::Purpose;
 use jasmine_client::wire::{
     MailboxEntry, MailboxMessages, MailboxPost, MailboxRequest, MessageFrom, PendingMessage,
     PendingMessages, Receipt,
@@ -22,39 +23,12 @@ use jasmine_client::{age_shape, Day};
 use rusqlite::OptionalExtension;
 use serde::Deserialize;
 
+pub use crate::config::MailboxConfig;
+
 use super::{is_random_id, new_random_id, read_body};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::storage::WriteOp;
-
-/// Settings of the reply mailboxes (`[mailbox]` in the configuration).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct MailboxConfig {
-    /// Days without a post or a read after which a mailbox and its messages are deleted.
-    pub expiry_days: u32,
-    /// Most messages one mailbox keeps; further posts get `409`.
-    pub max_messages: u32,
-}
-
-impl Default for MailboxConfig {
-    fn default() -> Self {
-        MailboxConfig {
-            expiry_days: 90,
-            max_messages: 200,
-        }
-    }
-}
-
-impl MailboxConfig {
-    /// Checks values that parse but make no sense.
-    pub fn validate(&self) -> Result<(), String> {
-        if self.expiry_days == 0 || self.max_messages == 0 {
-            return Err("mailbox.expiry_days and mailbox.max_messages must be at least 1".into());
-        }
-        Ok(())
-    }
-}
 
 /// Largest body of a mailbox read or delete.
 const MAX_REQUEST_BODY: usize = 1024;
@@ -139,14 +113,10 @@ pub async fn read_messages(
         .collect())
 }
 
-/// Stores one message after checking its envelope: encrypted to every moderator of
-/// the current bundle and to one more recipient, the reporter.
-pub async fn store_message(
-    state: &AppState,
-    mailbox: &str,
-    ciphertext: Vec<u8>,
-    posted_by: Option<String>,
-) -> Result<Receipt, ApiError> {
+/// Checks what can be checked of a message without keys: the mailbox id, the size,
+/// and the envelope (encrypted to every moderator of the current bundle and to one
+/// more recipient, the reporter). Returns the bundle version it was checked against.
+pub fn check_message(state: &AppState, mailbox: &str, ciphertext: &[u8]) -> Result<u64, ApiError> {
     if !is_mailbox_id(mailbox) {
         return Err(bad_mailbox());
     }
@@ -158,8 +128,21 @@ pub async fn store_message(
             "the message is larger than the bundle's max_report_bytes",
         ));
     }
-    age_shape::check_mailbox_envelope(&ciphertext, current.bundle.moderators.len())
+    age_shape::check_mailbox_envelope(ciphertext, current.bundle.moderators.len())
         .map_err(|e| ApiError::bad_request("malformed_envelope", e.to_string()))?;
+    Ok(current.bundle.version)
+}
+
+/// Stores one message after [`check_message`]. A reporter's answer goes only into a
+/// conversation a moderator opened (`404 no_conversation` otherwise, the same for a
+/// mailbox that never existed).
+pub async fn store_message(
+    state: &AppState,
+    mailbox: &str,
+    ciphertext: Vec<u8>,
+    posted_by: Option<String>,
+) -> Result<Receipt, ApiError> {
+    let bundle_version = check_message(state, mailbox, &ciphertext)?;
     let id = new_random_id();
     let posted_on = Day::today_utc();
     let sender = if posted_by.is_some() {
@@ -174,7 +157,7 @@ pub async fn store_message(
             mailbox_key: mailbox_key(mailbox),
             posted_on,
             sender: sender.as_str(),
-            bundle_version: current.bundle.version,
+            bundle_version,
             ciphertext,
             posted_by,
             max_messages: state.mailbox_config().max_messages,
@@ -244,7 +227,11 @@ pub async fn answer(
 ) -> Result<(StatusCode, Json<Receipt>), ApiError> {
     let bytes = read_body(&headers, body, post_limit(&state)).await?;
     let (mailbox, ciphertext) = decode_post(&bytes)?;
+    let size = ciphertext.len() as u64;
+    check_message(&state, &mailbox, &ciphertext)?;
+    super::public::admit(&state, &headers, Purpose::Answer, size).await?;
     let receipt = store_message(&state, &mailbox, ciphertext, None).await?;
+    state.admission().record_write(size);
     tracing::debug!("a mailbox answer was stored");
     Ok((StatusCode::CREATED, Json(receipt)))
 }

@@ -30,6 +30,9 @@ pub(crate) async fn authenticated(
     body: Body,
     limit: usize,
 ) -> Result<(String, bytes::Bytes), ApiError> {
+    // Nothing of the body is read before the header names a moderator of the current
+    // bundle and a date within the clock window.
+    state.precheck_authorization(headers)?;
     let bytes = read_body(headers, body, limit).await?;
     let (moderator, _) = state.authenticate(method, uri, headers, &bytes)?;
     Ok((moderator, bytes))

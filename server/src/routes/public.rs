@@ -6,6 +6,7 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use jasmine_client::puzzle::{Challenge, Purpose};
 use jasmine_client::wire::{Receipt, Status};
 use jasmine_client::{age_shape, Day};
 use serde::{Deserialize, Serialize};
@@ -15,7 +16,7 @@ use super::{new_random_id, read_body, MAX_SMALL_BODY};
 use crate::error::ApiError;
 use crate::published::{self, AlertFilter};
 use crate::state::AppState;
-use crate::storage::WriteOp;
+use crate::storage::{StorageError, WriteOp};
 
 /// `GET /v1/status`.
 pub async fn status(State(state): State<AppState>) -> Json<Status> {
@@ -67,6 +68,8 @@ pub async fn submit_report(
     }
     age_shape::check_report_envelope(&ciphertext, current.bundle.moderators.len())
         .map_err(|e| ApiError::bad_request("malformed_envelope", e.to_string()))?;
+    let size = ciphertext.len() as u64;
+    let admitted = admit(&state, &headers, Purpose::Report, size).await?;
     let id = new_random_id();
     let received_on = Day::today_utc();
     state
@@ -76,10 +79,76 @@ pub async fn submit_report(
             received_on,
             bundle_version: current.bundle.version,
             ciphertext: ciphertext.to_vec(),
+            may_use_reserve: admitted.at_current_difficulty,
         })
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // The challenge was within the slack but not at the current difficulty:
+            // a fresh one may still use the reserve.
+            StorageError::ReserveOnly => ApiError::new(
+                StatusCode::CONFLICT,
+                "puzzle_expired",
+                "what is left of today's budget is kept for reports with a puzzle solved at the current difficulty; ask for a new puzzle (GET /v1/puzzle) and solve it",
+            ),
+            other => other.into(),
+        })?;
+    state.admission().record_write(size);
     tracing::debug!("a report was stored");
     Ok((StatusCode::CREATED, Json(Receipt { id, received_on })))
+}
+
+/// Checks an anonymous write's puzzle (§6.9) off the async threads.
+pub async fn admit(
+    state: &AppState,
+    headers: &HeaderMap,
+    purpose: Purpose,
+    size: u64,
+) -> Result<crate::admission::Admitted, ApiError> {
+    let header = headers
+        .get(jasmine_client::puzzle::HEADER)
+        .map(|v| v.to_str().unwrap_or("").to_string());
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || state.admission().check(header.as_deref(), purpose, size))
+        .await
+        .map_err(|_| ApiError::from(StorageError::Unavailable))?
+}
+
+/// Query of `GET /v1/puzzle`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PuzzleParams {
+    /// `report` or `answer`.
+    #[serde(rename = "for")]
+    purpose: String,
+    /// Size of the ciphertext to send, in bytes.
+    size: u64,
+}
+
+/// `GET /v1/puzzle?for=report|answer&size=N`: a fresh single-use challenge.
+pub async fn puzzle(
+    State(state): State<AppState>,
+    query: Result<Query<PuzzleParams>, QueryRejection>,
+) -> Result<Json<Challenge>, ApiError> {
+    let Query(params) = query.map_err(|e| {
+        ApiError::bad_request(
+            "bad_query",
+            format!(
+                "{}: give for=report|answer and size=<ciphertext bytes>",
+                e.body_text()
+            ),
+        )
+    })?;
+    let purpose = Purpose::parse(&params.purpose)
+        .ok_or_else(|| ApiError::bad_request("bad_query", "for must be report or answer"))?;
+    let current = state.require_bundle()?;
+    let largest = current.bundle.limits.max_report_bytes;
+    if params.size == 0 || params.size > largest {
+        return Err(ApiError::bad_request(
+            "bad_query",
+            format!("size must be between 1 and the bundle's max_report_bytes ({largest})"),
+        ));
+    }
+    Ok(Json(state.admission().issue(purpose, params.size)))
 }
 
 /// Filters of `GET /v1/alerts`.

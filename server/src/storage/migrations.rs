@@ -69,6 +69,14 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (message_id, moderator_id)
     ) WITHOUT ROWID;
     "#,
+    // 3: the bytes of reports received today (deleted ones included), for the daily
+    // budget: one row, for the current day only.
+    r#"
+    CREATE TABLE report_days (
+        day   TEXT PRIMARY KEY,                -- YYYY-MM-DD
+        bytes INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -27,6 +27,17 @@ pub enum StorageError {
     /// The row does not exist.
     #[error("not found")]
     NotFound,
+    /// Today's budget for reports is spent; nothing was stored.
+    #[error("the server has taken all the reports it can take today; nothing was stored, try again tomorrow")]
+    DayBudgetSpent,
+    /// What is left of today's budget is kept for reports whose puzzle was solved at
+    /// the current difficulty.
+    #[error("what is left of today's budget is kept for reports with a puzzle solved at the current difficulty; nothing was stored")]
+    ReserveOnly,
+    /// A reporter's answer to a mailbox in which no moderator has replied (or that
+    /// does not exist: the same refusal).
+    #[error("no conversation is open under this codename: the association writes first")]
+    NoConversation,
     /// The write conflicts with what is stored.
     #[error("{0}")]
     Conflict(String),
@@ -55,6 +66,9 @@ pub enum WriteOp {
         bundle_version: u64,
         /// The age file.
         ciphertext: Vec<u8>,
+        /// Whether it may use the last part of the day's budget (its puzzle was solved
+        /// at the current difficulty).
+        may_use_reserve: bool,
     },
     /// Record a moderator's acknowledgement; delete the report once every moderator
     /// in `required` has acknowledged.
@@ -170,6 +184,8 @@ pub struct StorageConfig {
     /// Most ciphertext bytes (reports and mailbox messages) stored before new ones get
     /// "storage full".
     pub max_stored_bytes: u64,
+    /// How that is shared out between reports, days and messages.
+    pub budgets: crate::config::BudgetConfig,
     /// Read-only connections kept open.
     pub readers: usize,
 }
@@ -215,19 +231,26 @@ impl Storage {
             return Err(format!("the database refused WAL mode (got {mode})"));
         }
         migrations::migrate(&mut conn)?;
-        let stored_bytes: i64 = conn
+        let (reports, messages): (i64, i64) = conn
             .query_row(
-                "SELECT (SELECT coalesce(sum(length(ciphertext)), 0) FROM reports)
-                      + (SELECT coalesce(sum(length(ciphertext)), 0) FROM mailbox_messages)",
+                "SELECT (SELECT coalesce(sum(length(ciphertext)), 0) FROM reports),
+                        (SELECT coalesce(sum(length(ciphertext)), 0) FROM mailbox_messages)",
                 [],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .map_err(|e| e.to_string())?;
+        let quota = writer::Quota {
+            total: (reports + messages) as u64,
+            max_total: config.max_stored_bytes,
+            reports: reports as u64,
+            messages: messages as u64,
+            day: None,
+            budgets: config.budgets.clone(),
+        };
         let (writes, jobs) = sync_channel(config.queue_capacity.max(1));
-        let max = config.max_stored_bytes;
         std::thread::Builder::new()
             .name("jasmine-writer".into())
-            .spawn(move || writer::run(conn, jobs, stored_bytes as u64, max))
+            .spawn(move || writer::run(conn, jobs, quota))
             .map_err(|e| format!("cannot start the writer thread: {e}"))?;
         let storage = Storage {
             inner: Arc::new(Inner {
@@ -305,14 +328,18 @@ impl Storage {
 mod tests {
     use super::*;
 
-    fn open(dir: &Path, quota: u64) -> Storage {
-        Storage::open(&StorageConfig {
+    fn config(dir: &Path, quota: u64) -> StorageConfig {
+        StorageConfig {
             path: dir.join("jasmine.sqlite3"),
             queue_capacity: 1000,
             max_stored_bytes: quota,
+            budgets: crate::config::BudgetConfig::default(),
             readers: 2,
-        })
-        .unwrap()
+        }
+    }
+
+    fn open(dir: &Path, quota: u64) -> Storage {
+        Storage::open(&config(dir, quota)).unwrap()
     }
 
     fn report(id: &str, size: usize) -> WriteOp {
@@ -321,6 +348,7 @@ mod tests {
             received_on: Day::parse("2026-11-28").unwrap(),
             bundle_version: 1,
             ciphertext: vec![7; size],
+            may_use_reserve: true,
         }
     }
 
@@ -395,6 +423,7 @@ mod tests {
             received_on: Day::parse(day).unwrap(),
             bundle_version: 1,
             ciphertext: vec![7; 100],
+            may_use_reserve: true,
         };
         storage.write(on("old", "2026-01-10")).await.unwrap();
         storage.write(on("new", "2026-11-20")).await.unwrap();
@@ -417,17 +446,127 @@ mod tests {
         );
     }
 
+    /// A moderator's reply (it opens the conversation).
     fn message(id: &str, mailbox: &str, day: &str, size: usize) -> WriteOp {
         WriteOp::PostMessage {
             id: id.into(),
             mailbox_key: mailbox.into(),
             posted_on: Day::parse(day).unwrap(),
-            sender: "reporter",
+            sender: "moderator",
             bundle_version: 1,
             ciphertext: vec![9; size],
-            posted_by: None,
+            posted_by: Some("m".into()),
             max_messages: 3,
         }
+    }
+
+    /// A reporter's answer.
+    fn answer(id: &str, mailbox: &str, size: usize) -> WriteOp {
+        WriteOp::PostMessage {
+            id: id.into(),
+            mailbox_key: mailbox.into(),
+            posted_on: Day::parse("2026-11-28").unwrap(),
+            sender: "reporter",
+            bundle_version: 1,
+            ciphertext: vec![5; size],
+            posted_by: None,
+            max_messages: 10,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_reporter_answers_only_in_a_conversation_a_moderator_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open(&StorageConfig {
+            budgets: crate::config::BudgetConfig {
+                messages_bytes: 250,
+                ..crate::config::BudgetConfig::default()
+            },
+            ..config(dir.path(), 10_000)
+        })
+        .unwrap();
+        assert!(matches!(
+            storage.write(answer("a0", "k-unknown", 100)).await,
+            Err(StorageError::NoConversation)
+        ));
+        assert_eq!(count(&storage, "mailboxes").await, 0, "nothing was created");
+        storage
+            .write(message("m0", "k-open", "2026-11-28", 100))
+            .await
+            .unwrap();
+        storage.write(answer("a1", "k-open", 100)).await.unwrap();
+        // Reporters' answers have a budget of their own (100 + 100 of 250 used) ...
+        assert!(matches!(
+            storage.write(answer("a2", "k-open", 100)).await,
+            Err(StorageError::QuotaExceeded)
+        ));
+        // ... which neither moderators' replies nor reports draw on.
+        storage
+            .write(message("m1", "k-open", "2026-11-28", 100))
+            .await
+            .unwrap();
+        storage.write(report("r", 1000)).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_day_budget_refuses_once_spent_and_keeps_its_reserve() {
+        let dir = tempfile::tempdir().unwrap();
+        let budgets = crate::config::BudgetConfig {
+            reports_bytes: 10_000,
+            reports_bytes_per_day: 300,
+            reserve_bytes_per_day: 100,
+            messages_bytes: 1000,
+        };
+        let storage = Storage::open(&StorageConfig {
+            budgets: budgets.clone(),
+            ..config(dir.path(), 100_000)
+        })
+        .unwrap();
+        let on = |id: &str, day: &str, reserve: bool| WriteOp::InsertReport {
+            id: id.into(),
+            received_on: Day::parse(day).unwrap(),
+            bundle_version: 1,
+            ciphertext: vec![7; 100],
+            may_use_reserve: reserve,
+        };
+        storage.write(on("a", "2026-11-28", false)).await.unwrap();
+        storage.write(on("b", "2026-11-28", false)).await.unwrap();
+        assert!(matches!(
+            storage.write(on("c", "2026-11-28", false)).await,
+            Err(StorageError::ReserveOnly)
+        ));
+        storage.write(on("c", "2026-11-28", true)).await.unwrap();
+        assert!(matches!(
+            storage.write(on("d", "2026-11-28", true)).await,
+            Err(StorageError::DayBudgetSpent)
+        ));
+        // Acknowledged and deleted reports still count for their day ...
+        for m in ["x"] {
+            storage
+                .write(WriteOp::Acknowledge {
+                    report_id: "a".into(),
+                    moderator_id: m.into(),
+                    required: vec!["x".into()],
+                })
+                .await
+                .unwrap();
+        }
+        assert!(matches!(
+            storage.write(on("d", "2026-11-28", true)).await,
+            Err(StorageError::DayBudgetSpent)
+        ));
+        // ... even after a restart; the next day has its budget.
+        drop(storage);
+        let storage = Storage::open(&StorageConfig {
+            budgets,
+            ..config(dir.path(), 100_000)
+        })
+        .unwrap();
+        assert!(matches!(
+            storage.write(on("d", "2026-11-28", true)).await,
+            Err(StorageError::DayBudgetSpent)
+        ));
+        storage.write(on("d", "2026-11-29", false)).await.unwrap();
     }
 
     async fn count(storage: &Storage, table: &'static str) -> i64 {

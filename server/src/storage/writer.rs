@@ -10,6 +10,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::oneshot;
 
 use super::{StorageError, WriteOp, WriteOutcome};
+use crate::config::BudgetConfig;
+use jasmine_client::Day;
 
 /// Most writes committed together.
 const MAX_BATCH: usize = 1024;
@@ -20,12 +22,7 @@ pub(super) struct Job {
 }
 
 /// Runs until every sender is dropped.
-pub(super) fn run(
-    mut conn: Connection,
-    jobs: Receiver<Job>,
-    mut stored_bytes: u64,
-    max_stored_bytes: u64,
-) {
+pub(super) fn run(mut conn: Connection, jobs: Receiver<Job>, mut quota: Quota) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = jobs.recv() {
         batch.push(first);
@@ -35,8 +32,8 @@ pub(super) fn run(
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
             }
         }
-        let before = stored_bytes;
-        let outcomes = commit_batch(&mut conn, &batch, &mut stored_bytes, max_stored_bytes);
+        let before = quota.clone();
+        let outcomes = commit_batch(&mut conn, &batch, &mut quota);
         match outcomes {
             Ok(outcomes) => {
                 for (job, outcome) in batch.drain(..).zip(outcomes) {
@@ -44,7 +41,7 @@ pub(super) fn run(
                 }
             }
             Err(e) => {
-                stored_bytes = before;
+                quota = before;
                 tracing::error!(
                     "a write batch of {} could not be committed: {e}",
                     batch.len()
@@ -60,14 +57,13 @@ pub(super) fn run(
 fn commit_batch(
     conn: &mut Connection,
     batch: &[Job],
-    stored_bytes: &mut u64,
-    max_stored_bytes: u64,
+    quota: &mut Quota,
 ) -> Result<Vec<Result<WriteOutcome, StorageError>>, rusqlite::Error> {
     let mut tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut outcomes = Vec::with_capacity(batch.len());
     for job in batch {
         let mut savepoint = tx.savepoint()?;
-        match apply(&savepoint, &job.op, stored_bytes, max_stored_bytes) {
+        match apply(&savepoint, &job.op, quota) {
             Ok(outcome) => {
                 savepoint.commit()?;
                 outcomes.push(Ok(outcome));
@@ -83,28 +79,31 @@ fn commit_batch(
     Ok(outcomes)
 }
 
-fn apply(
-    conn: &Connection,
-    op: &WriteOp,
-    stored_bytes: &mut u64,
-    max_stored_bytes: u64,
-) -> Result<WriteOutcome, StorageError> {
+fn apply(conn: &Connection, op: &WriteOp, quota: &mut Quota) -> Result<WriteOutcome, StorageError> {
     match op {
         WriteOp::InsertReport {
             id,
             received_on,
             bundle_version,
             ciphertext,
+            may_use_reserve,
         } => {
             let size = ciphertext.len() as u64;
-            if stored_bytes.saturating_add(size) > max_stored_bytes {
-                return Err(StorageError::QuotaExceeded);
-            }
+            let day_bytes = quota.admit_report(conn, *received_on, size, *may_use_reserve)?;
             conn.execute(
                 "INSERT INTO reports (id, received_on, bundle_version, ciphertext) VALUES (?1, ?2, ?3, ?4)",
                 params![id, received_on.to_string(), *bundle_version as i64, ciphertext],
             )?;
-            *stored_bytes += size;
+            conn.execute(
+                "INSERT INTO report_days (day, bytes) VALUES (?1, ?2)
+                 ON CONFLICT(day) DO UPDATE SET bytes = excluded.bytes",
+                params![received_on.to_string(), (day_bytes + size) as i64],
+            )?;
+            conn.execute(
+                "DELETE FROM report_days WHERE day < ?1",
+                [received_on.to_string()],
+            )?;
+            quota.add_report(*received_on, day_bytes + size, size);
             Ok(WriteOutcome::Done)
         }
         WriteOp::Acknowledge {
@@ -137,7 +136,7 @@ fn apply(
             }
             if missing == 0 {
                 conn.execute("DELETE FROM reports WHERE id = ?1", [report_id])?;
-                *stored_bytes = stored_bytes.saturating_sub(size as u64);
+                quota.free_reports(size as u64);
                 Ok(WriteOutcome::Deleted(true))
             } else {
                 Ok(WriteOutcome::Deleted(false))
@@ -224,7 +223,7 @@ fn apply(
                 "DELETE FROM reports WHERE received_on < ?1 RETURNING length(ciphertext)",
                 [day.to_string()],
             )?;
-            *stored_bytes = stored_bytes.saturating_sub(freed);
+            quota.free_reports(freed);
             Ok(WriteOutcome::Purged(deleted))
         }
         WriteOp::PostMessage {
@@ -238,9 +237,21 @@ fn apply(
             max_messages,
         } => {
             let size = ciphertext.len() as u64;
-            if stored_bytes.saturating_add(size) > max_stored_bytes {
-                return Err(StorageError::QuotaExceeded);
+            let from_reporter = posted_by.is_none();
+            if from_reporter {
+                // A reporter may only answer in a conversation a moderator opened: an
+                // unknown mailbox and one without a reply are the same refusal, and
+                // both cost the same query.
+                let opened: bool = conn.query_row(
+                    "SELECT EXISTS(SELECT 1 FROM mailbox_messages WHERE mailbox_key = ?1 AND sender = 'moderator')",
+                    [mailbox_key],
+                    |r| r.get(0),
+                )?;
+                if !opened {
+                    return Err(StorageError::NoConversation);
+                }
             }
+            quota.admit_message(size, from_reporter)?;
             let (count, last_seq): (i64, Option<i64>) = conn.query_row(
                 "SELECT count(*), max(seq) FROM mailbox_messages WHERE mailbox_key = ?1",
                 [mailbox_key],
@@ -275,7 +286,7 @@ fn apply(
                     params![id, moderator],
                 )?;
             }
-            *stored_bytes += size;
+            quota.add_message(size);
             Ok(WriteOutcome::Done)
         }
         WriteOp::TouchMailbox { mailbox_key, day } => {
@@ -292,7 +303,7 @@ fn apply(
                 [mailbox_key],
             )?;
             conn.execute("DELETE FROM mailboxes WHERE key = ?1", [mailbox_key])?;
-            *stored_bytes = stored_bytes.saturating_sub(freed);
+            quota.free_messages(freed);
             Ok(WriteOutcome::Done)
         }
         WriteOp::AcknowledgeMessage {
@@ -324,7 +335,7 @@ fn apply(
                 "DELETE FROM mailboxes WHERE last_active_on < ?1",
                 [day.to_string()],
             )?;
-            *stored_bytes = stored_bytes.saturating_sub(freed);
+            quota.free_messages(freed);
             Ok(WriteOutcome::Purged(deleted as u64))
         }
     }
@@ -345,4 +356,93 @@ fn delete_ciphertexts(
         freed += row.get::<_, Option<i64>>(0)?.unwrap_or(0).max(0) as u64;
     }
     Ok((deleted, freed))
+}
+
+/// What is stored, against the budgets (`[budgets]` and `max_stored_bytes`). Kept in
+/// memory by the writer, read from the database when it starts; restored with the
+/// batch when a commit fails.
+#[derive(Clone, Debug)]
+pub(super) struct Quota {
+    /// Ciphertext bytes of reports and messages together, and their limit.
+    pub(super) total: u64,
+    pub(super) max_total: u64,
+    /// Report ciphertext bytes kept.
+    pub(super) reports: u64,
+    /// Mailbox ciphertext bytes kept.
+    pub(super) messages: u64,
+    /// Report bytes received on the day cached (deleted ones included).
+    pub(super) day: Option<(Day, u64)>,
+    pub(super) budgets: BudgetConfig,
+}
+
+impl Quota {
+    /// Checks a report of `size` bytes received on `day` against every budget;
+    /// returns the bytes already received that day.
+    fn admit_report(
+        &mut self,
+        conn: &Connection,
+        day: Day,
+        size: u64,
+        may_use_reserve: bool,
+    ) -> Result<u64, StorageError> {
+        if self.total.saturating_add(size) > self.max_total
+            || self.reports.saturating_add(size) > self.budgets.reports_bytes
+        {
+            return Err(StorageError::QuotaExceeded);
+        }
+        let day_bytes = match self.day {
+            Some((cached, bytes)) if cached == day => bytes,
+            _ => conn
+                .query_row(
+                    "SELECT bytes FROM report_days WHERE day = ?1",
+                    [day.to_string()],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()?
+                .unwrap_or(0)
+                .max(0) as u64,
+        };
+        let after = day_bytes.saturating_add(size);
+        if after > self.budgets.reports_bytes_per_day {
+            return Err(StorageError::DayBudgetSpent);
+        }
+        if !may_use_reserve
+            && after > self.budgets.reports_bytes_per_day - self.budgets.reserve_bytes_per_day
+        {
+            return Err(StorageError::ReserveOnly);
+        }
+        Ok(day_bytes)
+    }
+
+    fn add_report(&mut self, day: Day, day_bytes: u64, size: u64) {
+        self.day = Some((day, day_bytes));
+        self.reports += size;
+        self.total += size;
+    }
+
+    fn free_reports(&mut self, bytes: u64) {
+        self.reports = self.reports.saturating_sub(bytes);
+        self.total = self.total.saturating_sub(bytes);
+    }
+
+    /// Reporters' answers draw on the messages budget; moderators' replies are
+    /// counted but only the overall limit refuses them.
+    fn admit_message(&self, size: u64, from_reporter: bool) -> Result<(), StorageError> {
+        if self.total.saturating_add(size) > self.max_total
+            || (from_reporter && self.messages.saturating_add(size) > self.budgets.messages_bytes)
+        {
+            return Err(StorageError::QuotaExceeded);
+        }
+        Ok(())
+    }
+
+    fn add_message(&mut self, size: u64) {
+        self.messages += size;
+        self.total += size;
+    }
+
+    fn free_messages(&mut self, bytes: u64) {
+        self.messages = self.messages.saturating_sub(bytes);
+        self.total = self.total.saturating_sub(bytes);
+    }
 }

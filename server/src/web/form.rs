@@ -126,6 +126,8 @@ pub async fn submit(
             received_on: today,
             bundle_version: verified.version(),
             ciphertext,
+            // Without JavaScript there is no puzzle: the day's reserve is not for it.
+            may_use_reserve: false,
         })
         .await;
     if let Err(e) = stored {

@@ -100,6 +100,10 @@ pub fn routes() -> Router<AppState> {
             "/static/jasmine.js",
             get(|| script(include_str!("../../static/jasmine.js"))),
         )
+        .route(
+            "/static/worker.js",
+            get(|| script(include_str!("../../static/worker.js"))),
+        )
 }
 
 async fn choose_language(headers: HeaderMap) -> Redirect {
