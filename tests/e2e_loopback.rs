@@ -445,8 +445,13 @@ async fn malformed_and_oversized_submissions_get_4xx_and_change_nothing() {
         0,
         "a refused submission was stored"
     );
-    let (status, _) = send(&server.url, post_report(good)).await;
-    assert_eq!(status, StatusCode::CREATED);
+    // A well-formed report still needs its admission puzzle (§6.9) ...
+    let (status, body) = send(&server.url, post_report(good.clone())).await;
+    assert_eq!(status, StatusCode::PRECONDITION_REQUIRED, "{body}");
+    assert_eq!(body["error"], "puzzle_required");
+    assert_eq!(server.stored_reports(), 0);
+    // ... which the client solves.
+    client.submit_report(good).await.unwrap();
     assert_eq!(server.stored_reports(), 1);
 }
 

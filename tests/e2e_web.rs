@@ -6,7 +6,9 @@
 
 use std::collections::BTreeMap;
 
+use base64::Engine as _;
 use http::{HeaderMap, Method, StatusCode};
+use jasmine_client::client::JasmineClient;
 use jasmine_client::transport::{ApiRequest, DirectHttp, Transport};
 use jasmine_tests::{ok, org_and_server, Org, Server};
 
@@ -645,11 +647,12 @@ async fn the_page_script_encrypts_what_the_moderator_reads() {
     let ciphertext = base64::engine::general_purpose::STANDARD
         .decode(&out.stdout)
         .unwrap();
+    let size = ciphertext.len();
     let request = ApiRequest::new(Method::POST, "/v1/reports")
         .with_body("application/octet-stream", ciphertext);
-    let response = DirectHttp::new(&server.url)
-        .unwrap()
-        .send(request)
+    // Posted with its admission puzzle solved, as the page and client-lib do (§6.9).
+    let response = JasmineClient::new(DirectHttp::new(&server.url).unwrap())
+        .send_with_puzzle(jasmine_client::puzzle::Purpose::Report, size, request)
         .await
         .unwrap();
     assert_eq!(
@@ -835,13 +838,21 @@ async fn the_page_script_derives_reads_and_answers_as_the_protocol_says() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let sealed = String::from_utf8(out.stdout).unwrap();
+    let size = base64::engine::general_purpose::STANDARD
+        .decode(sealed.trim())
+        .unwrap()
+        .len();
     let request = ApiRequest::new(Method::POST, "/v1/mailbox/answer").with_body(
         "application/json",
-        serde_json::json!({"mailbox": mailbox, "ciphertext": String::from_utf8(out.stdout).unwrap()})
+        serde_json::json!({"mailbox": mailbox, "ciphertext": sealed})
             .to_string()
             .into_bytes(),
     );
-    let stored = DirectHttp::new(&url).unwrap().send(request).await.unwrap();
+    let stored = JasmineClient::new(DirectHttp::new(&url).unwrap())
+        .send_with_puzzle(jasmine_client::puzzle::Purpose::Answer, size, request)
+        .await
+        .unwrap();
     assert_eq!(
         stored.status,
         StatusCode::CREATED,
@@ -865,4 +876,127 @@ async fn the_page_script_derives_reads_and_answers_as_the_protocol_says() {
         );
         assert!(shown.contains("JS-WROTE-THIS-ANSWER"), "{who}: {shown}");
     }
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The (unescaped) value of the first attribute `name` in `page`.
+fn attribute(page: &str, name: &str) -> Option<String> {
+    let start = page.find(&format!(" {name}=\""))? + name.len() + 3;
+    let end = start + page[start..].find('"')?;
+    Some(unescape(&page[start..end]))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_that_breaks_a_rule_is_refused_in_the_visitors_language_with_and_without_javascript(
+) {
+    use jasmine_client::report::{ReportProblem, MAX_NARRATIVE_CHARS, MAX_SHORT_CHARS};
+    let tmp = tempfile::tempdir().unwrap();
+    let (org, server) = org_and_server(tmp.path(), &["alice"]);
+    // The form carries, for its script, the message of every problem code.
+    for lang in LANGUAGES {
+        let (_, _, form) = get(&server.url, &format!("/{lang}/report"), &[]).await;
+        for code in ReportProblem::CODES {
+            let name = format!("data-problem-{}", code.replace('_', "-"));
+            let text = attribute(&form, &name).unwrap_or_else(|| panic!("{lang}: no {name}"));
+            assert!(
+                !text.trim().is_empty() && !text.starts_with("problem-"),
+                "{lang} {code}: {text}"
+            );
+        }
+    }
+    let (_, _, fr) = get(&server.url, "/fr/report", &[]).await;
+    let contact_missing = attribute(&fr, "data-problem-contact-missing").unwrap();
+    assert!(
+        contact_missing.contains("comment vous joindre"),
+        "{contact_missing}"
+    );
+    let narrative_too_long = attribute(&fr, "data-problem-narrative-too-long").unwrap();
+    assert!(narrative_too_long.contains(&MAX_NARRATIVE_CHARS.to_string()));
+
+    // Without JavaScript the server refuses the same reports, with the same message,
+    // in the visitor's language, and stores nothing.
+    let base = "date=2026-11-21&precision=day&setting=car&severity=risky&category=threats";
+    let (status, page) = post_form(
+        &server.url,
+        "/fr/report",
+        format!("{base}&follow_up=contact&contact=+%C2%A0%E2%80%A8+"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        unescape(&page).contains(&format!(
+            "role=\"alert\">Le signalement n'a pas été envoyé : {contact_missing}</p>"
+        )),
+        "{page}"
+    );
+    let long = "é".repeat(MAX_NARRATIVE_CHARS + 1);
+    let (status, page) = post_form(
+        &server.url,
+        "/fr/report",
+        format!("{base}&narrative={long}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(unescape(&page).contains(&narrative_too_long), "{page}");
+    // A long field is named by its label, as the page's script names it.
+    let (_, _, uk) = get(&server.url, "/uk/report", &[]).await;
+    let field_too_long = attribute(&uk, "data-problem-field-too-long").unwrap();
+    let label_at = uk.find("<label for=\"city\">").unwrap() + "<label for=\"city\">".len();
+    let label = unescape(&uk[label_at..label_at + uk[label_at..].find("</label>").unwrap()]);
+    let city = "м".repeat(MAX_SHORT_CHARS + 1);
+    let (status, page) = post_form(&server.url, "/uk/report", format!("{base}&city={city}")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let expected = field_too_long.replace("{field}", &label);
+    assert!(
+        expected.contains(&label) && expected.contains(&MAX_SHORT_CHARS.to_string()),
+        "{expected}"
+    );
+    assert!(unescape(&page).contains(&expected), "{page}");
+    // A date typed where the browser has no date input.
+    let (status, page) = post_form(
+        &server.url,
+        "/fr/report",
+        base.replace("2026-11-21", "21%2F11%2F2026"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        unescape(&page).contains(&attribute(&fr, "data-problem-date-invalid").unwrap()),
+        "{page}"
+    );
+    assert_eq!(server.stored_reports(), 0);
+
+    // With JavaScript, the page's own code refuses to seal it: nothing to send.
+    let (_, _, bundle) = get(&server.url, "/v1/keys", &[]).await;
+    std::fs::write(tmp.path().join("served-bundle.json"), bundle).unwrap();
+    let root = std::fs::read_to_string(org.dir.join("root.pub"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let fields = serde_json::json!({
+        "date": "2026-11-22", "precision": "day", "setting": "hotel", "severity": "dangerous",
+        "category": ["threats"], "follow_up": "contact", "contact": "\u{85}\u{3000}"
+    });
+    let out = std::process::Command::new("node")
+        .current_dir(web_js())
+        .arg("src/seal-cli.mjs")
+        .arg(tmp.path().join("served-bundle.json"))
+        .arg(&root)
+        .arg(fields.to_string())
+        .arg("fr")
+        .output()
+        .expect("node must be installed");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("contact_missing"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

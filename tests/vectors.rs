@@ -234,3 +234,119 @@ fn the_age_cli_decrypts_the_reply_vector_for_the_reporter_and_the_moderator() {
         2
     );
 }
+
+/// The report validation vectors (`tests/vectors/reports/cases.json`): each file and
+/// the problem expected of it (`None` when valid). The folder holds exactly these files.
+fn report_cases() -> Vec<(String, Option<(String, String)>)> {
+    let dir = vectors_dir().join("reports");
+    let index: serde_json::Value = serde_json::from_slice(&read("reports/cases.json")).unwrap();
+    let cases: Vec<(String, Option<(String, String)>)> = index["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|case| {
+            let file = case["file"].as_str().unwrap().to_string();
+            let expect = case["expect"].as_object().map(|e| {
+                let text = |name: &str| e[name].as_str().unwrap().to_string();
+                (text("code"), text("field"))
+            });
+            (file, expect)
+        })
+        .collect();
+    let mut listed: Vec<&str> = cases.iter().map(|(file, _)| file.as_str()).collect();
+    listed.push("cases.json");
+    listed.sort_unstable();
+    let mut present: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    present.sort_unstable();
+    assert_eq!(
+        listed, present,
+        "cases.json must list every file of {dir:?}"
+    );
+    for (file, expect) in &cases {
+        match expect {
+            None => assert!(file.starts_with("valid_"), "{file} is valid"),
+            Some((code, _)) => {
+                assert!(
+                    file.starts_with(&format!("fail_{code}")),
+                    "{file} must be named fail_{code}…"
+                );
+                assert!(
+                    jasmine_client::report::ReportProblem::CODES.contains(&code.as_str()),
+                    "{file}: unknown code {code}"
+                );
+            }
+        }
+    }
+    cases
+}
+
+#[test]
+fn report_vectors_give_client_lib_their_problem_code() {
+    let cases = report_cases();
+    let codes: std::collections::BTreeSet<&str> = cases
+        .iter()
+        .filter_map(|(_, expect)| expect.as_ref().map(|(code, _)| code.as_str()))
+        .collect();
+    let untested: Vec<_> = jasmine_client::report::ReportProblem::CODES
+        .iter()
+        .filter(|code| !codes.contains(*code))
+        .collect();
+    assert!(untested.is_empty(), "no vector for {untested:?}");
+    let mut wrong = Vec::new();
+    for (file, expect) in &cases {
+        let found = match Report::check_json(&read(&format!("reports/{file}"))) {
+            Ok(report) => {
+                // A valid report is also accepted the way a moderator reads it.
+                report.validate().unwrap();
+                None
+            }
+            Err(problem) => Some((problem.code().to_string(), problem.field().to_string())),
+        };
+        if &found != expect {
+            wrong.push(format!(
+                "{file}: expected {expect:?}, client-lib finds {found:?}"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_page_script_finds_the_same_problem_as_client_lib_in_every_report_vector() {
+    let cases = report_cases();
+    let web_js = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/web-js");
+    let out = Command::new("node")
+        .current_dir(&web_js)
+        .arg("src/report-rules-cli.mjs")
+        .arg(vectors_dir().join("reports"))
+        .output()
+        .expect("node must be installed (and `npm ci` run in server/web-js)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut wrong = Vec::new();
+    for (file, _) in &cases {
+        let rust = match Report::check_json(&read(&format!("reports/{file}"))) {
+            Ok(_) => serde_json::Value::Null,
+            Err(problem) => serde_json::json!({"code": problem.code(), "field": problem.field()}),
+        };
+        if page[file] != rust {
+            wrong.push(format!(
+                "{file}: client-lib finds {rust}, the page script {}",
+                page[file]
+            ));
+        }
+    }
+    assert_eq!(
+        page.as_object().unwrap().len(),
+        cases.len(),
+        "the page script checked other files"
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -19,6 +19,8 @@ pub const MAX_NARRATIVE_CHARS: usize = 20_000;
 pub const MAX_SHORT_CHARS: usize = 2_000;
 /// Most phone numbers, handles or plates in one report.
 pub const MAX_IDENTIFIERS: usize = 20;
+/// Longest phone number, handle or plate, in characters.
+pub const MAX_IDENTIFIER_CHARS: usize = 200;
 
 /// A report, as the reporter wrote it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -280,15 +282,200 @@ pub enum FollowUp {
     },
 }
 
+/// The first rule a report breaks (`docs/PROTOCOL.md` §4.3): a stable [`code`], the
+/// member it concerns ([`field`]) and, for a length rule, the limit ([`limit`]).
+///
+/// The codes are shared with the page script (`server/web-js/src/report-rules.js`),
+/// which must find the same problem in every report (`tests/vectors/reports/`); the
+/// web site shows the visitor the Fluent message `problem-<code>` (with `_` as `-`).
+/// When several rules are broken, the problem is the first in the order of this enum.
+///
+/// [`code`]: ReportProblem::code
+/// [`field`]: ReportProblem::field
+/// [`limit`]: ReportProblem::limit
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReportProblem {
+    /// `malformed`: not a report at all (not JSON, a member missing, unknown or of the
+    /// wrong type, an enumeration value that does not exist). Only
+    /// [`Report::check_json`] finds it; the reason is the decoder's.
+    Malformed(String),
+    /// `date_invalid`: `when.date` is a string but not a real `YYYY-MM-DD` day. Only
+    /// [`Report::check_json`] finds it (a [`Day`] is always valid).
+    DateInvalid,
+    /// `format_unsupported`: `format` is not [`REPORT_FORMAT`].
+    FormatUnsupported,
+    /// `language_invalid`: `language` is not 2 to 8 ASCII letters and `-`.
+    LanguageInvalid,
+    /// `country_invalid`: `place.country` is not two ASCII upper-case letters.
+    CountryInvalid,
+    /// `category_missing`: no category.
+    CategoryMissing,
+    /// `category_repeated`: a category is listed twice.
+    CategoryRepeated,
+    /// `narrative_too_long`: more than [`MAX_NARRATIVE_CHARS`] characters.
+    NarrativeTooLong,
+    /// `field_too_long`: `place.region`, `place.city`, `aggressor.description` or
+    /// `aggressor.vehicle` has more than [`MAX_SHORT_CHARS`] characters.
+    FieldTooLong(&'static str),
+    /// `too_many_identifiers`: `aggressor.phones`, `.handles` or `.plates` has more
+    /// than [`MAX_IDENTIFIERS`] entries.
+    TooManyIdentifiers(&'static str),
+    /// `identifier_too_long`: an entry of `aggressor.phones`, `.handles` or `.plates`
+    /// has more than [`MAX_IDENTIFIER_CHARS`] characters.
+    IdentifierTooLong(&'static str),
+    /// `contact_missing`: a contact follow-up whose `details` are empty once trimmed.
+    ContactMissing,
+    /// `contact_too_long`: contact `details` of more than [`MAX_SHORT_CHARS`] characters.
+    ContactTooLong,
+    /// `recipient_invalid`: a codename follow-up whose `recipient` is not an age
+    /// X25519 recipient.
+    RecipientInvalid,
+    /// `mailbox_invalid`: a codename follow-up whose `mailbox` is not 32 lowercase hex.
+    MailboxInvalid,
+}
+
+impl ReportProblem {
+    /// Every code, in rule order.
+    pub const CODES: [&'static str; 15] = [
+        "malformed",
+        "date_invalid",
+        "format_unsupported",
+        "language_invalid",
+        "country_invalid",
+        "category_missing",
+        "category_repeated",
+        "narrative_too_long",
+        "field_too_long",
+        "too_many_identifiers",
+        "identifier_too_long",
+        "contact_missing",
+        "contact_too_long",
+        "recipient_invalid",
+        "mailbox_invalid",
+    ];
+
+    /// The stable code (snake_case), one of [`ReportProblem::CODES`].
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReportProblem::Malformed(_) => "malformed",
+            ReportProblem::DateInvalid => "date_invalid",
+            ReportProblem::FormatUnsupported => "format_unsupported",
+            ReportProblem::LanguageInvalid => "language_invalid",
+            ReportProblem::CountryInvalid => "country_invalid",
+            ReportProblem::CategoryMissing => "category_missing",
+            ReportProblem::CategoryRepeated => "category_repeated",
+            ReportProblem::NarrativeTooLong => "narrative_too_long",
+            ReportProblem::FieldTooLong(_) => "field_too_long",
+            ReportProblem::TooManyIdentifiers(_) => "too_many_identifiers",
+            ReportProblem::IdentifierTooLong(_) => "identifier_too_long",
+            ReportProblem::ContactMissing => "contact_missing",
+            ReportProblem::ContactTooLong => "contact_too_long",
+            ReportProblem::RecipientInvalid => "recipient_invalid",
+            ReportProblem::MailboxInvalid => "mailbox_invalid",
+        }
+    }
+
+    /// The member concerned, as a dotted path (`place.city`, `follow_up.details`), or
+    /// `""` for [`ReportProblem::Malformed`].
+    pub fn field(&self) -> &'static str {
+        match self {
+            ReportProblem::Malformed(_) => "",
+            ReportProblem::DateInvalid => "when.date",
+            ReportProblem::FormatUnsupported => "format",
+            ReportProblem::LanguageInvalid => "language",
+            ReportProblem::CountryInvalid => "place.country",
+            ReportProblem::CategoryMissing | ReportProblem::CategoryRepeated => "categories",
+            ReportProblem::NarrativeTooLong => "narrative",
+            ReportProblem::FieldTooLong(field)
+            | ReportProblem::TooManyIdentifiers(field)
+            | ReportProblem::IdentifierTooLong(field) => field,
+            ReportProblem::ContactMissing | ReportProblem::ContactTooLong => "follow_up.details",
+            ReportProblem::RecipientInvalid => "follow_up.recipient",
+            ReportProblem::MailboxInvalid => "follow_up.mailbox",
+        }
+    }
+
+    /// The limit a length or count rule allows (characters, or entries).
+    pub fn limit(&self) -> Option<usize> {
+        match self {
+            ReportProblem::NarrativeTooLong => Some(MAX_NARRATIVE_CHARS),
+            ReportProblem::FieldTooLong(_) | ReportProblem::ContactTooLong => Some(MAX_SHORT_CHARS),
+            ReportProblem::TooManyIdentifiers(_) => Some(MAX_IDENTIFIERS),
+            ReportProblem::IdentifierTooLong(_) => Some(MAX_IDENTIFIER_CHARS),
+            _ => None,
+        }
+    }
+
+    /// A short technical explanation, in English.
+    pub fn reason(&self) -> String {
+        match self {
+            ReportProblem::Malformed(reason) => reason.clone(),
+            ReportProblem::DateInvalid => "when.date must be a day of the form YYYY-MM-DD".into(),
+            ReportProblem::FormatUnsupported => {
+                format!("the format is not supported (expected {REPORT_FORMAT})")
+            }
+            ReportProblem::LanguageInvalid => "language must be a language tag such as 'fr'".into(),
+            ReportProblem::CountryInvalid => {
+                "place.country must be a two-letter country code such as 'FR'".into()
+            }
+            ReportProblem::CategoryMissing => "choose at least one category".into(),
+            ReportProblem::CategoryRepeated => "a category is listed twice".into(),
+            ReportProblem::NarrativeTooLong => {
+                format!("the narrative is longer than {MAX_NARRATIVE_CHARS} characters")
+            }
+            ReportProblem::FieldTooLong(name) => {
+                format!("{name} is longer than {MAX_SHORT_CHARS} characters")
+            }
+            ReportProblem::TooManyIdentifiers(name) => {
+                format!("{name}: at most {MAX_IDENTIFIERS} entries")
+            }
+            ReportProblem::IdentifierTooLong(name) => {
+                format!("{name}: each entry at most {MAX_IDENTIFIER_CHARS} characters")
+            }
+            ReportProblem::ContactMissing => "follow_up.details must say how to reach you".into(),
+            ReportProblem::ContactTooLong => {
+                format!("follow_up.details is longer than {MAX_SHORT_CHARS} characters")
+            }
+            ReportProblem::RecipientInvalid => {
+                "follow_up.recipient must be an age X25519 recipient".into()
+            }
+            ReportProblem::MailboxInvalid => {
+                "follow_up.mailbox must be 32 lowercase hex characters".into()
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for ReportProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code(), self.reason())
+    }
+}
+
+impl std::error::Error for ReportProblem {}
+
+impl From<ReportProblem> for Error {
+    fn from(problem: ReportProblem) -> Error {
+        Error::malformed("report", problem.reason())
+    }
+}
+
 impl Report {
-    /// Checks the limits and the rules that serde cannot express.
+    /// Checks the limits and the rules that serde cannot express
+    /// ([`Report::problem`], as an [`Error`]).
     pub fn validate(&self) -> Result<(), Error> {
-        let bad = |reason: String| Err(Error::malformed("report", reason));
+        match self.problem() {
+            None => Ok(()),
+            Some(problem) => Err(problem.into()),
+        }
+    }
+
+    /// The first rule of `docs/PROTOCOL.md` §4.3 this report breaks, if any.
+    /// Lengths are in characters (Unicode scalar values); "empty" is after
+    /// [`str::trim`] (Unicode `White_Space`).
+    pub fn problem(&self) -> Option<ReportProblem> {
         if self.format != REPORT_FORMAT {
-            return bad(format!(
-                "format {} is not supported (expected {REPORT_FORMAT})",
-                self.format
-            ));
+            return Some(ReportProblem::FormatUnsupported);
         }
         if !(2..=8).contains(&self.language.len())
             || !self
@@ -296,26 +483,24 @@ impl Report {
                 .bytes()
                 .all(|b| b.is_ascii_alphabetic() || b == b'-')
         {
-            return bad("language must be a language tag such as 'fr'".into());
+            return Some(ReportProblem::LanguageInvalid);
         }
         if self.place.country.len() != 2
             || !self.place.country.bytes().all(|b| b.is_ascii_uppercase())
         {
-            return bad("place.country must be a two-letter country code such as 'FR'".into());
+            return Some(ReportProblem::CountryInvalid);
         }
         if self.categories.is_empty() {
-            return bad("choose at least one category".into());
+            return Some(ReportProblem::CategoryMissing);
         }
         let mut seen = self.categories.clone();
         seen.sort();
         seen.dedup();
         if seen.len() != self.categories.len() {
-            return bad("a category is listed twice".into());
+            return Some(ReportProblem::CategoryRepeated);
         }
         if self.narrative.chars().count() > MAX_NARRATIVE_CHARS {
-            return bad(format!(
-                "the narrative is longer than {MAX_NARRATIVE_CHARS} characters"
-            ));
+            return Some(ReportProblem::NarrativeTooLong);
         }
         let short_fields = [
             ("place.region", self.place.region.as_deref().unwrap_or("")),
@@ -328,9 +513,7 @@ impl Report {
         ];
         for (name, text) in short_fields {
             if text.chars().count() > MAX_SHORT_CHARS {
-                return bad(format!(
-                    "{name} is longer than {MAX_SHORT_CHARS} characters"
-                ));
+                return Some(ReportProblem::FieldTooLong(name));
             }
         }
         for (name, list) in [
@@ -338,29 +521,69 @@ impl Report {
             ("aggressor.handles", &self.aggressor.handles),
             ("aggressor.plates", &self.aggressor.plates),
         ] {
-            if list.len() > MAX_IDENTIFIERS || list.iter().any(|s| s.chars().count() > 200) {
-                return bad(format!(
-                    "{name}: at most {MAX_IDENTIFIERS} entries of 200 characters"
-                ));
+            if list.len() > MAX_IDENTIFIERS {
+                return Some(ReportProblem::TooManyIdentifiers(name));
+            }
+            if list
+                .iter()
+                .any(|s| s.chars().count() > MAX_IDENTIFIER_CHARS)
+            {
+                return Some(ReportProblem::IdentifierTooLong(name));
             }
         }
         match &self.follow_up {
             FollowUp::None => {}
             FollowUp::Contact { details } => {
-                if details.trim().is_empty() || details.chars().count() > MAX_SHORT_CHARS {
-                    return bad("follow_up.details must say how to reach you".into());
+                if details.trim().is_empty() {
+                    return Some(ReportProblem::ContactMissing);
+                }
+                if details.chars().count() > MAX_SHORT_CHARS {
+                    return Some(ReportProblem::ContactTooLong);
                 }
             }
             FollowUp::Codename { recipient, mailbox } => {
                 if crate::bundle::parse_recipient(recipient).is_err() {
-                    return bad("follow_up.recipient must be an age X25519 recipient".into());
+                    return Some(ReportProblem::RecipientInvalid);
                 }
                 if !crate::mailbox::is_mailbox_id(mailbox) {
-                    return bad("follow_up.mailbox must be 32 lowercase hex characters".into());
+                    return Some(ReportProblem::MailboxInvalid);
                 }
             }
         }
-        Ok(())
+        None
+    }
+
+    /// Decodes report JSON and checks it, naming the first problem: `malformed` when
+    /// it does not decode, `date_invalid` when only `when.date` keeps it from
+    /// decoding, else [`Report::problem`]. This is what the shared vectors
+    /// (`tests/vectors/reports/`) check, here and in the page script.
+    pub fn check_json(bytes: &[u8]) -> Result<Report, ReportProblem> {
+        let report = match serde_json::from_slice::<Report>(bytes) {
+            Ok(report) => report,
+            Err(e) => {
+                let malformed = ReportProblem::Malformed(e.to_string());
+                let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+                    return Err(malformed);
+                };
+                let Some(date) = value.pointer_mut("/when/date") else {
+                    return Err(malformed);
+                };
+                let not_a_day = date.as_str().is_some_and(|d| Day::parse(d).is_err());
+                if !not_a_day {
+                    return Err(malformed);
+                }
+                // Would it decode with a real day there?
+                *date = serde_json::Value::from("2000-01-01");
+                return Err(match serde_json::from_value::<Report>(value) {
+                    Ok(_) => ReportProblem::DateInvalid,
+                    Err(_) => malformed,
+                });
+            }
+        };
+        match report.problem() {
+            None => Ok(report),
+            Some(problem) => Err(problem),
+        }
     }
 
     /// Encodes as compact JSON (the plaintext inside the padding).
@@ -466,6 +689,92 @@ mod tests {
         let mut report = Report::example(day());
         report.categories.clear();
         assert!(report.validate().is_err());
+    }
+
+    #[test]
+    fn fail_each_rule_has_its_code_and_field() {
+        let check = |change: fn(&mut Report), code: &str, field: &str| {
+            let mut report = Report::example(day());
+            change(&mut report);
+            let problem = report.problem().expect(code);
+            assert_eq!((problem.code(), problem.field()), (code, field));
+            assert!(ReportProblem::CODES.contains(&problem.code()));
+            assert!(report.validate().is_err());
+        };
+        check(|r| r.format = 2, "format_unsupported", "format");
+        check(|r| r.language = "f".into(), "language_invalid", "language");
+        check(
+            |r| r.place.country = "fr".into(),
+            "country_invalid",
+            "place.country",
+        );
+        check(|r| r.categories.clear(), "category_missing", "categories");
+        check(
+            |r| r.narrative = "a".repeat(MAX_NARRATIVE_CHARS + 1),
+            "narrative_too_long",
+            "narrative",
+        );
+        check(
+            |r| r.aggressor.vehicle = Some("v".repeat(MAX_SHORT_CHARS + 1)),
+            "field_too_long",
+            "aggressor.vehicle",
+        );
+        check(
+            |r| r.aggressor.plates = vec!["AB".into(); MAX_IDENTIFIERS + 1],
+            "too_many_identifiers",
+            "aggressor.plates",
+        );
+        check(
+            |r| r.aggressor.handles = vec!["h".repeat(MAX_IDENTIFIER_CHARS + 1)],
+            "identifier_too_long",
+            "aggressor.handles",
+        );
+        check(
+            |r| {
+                r.follow_up = FollowUp::Contact {
+                    details: " \u{85}\u{3000}".into(),
+                }
+            },
+            "contact_missing",
+            "follow_up.details",
+        );
+        check(
+            |r| {
+                r.follow_up = FollowUp::Codename {
+                    recipient: "age1nope".into(),
+                    mailbox: "0".repeat(32),
+                }
+            },
+            "recipient_invalid",
+            "follow_up.recipient",
+        );
+    }
+
+    #[test]
+    fn limits_count_characters_not_bytes() {
+        let mut report = Report::example(day());
+        report.narrative = "\u{1F338}".repeat(MAX_NARRATIVE_CHARS);
+        assert_eq!(report.problem(), None);
+        report.narrative.push('a');
+        assert_eq!(report.problem(), Some(ReportProblem::NarrativeTooLong));
+    }
+
+    #[test]
+    fn check_json_names_malformed_and_date_problems() {
+        let mut value = serde_json::to_value(Report::example(day())).unwrap();
+        let json = |v: &serde_json::Value| serde_json::to_vec(v).unwrap();
+        assert!(Report::check_json(&json(&value)).is_ok());
+        value["when"]["date"] = "2026-02-30".into();
+        assert_eq!(
+            Report::check_json(&json(&value)),
+            Err(ReportProblem::DateInvalid)
+        );
+        value["severity"] = "deadly".into();
+        assert_eq!(
+            Report::check_json(&json(&value)).unwrap_err().code(),
+            "malformed"
+        );
+        assert_eq!(Report::check_json(b"[]").unwrap_err().code(), "malformed");
     }
 
     #[test]

@@ -296,24 +296,19 @@ impl Admission {
                 "the difficulty has risen since the challenge was issued",
             ));
         }
-        if self
-            .inner
-            .lock()
-            .expect("admission")
-            .spent
-            .contains_key(&random)
+        // The challenge is spent before its hash is checked: a wrong nonce costs the
+        // sender the challenge, and the same header cannot make us hash twice.
         {
-            return Err(puzzle_expired("this challenge was already used"));
+            let mut inner = self.inner.lock().expect("admission");
+            if inner.spent.len() >= 4096 {
+                inner.spent.retain(|_, until| *until >= now);
+            }
+            if inner.spent.insert(random, expires).is_some() {
+                return Err(puzzle_expired("this challenge was already used"));
+            }
         }
         if !puzzle::is_solution(&bytes, &nonce, difficulty) {
             return Err(bad_puzzle("the nonce does not solve the challenge"));
-        }
-        let mut inner = self.inner.lock().expect("admission");
-        if inner.spent.len() >= 4096 {
-            inner.spent.retain(|_, until| *until >= now);
-        }
-        if inner.spent.insert(random, expires).is_some() {
-            return Err(puzzle_expired("this challenge was already used"));
         }
         Ok(Admitted {
             at_current_difficulty: difficulty >= required,
@@ -442,6 +437,15 @@ mod tests {
                 .unwrap_err()
                 .code(),
             "bad_puzzle"
+        );
+        // That spent the challenge: a right nonce for it comes too late.
+        let right = puzzle::solve(&challenge, &mut rand::rngs::OsRng, |_| {}).unwrap();
+        assert_eq!(
+            admission
+                .check(Some(&right.header_value()), Purpose::Report, 100)
+                .unwrap_err()
+                .code(),
+            "puzzle_expired"
         );
         // A tampered difficulty breaks the MAC.
         let mut tampered = bytes.clone();

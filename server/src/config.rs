@@ -235,7 +235,10 @@ impl Default for AdmissionConfig {
     fn default() -> Self {
         AdmissionConfig {
             puzzle: true,
-            quiet_bytes_per_hour: 8 * MIB,
+            // A day at the quiet rate (24 MiB) stays well inside the day's budget
+            // less its reserve (96 MiB): a flooder who stays quiet to keep the price
+            // at its minimum cannot spend the day's budget that way.
+            quiet_bytes_per_hour: MIB,
             rate_half_life_secs: 600,
             min_difficulty: 0,
             max_difficulty: 24,

@@ -294,3 +294,27 @@ mq-requests-interpreter = An interpreter
 mq-notes = Anything else to tell the medical team
 info-unreviewed = This translation has not yet been checked by a native speaker: if in doubt, the French version is the reference.
 info-french-version = Read the French version
+
+# Report checks: one message per problem code of client-lib's ReportProblem
+problem-malformed = The page prepared a report that cannot be read. Nothing was sent: reload the page and try again.
+problem-date-invalid = The date is not valid: write it as year-month-day, for example 2026-11-21.
+problem-format-unsupported = This page comes from an old version of the site. Nothing was sent: reload the page and try again.
+problem-language-invalid = The page's language is not recognised. Nothing was sent: reload the page and try again.
+problem-country-invalid = Country: write the two-letter code, for example FR for France or BE for Belgium.
+problem-category-missing = Tick at least one box to say what happened.
+problem-category-repeated = The same box of “what happened” is counted twice. Nothing was sent: reload the page and try again.
+problem-narrative-too-long = Your account is too long: { $max } characters at most. Shorten it, or send the rest in a second report.
+problem-field-too-long = The field “{ $field }” is too long: { $max } characters at most.
+problem-too-many-identifiers = The field “{ $field }” has too many entries: { $max } at most.
+problem-identifier-too-long = The field “{ $field }” has an entry that is too long: { $max } characters at most for each.
+problem-contact-missing = You asked to be contacted: write how to reach you, or choose another answer.
+problem-contact-too-long = “How to reach you” is too long: { $max } characters at most.
+problem-recipient-invalid = Your codename could not be prepared. Nothing was sent: reload the page and try again.
+problem-mailbox-invalid = The reply box of your codename could not be prepared. Nothing was sent: reload the page and try again.
+
+# Protection against mass sending, and admission
+puzzle-progress = Protection against mass sending: working… { $percent } %
+puzzle-failed = The protection step did not finish. Nothing was sent: please try again.
+admission-busy-report = Too many reports without JavaScript were sent this hour: yours was not sent. Try again in an hour, turn on JavaScript (in Tor Browser: security level “Standard” or “Safer”), or use the “jasmine” app.
+admission-busy-replies = Too many people are reading their replies without JavaScript right now. Try again in an hour, turn on JavaScript (in Tor Browser: security level “Standard” or “Safer”), or use the “jasmine” app.
+admission-full = The service is receiving too much right now and could not keep yours. Nothing was sent: please try again later.

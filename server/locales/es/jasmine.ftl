@@ -294,3 +294,27 @@ mq-requests-interpreter = Un o una intérprete
 mq-notes = Otra cosa que quieras decir al equipo médico
 info-unreviewed = Esta traducción todavía no la ha revisado una persona de lengua materna española: si tienes dudas, vale la versión en francés.
 info-french-version = Leer la versión en francés
+
+# Report checks: one message per problem code of client-lib's ReportProblem
+problem-malformed = La página preparó un aviso que no se puede leer. No se ha enviado nada: vuelve a cargar la página e inténtalo de nuevo.
+problem-date-invalid = La fecha no es válida: escríbela como año-mes-día, por ejemplo 2026-11-21.
+problem-format-unsupported = Esta página es de una versión antigua del sitio. No se ha enviado nada: vuelve a cargar la página e inténtalo de nuevo.
+problem-language-invalid = No se reconoce el idioma de la página. No se ha enviado nada: vuelve a cargar la página e inténtalo de nuevo.
+problem-country-invalid = País: escribe el código de dos letras, por ejemplo FR para Francia o ES para España.
+problem-category-missing = Marca al menos una casilla para decir lo que pasó.
+problem-category-repeated = Una misma casilla de «lo que pasó» se cuenta dos veces. No se ha enviado nada: vuelve a cargar la página e inténtalo de nuevo.
+problem-narrative-too-long = Tu relato es demasiado largo: { $max } caracteres como máximo. Acórtalo o envía el resto en un segundo aviso.
+problem-field-too-long = El campo «{ $field }» es demasiado largo: { $max } caracteres como máximo.
+problem-too-many-identifiers = El campo «{ $field }» tiene demasiados elementos: { $max } como máximo.
+problem-identifier-too-long = El campo «{ $field }» tiene un elemento demasiado largo: { $max } caracteres como máximo cada uno.
+problem-contact-missing = Pediste que te contacten: escribe cómo contactarte o elige otra respuesta.
+problem-contact-too-long = «Cómo contactarte» es demasiado largo: { $max } caracteres como máximo.
+problem-recipient-invalid = No se pudo preparar tu nombre en clave. No se ha enviado nada: vuelve a cargar la página e inténtalo de nuevo.
+problem-mailbox-invalid = No se pudo preparar el buzón de respuestas de tu nombre en clave. No se ha enviado nada: vuelve a cargar la página e inténtalo de nuevo.
+
+# Protection against mass sending, and admission
+puzzle-progress = Protección contra los envíos masivos: calculando… { $percent } %
+puzzle-failed = El cálculo de protección no terminó. No se ha enviado nada: inténtalo de nuevo.
+admission-busy-report = En esta hora se han enviado demasiados avisos sin JavaScript: el tuyo no se ha enviado. Inténtalo de nuevo dentro de una hora, activa JavaScript (en Tor Browser: nivel de seguridad «Estándar» o «Más seguro») o usa la aplicación «jasmine».
+admission-busy-replies = Ahora mismo hay demasiadas personas consultando sus respuestas sin JavaScript. Inténtalo de nuevo dentro de una hora, activa JavaScript (en Tor Browser: nivel de seguridad «Estándar» o «Más seguro») o usa la aplicación «jasmine».
+admission-full = El servicio está recibiendo demasiados envíos ahora mismo y no pudo guardar el tuyo. No se ha enviado nada: inténtalo de nuevo más tarde.

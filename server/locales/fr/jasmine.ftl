@@ -294,3 +294,29 @@ mq-requests-interpreter = Un ou une interprète
 mq-notes = Autre chose à dire à l'équipe soignante
 info-unreviewed = Cette traduction n'a pas encore été relue par une personne dont c'est la langue : en cas de doute, la version française fait foi.
 info-french-version = Lire la version en français
+
+# Report checks: one message per problem code of client-lib's ReportProblem
+# (docs/PROTOCOL.md §4.3), shown by the page before encrypting and by the server
+# without JavaScript. $field is the form field's label, $max the limit.
+problem-malformed = La page a préparé un signalement illisible. Rien n'a été envoyé : rechargez la page et réessayez.
+problem-date-invalid = La date n'est pas valide : écrivez-la sous la forme année-mois-jour, par exemple 2026-11-21.
+problem-format-unsupported = Cette page vient d'une ancienne version du site. Rien n'a été envoyé : rechargez la page et réessayez.
+problem-language-invalid = La langue de la page n'est pas reconnue. Rien n'a été envoyé : rechargez la page et réessayez.
+problem-country-invalid = Pays : écrivez le code à deux lettres, par exemple FR pour la France ou BE pour la Belgique.
+problem-category-missing = Cochez au moins une case pour dire ce qui s'est passé.
+problem-category-repeated = Une même case de « ce qui s'est passé » est comptée deux fois. Rien n'a été envoyé : rechargez la page et réessayez.
+problem-narrative-too-long = Votre récit est trop long : { $max } caractères au plus. Raccourcissez-le, ou envoyez la suite dans un deuxième signalement.
+problem-field-too-long = Le champ « { $field } » est trop long : { $max } caractères au plus.
+problem-too-many-identifiers = Le champ « { $field } » contient trop d'éléments : { $max } au plus.
+problem-identifier-too-long = Le champ « { $field } » contient un élément trop long : { $max } caractères au plus pour chacun.
+problem-contact-missing = Vous avez demandé qu'on vous contacte : écrivez comment vous joindre, ou choisissez une autre réponse.
+problem-contact-too-long = « Comment vous joindre » est trop long : { $max } caractères au plus.
+problem-recipient-invalid = Votre nom de code n'a pas pu être préparé. Rien n'a été envoyé : rechargez la page et réessayez.
+problem-mailbox-invalid = La boîte de réponses de votre nom de code n'a pas pu être préparée. Rien n'a été envoyé : rechargez la page et réessayez.
+
+# Protection against mass sending, and admission
+puzzle-progress = Protection contre les envois massifs : calcul en cours… { $percent } %
+puzzle-failed = Le calcul de protection n'a pas abouti. Rien n'a été envoyé : réessayez.
+admission-busy-report = Trop de signalements sans JavaScript ont été envoyés cette heure-ci : le vôtre n'a pas été envoyé. Réessayez dans une heure, activez JavaScript (dans Tor Browser : niveau de sécurité « Standard » ou « Plus sûr »), ou utilisez l'application « jasmine ».
+admission-busy-replies = Trop de personnes consultent leurs réponses sans JavaScript en ce moment. Réessayez dans une heure, activez JavaScript (dans Tor Browser : niveau de sécurité « Standard » ou « Plus sûr »), ou utilisez l'application « jasmine ».
+admission-full = Le service reçoit trop d'envois en ce moment et n'a pas pu garder le vôtre. Rien n'a été envoyé : réessayez plus tard.

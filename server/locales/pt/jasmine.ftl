@@ -294,3 +294,27 @@ mq-requests-interpreter = Um ou uma intérprete
 mq-notes = Outra coisa para dizer à equipe médica
 info-unreviewed = Esta tradução ainda não foi revisada por uma pessoa que tenha o português como língua materna: em caso de dúvida, vale a versão em francês.
 info-french-version = Ler a versão em francês
+
+# Report checks: one message per problem code of client-lib's ReportProblem
+problem-malformed = A página preparou um relato que não pode ser lido. Nada foi enviado: recarregue a página e tente de novo.
+problem-date-invalid = A data não é válida: escreva-a como ano-mês-dia, por exemplo 2026-11-21.
+problem-format-unsupported = Esta página é de uma versão antiga do site. Nada foi enviado: recarregue a página e tente de novo.
+problem-language-invalid = O idioma da página não foi reconhecido. Nada foi enviado: recarregue a página e tente de novo.
+problem-country-invalid = País: escreva o código de duas letras, por exemplo FR para a França ou BR para o Brasil.
+problem-category-missing = Marque pelo menos uma opção para dizer o que aconteceu.
+problem-category-repeated = Uma mesma opção de «o que aconteceu» foi contada duas vezes. Nada foi enviado: recarregue a página e tente de novo.
+problem-narrative-too-long = O seu relato é longo demais: no máximo { $max } caracteres. Encurte-o ou envie o resto num segundo relato.
+problem-field-too-long = O campo «{ $field }» é longo demais: no máximo { $max } caracteres.
+problem-too-many-identifiers = O campo «{ $field }» tem itens demais: no máximo { $max }.
+problem-identifier-too-long = O campo «{ $field }» tem um item longo demais: no máximo { $max } caracteres cada um.
+problem-contact-missing = Você pediu que a associação entre em contato: escreva como contatar você ou escolha outra resposta.
+problem-contact-too-long = «Como contatar você» é longo demais: no máximo { $max } caracteres.
+problem-recipient-invalid = Não foi possível preparar o seu nome de código. Nada foi enviado: recarregue a página e tente de novo.
+problem-mailbox-invalid = Não foi possível preparar a caixa de respostas do seu nome de código. Nada foi enviado: recarregue a página e tente de novo.
+
+# Protection against mass sending, and admission
+puzzle-progress = Proteção contra envios em massa: calculando… { $percent } %
+puzzle-failed = O cálculo de proteção não terminou. Nada foi enviado: tente de novo.
+admission-busy-report = Foram enviados relatos demais sem JavaScript nesta hora: o seu não foi enviado. Tente de novo daqui a uma hora, ative o JavaScript (no Tor Browser: nível de segurança «Padrão» ou «Mais seguro») ou use o aplicativo «jasmine».
+admission-busy-replies = Há pessoas demais consultando as suas respostas sem JavaScript neste momento. Tente de novo daqui a uma hora, ative o JavaScript (no Tor Browser: nível de segurança «Padrão» ou «Mais seguro») ou use o aplicativo «jasmine».
+admission-full = O serviço está recebendo envios demais neste momento e não pôde guardar o seu. Nada foi enviado: tente de novo mais tarde.

@@ -294,3 +294,27 @@ mq-requests-interpreter = Un interpret sau o interpretă
 mq-notes = Altceva de spus echipei medicale
 info-unreviewed = Această traducere nu a fost încă verificată de un vorbitor nativ de română: dacă ai dubii, versiunea în franceză este cea de referință.
 info-french-version = Citește versiunea în franceză
+
+# Report checks: one message per problem code of client-lib's ReportProblem
+problem-malformed = Pagina a pregătit o semnalare care nu poate fi citită. Nu s-a trimis nimic: reîncarcă pagina și încearcă din nou.
+problem-date-invalid = Data nu este validă: scrie-o sub forma an-lună-zi, de exemplu 2026-11-21.
+problem-format-unsupported = Această pagină vine dintr-o versiune veche a site-ului. Nu s-a trimis nimic: reîncarcă pagina și încearcă din nou.
+problem-language-invalid = Limba paginii nu este recunoscută. Nu s-a trimis nimic: reîncarcă pagina și încearcă din nou.
+problem-country-invalid = Țara: scrie codul din două litere, de exemplu FR pentru Franța sau RO pentru România.
+problem-category-missing = Bifează cel puțin o căsuță ca să spui ce s-a întâmplat.
+problem-category-repeated = Aceeași căsuță de la „ce s-a întâmplat” este numărată de două ori. Nu s-a trimis nimic: reîncarcă pagina și încearcă din nou.
+problem-narrative-too-long = Povestea ta este prea lungă: cel mult { $max } de caractere. Scurteaz-o sau trimite continuarea într-o a doua semnalare.
+problem-field-too-long = Câmpul „{ $field }” este prea lung: cel mult { $max } de caractere.
+problem-too-many-identifiers = Câmpul „{ $field }” are prea multe elemente: cel mult { $max }.
+problem-identifier-too-long = Câmpul „{ $field }” are un element prea lung: cel mult { $max } de caractere fiecare.
+problem-contact-missing = Ai cerut să te contactăm: scrie cum te putem contacta sau alege alt răspuns.
+problem-contact-too-long = „Cum te putem contacta” este prea lung: cel mult { $max } de caractere.
+problem-recipient-invalid = Numele tău de cod nu a putut fi pregătit. Nu s-a trimis nimic: reîncarcă pagina și încearcă din nou.
+problem-mailbox-invalid = Căsuța de răspunsuri a numelui tău de cod nu a putut fi pregătită. Nu s-a trimis nimic: reîncarcă pagina și încearcă din nou.
+
+# Protection against mass sending, and admission
+puzzle-progress = Protecție împotriva trimiterilor în masă: se calculează… { $percent } %
+puzzle-failed = Calculul de protecție nu s-a încheiat. Nu s-a trimis nimic: încearcă din nou.
+admission-busy-report = În această oră s-au trimis prea multe semnalări fără JavaScript: a ta nu a fost trimisă. Încearcă din nou peste o oră, activează JavaScript (în Tor Browser: nivelul de securitate „Standard” sau „Mai sigur”) sau folosește aplicația „jasmine”.
+admission-busy-replies = Prea multe persoane își citesc acum răspunsurile fără JavaScript. Încearcă din nou peste o oră, activează JavaScript (în Tor Browser: nivelul de securitate „Standard” sau „Mai sigur”) sau folosește aplicația „jasmine”.
+admission-full = Serviciul primește prea multe trimiteri în acest moment și nu a putut-o păstra pe a ta. Nu s-a trimis nimic: încearcă din nou mai târziu.

@@ -294,3 +294,27 @@ mq-requests-interpreter = 口译员
 mq-notes = 还想告诉医护团队的其他事情
 info-unreviewed = 这份翻译还没有经过以中文为母语的人审校：如有疑问，以法语版本为准。
 info-french-version = 阅读法语版本
+
+# Report checks: one message per problem code of client-lib's ReportProblem
+problem-malformed = 页面生成的举报无法读取。没有发出任何内容：请重新加载页面，再试一次。
+problem-date-invalid = 日期无效：请按“年-月-日”的格式填写，例如 2026-11-21。
+problem-format-unsupported = 这个页面来自网站的旧版本。没有发出任何内容：请重新加载页面，再试一次。
+problem-language-invalid = 无法识别页面的语言。没有发出任何内容：请重新加载页面，再试一次。
+problem-country-invalid = 国家：请填写两个字母的代码，例如法国是 FR，中国是 CN。
+problem-category-missing = 请至少勾选一项，说明发生了什么。
+problem-category-repeated = “发生了什么”中的同一项被算了两次。没有发出任何内容：请重新加载页面，再试一次。
+problem-narrative-too-long = 您写的经过太长了：最多 { $max } 个字符。请缩短，或者把其余部分放在第二份举报里发送。
+problem-field-too-long = “{ $field }”一栏太长了：最多 { $max } 个字符。
+problem-too-many-identifiers = “{ $field }”一栏的条目太多了：最多 { $max } 条。
+problem-identifier-too-long = “{ $field }”一栏中有一条太长了：每条最多 { $max } 个字符。
+problem-contact-missing = 您选择了希望我们联系您：请写下怎么联系您，或者选择其他回答。
+problem-contact-too-long = “怎么联系您”一栏太长了：最多 { $max } 个字符。
+problem-recipient-invalid = 无法准备您的代号。没有发出任何内容：请重新加载页面，再试一次。
+problem-mailbox-invalid = 无法准备您代号的回复信箱。没有发出任何内容：请重新加载页面，再试一次。
+
+# Protection against mass sending, and admission
+puzzle-progress = 防止批量发送的保护：正在计算… { $percent } %
+puzzle-failed = 保护计算没有完成。没有发出任何内容：请再试一次。
+admission-busy-report = 这一小时内不用 JavaScript 发出的举报太多了：您的举报没有发出。请一小时后再试，或者打开 JavaScript（在 Tor Browser 中把安全级别设为“标准”Standard 或“更安全”Safer），或者使用“jasmine”应用程序。
+admission-busy-replies = 现在不用 JavaScript 查看回复的人太多了。请一小时后再试，或者打开 JavaScript（在 Tor Browser 中把安全级别设为“标准”Standard 或“更安全”Safer），或者使用“jasmine”应用程序。
+admission-full = 服务现在收到的发送太多，没能保存您的内容。没有发出任何内容：请稍后再试。

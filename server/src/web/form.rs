@@ -11,14 +11,16 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use jasmine_client::codename::Codename;
 use jasmine_client::report::{
-    Aggressor, Category, DatePrecision, FollowUp, PartOfDay, Place, Report, Setting, Severity,
-    When, REPORT_FORMAT,
+    Aggressor, Category, DatePrecision, FollowUp, PartOfDay, Place, Report, ReportProblem, Setting,
+    Severity, When, REPORT_FORMAT,
 };
 use jasmine_client::{envelope, Day};
 use zeroize::{Zeroize, Zeroizing};
 
+use super::i18n::Tr;
 use super::pages::{PageBase, ReportForm};
 use super::{html, not_found, site, Site};
+use crate::admission::NoJsPath;
 use crate::routes::{new_random_id, read_body};
 use crate::state::AppState;
 use crate::storage::WriteOp;
@@ -39,6 +41,89 @@ struct Sent<'a> {
 
 fn refuse(site: &Site, status: StatusCode, reason: String) -> Response {
     html(status, ReportForm::new(site, Some(reason)).render())
+}
+
+/// Why a posted form is not a report: a rule of client-lib's `Report` (shown in the
+/// visitor's language), or another mistake (named technically).
+#[derive(Debug)]
+enum FormError {
+    Problem(ReportProblem),
+    Other(String),
+}
+
+impl From<String> for FormError {
+    fn from(reason: String) -> Self {
+        FormError::Other(reason)
+    }
+}
+
+/// The message id of a label, for the report member a problem names.
+fn field_label_id(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "when.date" => "report-date",
+        "place.country" => "report-country",
+        "place.region" => "report-region",
+        "place.city" => "report-city",
+        "categories" => "report-categories",
+        "aggressor.description" => "report-description",
+        "aggressor.phones" => "report-phones",
+        "aggressor.handles" => "report-handles",
+        "aggressor.vehicle" => "report-vehicle",
+        "aggressor.plates" => "report-plates",
+        "narrative" => "report-narrative",
+        "follow_up.details" => "report-contact",
+        _ => return None,
+    })
+}
+
+/// The Fluent message `problem-<code>`, with `$max` the rule's limit and `$field` the
+/// given label.
+fn problem_text(tr: &Tr, problem: &ReportProblem, label: &str) -> String {
+    let id = format!("problem-{}", problem.code().replace('_', "-"));
+    let max = problem.limit().map(|l| l.to_string()).unwrap_or_default();
+    tr.t2(&id, "field", label, "max", &max)
+}
+
+/// What the visitor reads about a problem, in their language.
+fn problem_message(tr: &Tr, problem: &ReportProblem) -> String {
+    let label = field_label_id(problem.field()).map_or_else(String::new, |id| tr.t(id));
+    problem_text(tr, problem, &label)
+}
+
+/// One problem of every code, for its message.
+fn every_problem() -> [ReportProblem; 15] {
+    [
+        ReportProblem::Malformed(String::new()),
+        ReportProblem::DateInvalid,
+        ReportProblem::FormatUnsupported,
+        ReportProblem::LanguageInvalid,
+        ReportProblem::CountryInvalid,
+        ReportProblem::CategoryMissing,
+        ReportProblem::CategoryRepeated,
+        ReportProblem::NarrativeTooLong,
+        ReportProblem::FieldTooLong(""),
+        ReportProblem::TooManyIdentifiers(""),
+        ReportProblem::IdentifierTooLong(""),
+        ReportProblem::ContactMissing,
+        ReportProblem::ContactTooLong,
+        ReportProblem::RecipientInvalid,
+        ReportProblem::MailboxInvalid,
+    ]
+}
+
+/// For the page's script, which checks the report before encrypting it: the message
+/// of every problem code as (`data-problem-…` attribute suffix, text), with `{field}`
+/// where the script puts the field's label.
+pub fn problem_messages(tr: &Tr) -> Vec<(String, String)> {
+    every_problem()
+        .iter()
+        .map(|problem| {
+            (
+                problem.code().replace('_', "-"),
+                problem_text(tr, problem, "{field}"),
+            )
+        })
+        .collect()
 }
 
 /// Query of the confirmation page after the browser sent the ciphertext itself.
@@ -90,9 +175,24 @@ pub async fn submit(
     };
     let (mut report, wants_codename) = match parse(&raw, site.tr.lang) {
         Ok((report, wants_codename)) => (Zeroizing::new(report), wants_codename),
-        Err(reason) => return refuse(&site, StatusCode::BAD_REQUEST, reason),
+        Err(FormError::Problem(problem)) => {
+            let message = problem_message(&site.tr, &problem);
+            return refuse(&site, StatusCode::BAD_REQUEST, message);
+        }
+        Err(FormError::Other(reason)) => return refuse(&site, StatusCode::BAD_REQUEST, reason),
     };
     drop(raw);
+    // No puzzle without JavaScript: the server's work (a codename's Argon2id, the
+    // encryption) runs on an hourly budget of its own, which an attacker can spend
+    // without touching any other path.
+    if let Err(wait) = state.admission().take_nojs(NoJsPath::Report) {
+        let page = refuse(
+            &site,
+            StatusCode::SERVICE_UNAVAILABLE,
+            site.tr.t("admission-busy-report"),
+        );
+        return super::retry_after(page, wait);
+    }
     // The codename is made here, in memory, and shown once; only the recipient and
     // the mailbox id derived from it go into the encrypted report.
     let codename = if wants_codename {
@@ -131,7 +231,8 @@ pub async fn submit(
         })
         .await;
     if let Err(e) = stored {
-        return refuse(&site, StatusCode::SERVICE_UNAVAILABLE, e.to_string());
+        let status = crate::error::ApiError::from(e).status();
+        return refuse(&site, status, site.tr.t("admission-full"));
     }
     tracing::debug!("a report was stored (web form, encrypted by the server)");
     let page = Sent {
@@ -163,8 +264,9 @@ fn enum_value<T: serde::de::DeserializeOwned>(field: &str, value: &str) -> Resul
 }
 
 /// Builds a report from the form fields, and whether the reporter asked for a
-/// codename (the caller fills in `follow_up` then); the error names the field.
-fn parse(body: &[u8], lang: &str) -> Result<(Report, bool), String> {
+/// codename (the caller fills in `follow_up` then); the error is the report's first
+/// problem (client-lib's rules, as the page's script checks them) or names the field.
+fn parse(body: &[u8], lang: &str) -> Result<(Report, bool), FormError> {
     let mut fields: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
     let mut take = |name: &str| -> String {
         fields
@@ -173,7 +275,8 @@ fn parse(body: &[u8], lang: &str) -> Result<(Report, bool), String> {
             .map(|(_, v)| std::mem::take(v))
             .unwrap_or_default()
     };
-    let date = Day::parse(take("date").trim()).map_err(|e| e.to_string())?;
+    let date = Day::parse(take("date").trim())
+        .map_err(|_| FormError::Problem(ReportProblem::DateInvalid))?;
     let precision: DatePrecision = enum_value("precision", &take("precision"))?;
     let part = take("part_of_day");
     let part_of_day: Option<PartOfDay> = if part.is_empty() {
@@ -242,9 +345,11 @@ fn parse(body: &[u8], lang: &str) -> Result<(Report, bool), String> {
         follow_up,
         consent_to_publish,
     };
-    report.validate().map_err(|e| e.to_string())?;
+    if let Some(problem) = report.problem() {
+        return Err(FormError::Problem(problem));
+    }
     if report.when.date > Day::today_utc() {
-        return Err("date: in the future".into());
+        return Err("date: in the future".to_string().into());
     }
     Ok((report, wants_codename))
 }
@@ -278,22 +383,81 @@ mod tests {
         assert_eq!(report.aggressor.vehicle, None);
     }
 
+    fn reason(error: FormError) -> String {
+        match error {
+            FormError::Problem(problem) => problem.code().to_string(),
+            FormError::Other(reason) => reason,
+        }
+    }
+
     #[test]
     fn fail_missing_category_bad_values_and_future_dates_are_named() {
         let base = "date=2026-11-20&precision=day&setting=hotel&severity=risky";
-        assert!(parse(base.as_bytes(), "fr")
-            .unwrap_err()
-            .contains("category"));
-        assert!(parse(format!("{base}&category=murder").as_bytes(), "fr")
-            .unwrap_err()
-            .contains("murder"));
+        assert_eq!(
+            reason(parse(base.as_bytes(), "fr").unwrap_err()),
+            "category_missing"
+        );
+        assert!(
+            reason(parse(format!("{base}&category=murder").as_bytes(), "fr").unwrap_err())
+                .contains("murder")
+        );
         let bad_setting = base.replace("hotel", "castle") + "&category=threats";
-        assert!(parse(bad_setting.as_bytes(), "fr")
-            .unwrap_err()
-            .contains("setting"));
+        assert!(reason(parse(bad_setting.as_bytes(), "fr").unwrap_err()).contains("setting"));
         let future = base.replace("2026-11-20", "2999-01-01") + "&category=threats";
-        assert!(parse(future.as_bytes(), "fr")
-            .unwrap_err()
-            .contains("future"));
+        assert!(reason(parse(future.as_bytes(), "fr").unwrap_err()).contains("future"));
+    }
+
+    #[test]
+    fn fail_the_rules_of_a_report_give_their_problem_code() {
+        let base = "date=2026-11-20&precision=day&setting=hotel&severity=risky&category=threats";
+        let code =
+            |extra: &str| reason(parse(format!("{base}{extra}").as_bytes(), "fr").unwrap_err());
+        assert_eq!(code("&follow_up=contact&contact=+++"), "contact_missing");
+        let long = "a".repeat(jasmine_client::report::MAX_NARRATIVE_CHARS + 1);
+        assert_eq!(code(&format!("&narrative={long}")), "narrative_too_long");
+        assert_eq!(code("&country=FRA"), "country_invalid");
+        let date =
+            "date=20%2F11%2F2026&precision=day&setting=hotel&severity=risky&category=threats";
+        assert_eq!(
+            reason(parse(date.as_bytes(), "fr").unwrap_err()),
+            "date_invalid"
+        );
+    }
+
+    #[test]
+    fn every_problem_code_has_a_message_in_every_language() {
+        let codes: Vec<&str> = every_problem().iter().map(|p| p.code()).collect();
+        assert_eq!(
+            codes,
+            ReportProblem::CODES,
+            "every_problem lists every code, in order"
+        );
+        let catalog = super::super::i18n::Catalog::load().unwrap();
+        for lang in super::super::i18n::LANGUAGES {
+            let tr = catalog.translator(lang);
+            for (code, text) in problem_messages(&tr) {
+                assert!(
+                    !text.starts_with("problem-"),
+                    "{lang}: no message for {code}"
+                );
+                let problem = every_problem()
+                    .into_iter()
+                    .find(|p| p.code().replace('_', "-") == code)
+                    .unwrap();
+                if let Some(max) = problem.limit() {
+                    assert!(text.contains(&max.to_string()), "{lang} {code}: {text}");
+                }
+                if matches!(
+                    problem,
+                    ReportProblem::FieldTooLong(_)
+                        | ReportProblem::TooManyIdentifiers(_)
+                        | ReportProblem::IdentifierTooLong(_)
+                ) {
+                    assert!(text.contains("{field}"), "{lang} {code}: {text}");
+                }
+            }
+            let message = problem_message(&tr, &ReportProblem::FieldTooLong("place.city"));
+            assert!(message.contains(&tr.t("report-city")), "{lang}: {message}");
+        }
     }
 }

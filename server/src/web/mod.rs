@@ -170,6 +170,14 @@ fn html(status: StatusCode, body: Result<String, askama::Error>) -> Response {
     }
 }
 
+/// Adds `Retry-After: <secs>` to a refusal page.
+fn retry_after(mut response: Response, secs: u64) -> Response {
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    response
+}
+
 /// Query of the alerts page.
 #[derive(Debug, Default, Deserialize)]
 pub struct AlertsQuery {

@@ -23,6 +23,7 @@ use zeroize::Zeroizing;
 
 use super::pages::PageBase;
 use super::{html, not_found, site, Site};
+use crate::admission::NoJsPath;
 use crate::routes::mailbox::{delete_messages, read_messages, store_message};
 use crate::routes::read_body;
 use crate::state::AppState;
@@ -146,6 +147,12 @@ pub async fn submit(
         page.error = Some(site.tr.t1("replies-error", "reason", &reason));
         html(status, page.render())
     };
+    // No puzzle without JavaScript: the server's Argon2id runs on an hourly budget of
+    // its own, which an attacker can spend without touching any other path.
+    if let Err(wait) = state.admission().take_nojs(NoJsPath::Codename) {
+        page.error = Some(site.tr.t("admission-busy-replies"));
+        return super::retry_after(html(StatusCode::SERVICE_UNAVAILABLE, page.render()), wait);
+    }
     let keys = match derive(&codename).await {
         Ok(keys) => keys,
         Err(reason) => return fail(page, StatusCode::SERVICE_UNAVAILABLE, reason),

@@ -3,6 +3,7 @@
 // Without this script every form still works (the server then does it in memory).
 
 import { reportFromFields, sealReport, verifyBundle } from "./seal.js";
+import { reportProblem } from "./report-rules.js";
 import { deriveReplyKeys, displayCodename, generateCodename, openMessage, parseCodename, sealAnswer } from "./codename.js";
 
 async function currentBundle(rootKey) {
@@ -32,6 +33,62 @@ function today() {
   return new Date().toISOString().slice(0, 10);
 }
 
+// The form field of each report member a problem can name (report-rules.js).
+const PROBLEM_FIELDS = {
+  "when.date": "date",
+  "place.country": "country",
+  "place.region": "region",
+  "place.city": "city",
+  categories: "category",
+  "aggressor.description": "description",
+  "aggressor.phones": "phones",
+  "aggressor.handles": "handles",
+  "aggressor.vehicle": "vehicle",
+  "aggressor.plates": "plates",
+  narrative: "narrative",
+  "follow_up.details": "contact",
+};
+
+// The visitor's message for a problem: the page holds one per code, in its language
+// (data-problem-<code> on the status area), with `{field}` for the field's label.
+function problemText(status, problem, label = "") {
+  const text = status.getAttribute("data-problem-" + problem.code.replaceAll("_", "-")) || problem.code;
+  return text.replace("{field}", label.trim());
+}
+
+// Shows why the report cannot be sent, before anything is encrypted or sent: next to
+// the field (which gets the focus) and in the status area. Without a problem, only
+// clears the last one. Returns whether there was one.
+function showProblem(form, status, problem) {
+  for (const old of form.querySelectorAll(".field-problem")) old.remove();
+  for (const input of form.querySelectorAll("[aria-invalid]")) {
+    input.removeAttribute("aria-invalid");
+    input.removeAttribute("aria-describedby");
+  }
+  if (!problem) return false;
+  const name = PROBLEM_FIELDS[problem.field];
+  const input = name ? form.querySelector('[name="' + name + '"]') : null;
+  const group = input && input.closest(".choices");
+  const labelled = group ? document.getElementById(group.getAttribute("aria-labelledby")) : input && input.labels[0];
+  const text = problemText(status, problem, labelled ? labelled.textContent : "");
+  status.textContent = (status.dataset.prefix || "").trimEnd() + " " + text;
+  status.hidden = false;
+  if (!input) {
+    status.scrollIntoView({ block: "center" });
+    return true;
+  }
+  const note = document.createElement("p");
+  note.className = "error field-problem";
+  note.id = "field-problem";
+  note.textContent = text;
+  (group || input).after(note);
+  input.setAttribute("aria-invalid", "true");
+  input.setAttribute("aria-describedby", note.id);
+  note.scrollIntoView({ block: "center" });
+  input.focus({ preventScroll: true });
+  return true;
+}
+
 function reportForm() {
   const form = document.getElementById("report-form");
   if (!form) return;
@@ -48,6 +105,10 @@ function reportForm() {
       const data = new FormData(form);
       const lang = document.documentElement.lang;
       const report = reportFromFields((n) => data.get(n), (n) => data.getAll(n), lang);
+      if (showProblem(form, status, reportProblem(report))) {
+        button.disabled = false;
+        return;
+      }
       const bundle = await currentBundle(form.dataset.rootKey);
       let codename = null;
       if (data.get("follow_up") === "codename") {
@@ -82,7 +143,7 @@ function reportForm() {
       box.scrollIntoView();
     } catch (error) {
       progress.hidden = true;
-      status.textContent = (status.dataset.prefix || "") + " " + error.message;
+      status.textContent = (status.dataset.prefix || "") + " " + (error.problem ? problemText(status, error.problem) : error.message);
       status.hidden = false;
       button.disabled = false;
     }

@@ -5,6 +5,7 @@
 
 import { Encrypter } from "age-encryption";
 import { ed25519 } from "@noble/curves/ed25519.js";
+import { ReportProblemError, reportProblem } from "./report-rules.js";
 
 const BUNDLE_TAG = "jasmine/bundle/v1";
 const MIN_BUCKET = 1024;
@@ -80,7 +81,8 @@ function optional(text) {
 }
 
 // A Report v1 from the form's fields (the same names as the no-JavaScript form).
-// `get(name)` returns one value, `getAll(name)` every value of a field.
+// `get(name)` returns one value, `getAll(name)` every value of a field. It is not
+// checked here: `reportProblem` (report-rules.js) says what is wrong with it.
 export function reportFromFields(get, getAll, language) {
   const report = {
     format: 1,
@@ -111,12 +113,15 @@ export function reportFromFields(get, getAll, language) {
     if (optional(value)) report.place[field] = optional(value);
   }
   if (optional(get("vehicle"))) report.aggressor.vehicle = optional(get("vehicle"));
-  if (report.categories.length === 0) throw new Error("category: choose at least one");
   return report;
 }
 
-// The age ciphertext of the padded report, to every moderator of the bundle.
+// The age ciphertext of the padded report, to every moderator of the bundle. A
+// report that breaks a rule is refused (ReportProblemError): the moderators could
+// not open it.
 export async function sealReport(report, bundle) {
+  const problem = reportProblem(report);
+  if (problem) throw new ReportProblemError(problem);
   const encrypter = new Encrypter();
   for (const moderator of bundle.moderators) encrypter.addRecipient(moderator.age_recipient);
   const framed = pad(new TextEncoder().encode(JSON.stringify(report)));

@@ -1,0 +1,355 @@
+//! Admission control end to end (issue 11), with the real server binary on loopback and
+//! a small quota: floods without puzzles, with hoarded easy puzzles and with puzzles
+//! solved at the current difficulty; then a real `jasmine report` still lands and a
+//! moderator reads it. The form without JavaScript has its own hourly budget and
+//! explains itself when it is spent; an answer to a mailbox no moderator opened is
+//! refused like any other and changes nothing on disk.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use http::{Method, StatusCode};
+use jasmine_client::client::{ClientError, JasmineClient};
+use jasmine_client::puzzle::{self, Challenge};
+use jasmine_client::transport::{ApiRequest, DirectHttp, Transport};
+use jasmine_client::{envelope, padding};
+use jasmine_tests::{folder_snapshot, ok, Org, Server};
+use rand::RngCore;
+
+/// A small server: 2 MiB of reports a day (the last 512 KiB kept for puzzles at the
+/// current difficulty), a quiet rate of 64 KiB an hour, two no-JS reports an hour.
+const SMALL: &str = "max_stored_bytes = 8388608
+[budgets]
+reports_bytes = 4194304
+reports_bytes_per_day = 2097152
+reserve_bytes_per_day = 524288
+messages_bytes = 1048576
+[admission]
+quiet_bytes_per_hour = 65536
+nojs_reports_per_hour = 2
+nojs_codenames_per_hour = 1
+";
+
+fn start(tmp: &Path) -> (Org, Server) {
+    let org = Org::create(&tmp.join("org"), &["alice"]);
+    let config = tmp.join("server.toml");
+    std::fs::write(&config, SMALL).unwrap();
+    let server = Server::start_with(
+        &tmp.join("data"),
+        &org.path("root.pub"),
+        Some(&org.path("bundle-1.json")),
+        &["--config", config.to_str().unwrap()],
+    );
+    (org, server)
+}
+
+/// What a flooder sends: random bytes, padded and age-encrypted to strangers, so that
+/// the server's shape check (which cannot know the recipients) accepts it.
+fn junk(recipients: usize, size: usize) -> Vec<u8> {
+    let mut noise = vec![0u8; size];
+    rand::rngs::OsRng.fill_bytes(&mut noise);
+    let strangers: Vec<age::x25519::Recipient> = (0..recipients)
+        .map(|_| age::x25519::Identity::generate().to_public())
+        .collect();
+    envelope::seal(&padding::pad(&noise).unwrap(), &strangers).unwrap()
+}
+
+fn post_report(body: Vec<u8>, solution: Option<String>) -> ApiRequest {
+    let mut request =
+        ApiRequest::new(Method::POST, "/v1/reports").with_body("application/octet-stream", body);
+    if let Some(header) = solution {
+        request
+            .headers
+            .push((http::HeaderName::from_static(puzzle::HEADER), header));
+    }
+    request
+}
+
+async fn challenge(url: &str, size: usize) -> Challenge {
+    let response = DirectHttp::new(url)
+        .unwrap()
+        .send(ApiRequest::new(
+            Method::GET,
+            format!("/v1/puzzle?for=report&size={size}"),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(response.status, StatusCode::OK);
+    serde_json::from_slice(&response.body).unwrap()
+}
+
+async fn solve(challenge: Challenge) -> String {
+    tokio::task::spawn_blocking(move || {
+        puzzle::solve(&challenge, &mut rand::rngs::OsRng, |_| {})
+            .unwrap()
+            .header_value()
+    })
+    .await
+    .unwrap()
+}
+
+/// Status and `error` code of an answer (the reason is checked, then printed on a
+/// surprise).
+async fn send(url: &str, request: ApiRequest) -> (StatusCode, String) {
+    let response = DirectHttp::new(url).unwrap().send(request).await.unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap_or_default();
+    if !response.status.is_success() {
+        let reason = body["reason"].as_str().unwrap_or("");
+        assert!(reason.len() > 10, "every refusal says why: {body}");
+        eprintln!("refused: {} {reason}", response.status);
+    }
+    (
+        response.status,
+        body["error"].as_str().unwrap_or("").to_string(),
+    )
+}
+
+/// The files that differ between two snapshots of the data folder, ignoring SQLite's
+/// shared-memory index (`-shm`: reader marks, never row data).
+fn changed_files(
+    before: &std::collections::BTreeMap<String, (Vec<u8>, std::time::SystemTime)>,
+    after: &std::collections::BTreeMap<String, (Vec<u8>, std::time::SystemTime)>,
+) -> Vec<String> {
+    let names: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    names
+        .into_iter()
+        .filter(|name| !name.ends_with("-shm"))
+        .filter(|name| before.get(*name) != after.get(*name))
+        .cloned()
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_flood_is_priced_and_a_real_report_still_lands() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (org, server) = start(tmp.path());
+    let url = server.url.clone();
+    // Challenges cover the largest junk this test sends.
+    let size = junk(1, 60_000).len() + 1024;
+
+    // 1. Today's attack: sixteen connections posting shape-valid junk, no puzzle.
+    let refused = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let (url, refused) = (url.clone(), refused.clone());
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..8 {
+                let (status, code) = send(&url, post_report(junk(1, 60_000), None)).await;
+                assert_eq!(
+                    (status, code.as_str()),
+                    (StatusCode::PRECONDITION_REQUIRED, "puzzle_required")
+                );
+                refused.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(refused.load(Ordering::Relaxed), 128);
+    assert_eq!(server.stored_reports(), 0, "nothing without a puzzle");
+
+    // 2. Challenges hoarded while the service was quiet, solved cheaply, then spent at
+    // once: the first writes raise the difficulty and the rest go stale.
+    let quiet = challenge(&url, size).await.difficulty;
+    let mut hoard = Vec::new();
+    for _ in 0..12 {
+        hoard.push(solve(challenge(&url, size).await).await);
+    }
+    let mut accepted = 0;
+    for header in hoard {
+        match send(&url, post_report(junk(1, 60_000), Some(header))).await {
+            (StatusCode::CREATED, _) => accepted += 1,
+            (status, code) => {
+                assert_eq!(
+                    (status, code.as_str()),
+                    (StatusCode::CONFLICT, "puzzle_expired")
+                )
+            }
+        }
+    }
+    assert!(
+        (1..=3).contains(&accepted),
+        "{accepted} hoarded writes accepted"
+    );
+
+    // 3. A flooder that solves every puzzle at the current difficulty, from two tasks,
+    // for eight seconds: the price rises faster than it can pay.
+    let until = Instant::now() + Duration::from_secs(8);
+    let mut tasks = Vec::new();
+    for _ in 0..2 {
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            let (mut accepted, mut hardest) = (0, 0);
+            while Instant::now() < until {
+                let challenge = challenge(&url, size).await;
+                hardest = hardest.max(challenge.difficulty);
+                if challenge.difficulty > 14 {
+                    break; // about 2^15 ms: past the test's patience, as intended.
+                }
+                let header = solve(challenge).await;
+                if send(&url, post_report(junk(1, 60_000), Some(header)))
+                    .await
+                    .0
+                    == StatusCode::CREATED
+                {
+                    accepted += 1;
+                }
+            }
+            (accepted, hardest)
+        }));
+    }
+    let mut flood = 0;
+    let mut hardest = 0;
+    for t in tasks {
+        let (a, h) = t.await.unwrap();
+        flood += a;
+        hardest = hardest.max(h);
+    }
+    let now = challenge(&url, size).await.difficulty;
+    println!(
+        "difficulty for {size} bytes: {quiet} when quiet, {now} after the flood; {flood} solved junk writes accepted in 8 s"
+    );
+    assert!(now >= quiet + 8, "the difficulty rose: {quiet} → {now}");
+    assert!(flood <= 12, "{flood}");
+    let stored: i64 = server
+        .database()
+        .query_row("SELECT sum(length(ciphertext)) FROM reports", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(
+        stored < 2_097_152 - 524_288,
+        "the flood stayed far from the day's budget: {stored} bytes"
+    );
+
+    // 4. A reporter with the real CLI still gets through (a small report: fewer bits),
+    // and the moderator reads it.
+    let reporter = tmp.path().join("reporter");
+    std::fs::create_dir_all(&reporter).unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/report.json");
+    std::fs::copy(example, reporter.join("report.json")).unwrap();
+    let receipt = ok(
+        "jasmine",
+        &reporter,
+        &[
+            "report",
+            "--server",
+            &url,
+            "--root-key-file",
+            &org.path("root.pub"),
+            "--file",
+            "report.json",
+            "--json",
+        ],
+    );
+    let receipt: serde_json::Value = serde_json::from_str(&receipt).unwrap();
+    let id = receipt["id"].as_str().unwrap();
+    org.pull(&url, "alice.api.key", "inbox", &[]);
+    let shown = ok(
+        "jasmine-keys",
+        &org.dir,
+        &[
+            "show",
+            id,
+            "--inbox",
+            "inbox",
+            "--key",
+            "alice.offline.age",
+            "--json",
+        ],
+    );
+    assert!(
+        shown.contains("sans payer"),
+        "the moderator reads the real report: {shown}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_form_without_javascript_has_its_own_budget_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_org, server) = start(tmp.path());
+    let form = "date=2026-11-21&precision=day&setting=car&category=threats&severity=risky&narrative=He+took+the+money&follow_up=none";
+    let post = |lang: &str| {
+        ApiRequest::new(Method::POST, format!("/{lang}/report")).with_body(
+            "application/x-www-form-urlencoded",
+            form.as_bytes().to_vec(),
+        )
+    };
+    let transport = DirectHttp::new(&server.url).unwrap();
+    for _ in 0..2 {
+        let answer = transport.send(post("fr")).await.unwrap();
+        assert_eq!(answer.status, StatusCode::CREATED);
+    }
+    let before = folder_snapshot(&server.data_dir);
+    let spent = transport.send(post("ro")).await.unwrap();
+    let page = String::from_utf8_lossy(&spent.body);
+    assert_eq!(spent.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(spent.headers.contains_key(http::header::RETRY_AFTER));
+    assert!(
+        page.contains("<html") && page.contains("lang=\"ro\""),
+        "a page in her language"
+    );
+    assert!(
+        page.contains("JavaScript") && page.contains("jasmine"),
+        "{page}"
+    );
+    assert_eq!(server.stored_reports(), 2);
+    let changed = changed_files(&before, &folder_snapshot(&server.data_dir));
+    assert!(changed.is_empty(), "nothing written: {changed:?}");
+    // The replies page without JavaScript runs a 64 MiB Argon2id per request for any
+    // codename with a valid checksum: one an hour here, then the page explains.
+    let codename = jasmine_client::codename::Codename::generate(&mut rand::rngs::OsRng);
+    let read = format!("codename={}&action=read", codename.display().as_str());
+    let replies = || {
+        ApiRequest::new(Method::POST, "/ar/replies").with_body(
+            "application/x-www-form-urlencoded",
+            read.as_bytes().to_vec(),
+        )
+    };
+    assert_eq!(
+        transport.send(replies()).await.unwrap().status,
+        StatusCode::OK
+    );
+    let spent = transport.send(replies()).await.unwrap();
+    assert_eq!(spent.status, StatusCode::SERVICE_UNAVAILABLE);
+    let page = String::from_utf8_lossy(&spent.body);
+    assert!(
+        page.contains("lang=\"ar\"") && page.contains("JavaScript"),
+        "{page}"
+    );
+    // The API is another path: a program with a puzzle still gets through.
+    let client = JasmineClient::new(DirectHttp::new(&server.url).unwrap());
+    let receipt = client.submit_report(junk(1, 1000)).await.unwrap();
+    assert_eq!(receipt.id.len(), 32);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_to_a_mailbox_nobody_opened_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_org, server) = start(tmp.path());
+    let client = JasmineClient::new(DirectHttp::new(&server.url).unwrap());
+    // An answer is sealed to the moderators and the reporter: two recipients here.
+    let answer = junk(2, 500);
+    let before = folder_snapshot(&server.data_dir);
+    let refusal = client
+        .post_answer("0123456789abcdef0123456789abcdef", &answer)
+        .await
+        .unwrap_err();
+    let ClientError::Refused { status, code, .. } = refusal else {
+        panic!("{refusal}");
+    };
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::NOT_FOUND, "no_conversation")
+    );
+    let changed = changed_files(&before, &folder_snapshot(&server.data_dir));
+    assert!(changed.is_empty(), "nothing written: {changed:?}");
+    let mailboxes: i64 = server
+        .database()
+        .query_row("SELECT count(*) FROM mailboxes", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mailboxes, 0);
+}
