@@ -6,6 +6,10 @@
 
 use std::path::Path;
 
+use jasmine_client::client::JasmineClient;
+use jasmine_client::keys::PublicKey;
+use jasmine_client::transport::DirectHttp;
+use jasmine_client::{envelope, padding, Day};
 use jasmine_tests::{run, run_with_input, Org, Server};
 use regex::Regex;
 
@@ -87,6 +91,30 @@ fn report(marker: &str) -> String {
         "consent_to_publish": true
     })
     .to_string()
+}
+
+/// Posts two junk reports anonymously, in a shape the server accepts: one encrypted to
+/// strangers (it does not decrypt), one to the moderators but holding no report.
+fn post_junk(url: &str, root_pub: &str) {
+    let root = std::fs::read_to_string(root_pub).unwrap();
+    let root = PublicKey::from_base64(root.trim()).unwrap();
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let client = JasmineClient::new(DirectHttp::new(url).unwrap());
+        let bundle = client
+            .fetch_bundle(&root, Day::today_utc(), None)
+            .await
+            .unwrap();
+        let moderators = bundle.recipients();
+        let strangers: Vec<_> = moderators
+            .iter()
+            .map(|_| age::x25519::Identity::generate().to_public())
+            .collect();
+        let framed = padding::pad(br#"{"junk": true}"#).unwrap();
+        for recipients in [&strangers, &moderators] {
+            let ciphertext = envelope::seal(&framed, recipients).unwrap();
+            client.submit_report(ciphertext).await.unwrap();
+        }
+    });
 }
 
 #[test]
@@ -693,6 +721,60 @@ fn every_command_prints_what_the_snapshot_says() {
         None,
         false,
     );
+
+    // Junk that anyone can post: set aside on import, never reviewed, discarded.
+    post_junk(url_s, root_s);
+    t.record(
+        &org_dir,
+        k,
+        &[
+            "pull",
+            "--api-key",
+            "alice.api.key",
+            "--server",
+            url_s,
+            "--out",
+            "in-2.jasmine",
+            "--root-key",
+            "root.pub",
+        ],
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
+        &with(&["import", "in-2.jasmine", "--root-key", "root.pub"], &desk),
+        None,
+        false,
+    );
+    let cases = t.record(&org_dir, k, &with(&["cases"], &desk), None, true);
+    let junk: &'static str = Box::leak(
+        cases
+            .lines()
+            .find(|l| l.contains("unreadable: not a valid report"))
+            .and_then(|l| l.split_whitespace().next())
+            .expect("an unreadable case is listed")
+            .to_string()
+            .into_boxed_str(),
+    );
+    t.record(&org_dir, k, &with(&["show", junk], &desk), None, false);
+    t.record(&org_dir, k, &with(&["review"], &desk), None, false);
+    t.record(
+        &org_dir,
+        k,
+        &with(&["discard-unreadable"], &desk),
+        None,
+        false,
+    );
+    t.record(
+        &org_dir,
+        k,
+        &with(&["discard-unreadable"], &desk),
+        None,
+        false,
+    );
+    t.record(&org_dir, k, &with(&["cases"], &desk), None, true);
 
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots/cli.txt");
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {

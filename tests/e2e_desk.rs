@@ -4,8 +4,26 @@
 //! offline review signs an alert, seals a reply, adds a note, closes a case; `outbox`
 //! writes one file; `publish` uploads it, acknowledgements last, and refuses it twice.
 //! No file on the desk or in transit holds plaintext.
+//!
+//! Junk cannot stop a desk: reports posted to the anonymous server that are well-formed
+//! age files but do not decrypt, or decrypt but are no report, are set aside as
+//! unreadable on `import`, never shown by `review` (which also sets aside a case that
+//! breaks on the desk and goes on), and deleted by `discard-unreadable`; their
+//! acknowledgements still let the server delete them.
 
-use jasmine_tests::{fails, files_containing, ok, org_and_server, Org};
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
+
+use base64::{engine::general_purpose::STANDARD_NO_PAD, Engine as _};
+use jasmine_client::client::JasmineClient;
+use jasmine_client::keys::PublicKey;
+use jasmine_client::transport::DirectHttp;
+use jasmine_client::{age_shape, envelope, padding, Day};
+use jasmine_tests::{bin, fails, files_containing, ok, org_and_server, Org, PASSPHRASE};
+use rand::RngCore;
 
 fn report(marker: &str) -> String {
     serde_json::json!({
@@ -349,4 +367,352 @@ fn inbox_file_desk_outbox_file_and_nothing_decrypted_on_disk() {
         exported["conversation"][1]["text"],
         "DESK-ANSWER-MARKER merci"
     );
+}
+
+fn random_bytes(n: usize) -> Vec<u8> {
+    let mut bytes = vec![0u8; n];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes
+}
+
+/// Five ciphertexts the server accepts (binary age v1, one X25519 stanza per moderator,
+/// a padded payload length) that are no report: three do not decrypt with the
+/// moderator's key, two decrypt but are not a valid report.
+fn junk_reports(moderators: &[age::x25519::Recipient]) -> Vec<Vec<u8>> {
+    let strangers: Vec<_> = moderators
+        .iter()
+        .map(|_| age::x25519::Identity::generate().to_public())
+        .collect();
+    let to_strangers = envelope::seal(&padding::pad(b"{}").unwrap(), &strangers).unwrap();
+
+    // The moderators' real header, then random bytes for the payload.
+    let real = envelope::seal(&padding::pad(b"{}").unwrap(), moderators).unwrap();
+    let header_len = age_shape::inspect(&real).unwrap().header_len;
+    let mut random_payload = real[..header_len].to_vec();
+    random_payload.extend(random_bytes(real.len() - header_len));
+
+    // A header made of random stanzas and MAC, then a random payload.
+    let b64 = |n: usize| STANDARD_NO_PAD.encode(random_bytes(n));
+    let mut random_header = b"age-encryption.org/v1\n".to_vec();
+    for _ in moderators {
+        random_header.extend(format!("-> X25519 {}\n{}\n", b64(32), b64(32)).as_bytes());
+    }
+    random_header.extend(format!("--- {}\n", b64(32)).as_bytes());
+    random_header.extend(random_bytes(padding::payload_len_for_bucket(1024)));
+
+    // Age-encrypted to the moderators for real, but garbage inside.
+    let garbage_json = envelope::seal(
+        &padding::pad(br#"{"language": "fr", "narrative": 12, "junk": true}"#).unwrap(),
+        moderators,
+    )
+    .unwrap();
+    let broken_frame = envelope::seal(&[0xff; 1024], moderators).unwrap();
+
+    let junk = vec![
+        to_strangers,
+        random_payload,
+        random_header,
+        garbage_json,
+        broken_frame,
+    ];
+    for ciphertext in &junk {
+        age_shape::check_report_envelope(ciphertext, moderators.len())
+            .expect("a shape the server accepts");
+    }
+    junk
+}
+
+/// Posts the junk reports anonymously, as anyone could, with the client library.
+fn post_junk(org: &Org, url: &str) -> usize {
+    let root = std::fs::read_to_string(org.dir.join("root.pub")).unwrap();
+    let root = PublicKey::from_base64(root.trim()).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let client = JasmineClient::new(DirectHttp::new(url).unwrap());
+        let bundle = client
+            .fetch_bundle(&root, Day::today_utc(), None)
+            .await
+            .unwrap();
+        let junk = junk_reports(&bundle.recipients());
+        for ciphertext in &junk {
+            client
+                .submit_report(ciphertext.clone())
+                .await
+                .expect("the server takes the junk: it cannot read it");
+        }
+        junk.len()
+    })
+}
+
+/// Runs `review` on alice's desk, answering each decision prompt with the next of
+/// `answers` (then `q`). Gives up, killing it, if it prints nothing for 60 seconds.
+/// Returns what it printed.
+fn drive_review(dir: &Path, answers: &[&str]) -> String {
+    let mut child = Command::new(bin("jasmine-keys"))
+        .args(["review", "--desk", "desk", "--key", "alice.offline.age"])
+        .current_dir(dir)
+        .env("JASMINE_PASSPHRASE", PASSPHRASE)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start review");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buffer) {
+            if n == 0 || tx.send(buffer[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let (mut all, mut since_answer) = (Vec::new(), Vec::new());
+    let mut answers = answers.iter();
+    loop {
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(chunk) => {
+                all.extend(&chunk);
+                since_answer.extend(&chunk);
+                if since_answer.ends_with(b"[q]uit: ") {
+                    let answer = answers.next().unwrap_or(&"q");
+                    let _ = writeln!(stdin, "{answer}");
+                    since_answer.clear();
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Timeout) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "review printed nothing for 60 s:\n{}",
+                    String::from_utf8_lossy(&all)
+                );
+            }
+        }
+    }
+    drop(stdin);
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let all = String::from_utf8_lossy(&all).into_owned();
+    assert!(status.success(), "review failed: {err}\n{all}");
+    all
+}
+
+/// The ids of the cases `review` showed, in order.
+fn reviewed(transcript: &str) -> Vec<String> {
+    transcript
+        .lines()
+        .filter(|l| l.starts_with("=== Case"))
+        .map(|l| l.split(" — ").nth(1).unwrap().trim().to_string())
+        .collect()
+}
+
+/// The report files on the desk, by id.
+fn desk_reports(dir: &Path) -> std::collections::BTreeSet<String> {
+    std::fs::read_dir(dir.join("desk/reports"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter_map(|name| name.strip_suffix(".age").map(String::from))
+        .collect()
+}
+
+#[test]
+fn junk_reports_are_set_aside_never_reviewed_and_discarded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (org, server) = org_and_server(tmp.path(), &["alice"]);
+    let url = server.url.clone();
+    let reporter = tmp.path().join("reporter");
+    std::fs::create_dir_all(&reporter).unwrap();
+    assert_eq!(post_junk(&org, &url), 5);
+    let root = org.path("root.pub");
+    for marker in ["JUNK-REAL-ONE", "JUNK-REAL-TWO", "JUNK-REAL-THREE"] {
+        std::fs::write(reporter.join("r.json"), report(marker)).unwrap();
+        ok(
+            "jasmine",
+            &reporter,
+            &[
+                "report",
+                "--server",
+                &url,
+                "--root-key-file",
+                &root,
+                "--file",
+                "r.json",
+            ],
+        );
+    }
+    assert_eq!(server.stored_reports(), 8);
+    let keys = |args: &[&str]| ok("jasmine-keys", &org.dir, args);
+    let desk = ["--desk", "desk", "--key", "alice.offline.age"];
+    let with_desk = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(desk);
+        keys(&all)
+    };
+    keys(&[
+        "pull",
+        "--api-key",
+        "alice.api.key",
+        "--server",
+        &url,
+        "--out",
+        "inbox.jasmine",
+        "--root-key",
+        "root.pub",
+    ]);
+
+    // Import opens every report: the junk is set aside, the real ones are new cases.
+    let imported = with_desk(&["import", "inbox.jasmine", "--root-key", "root.pub"]);
+    assert!(imported.contains("Imported 8 new report(s)"), "{imported}");
+    assert!(
+        imported.contains(
+            "5 unreadable (set aside; see `jasmine-keys cases`; discard them with `jasmine-keys discard-unreadable`)"
+        ),
+        "{imported}"
+    );
+    let cases = with_desk(&["cases"]);
+    assert!(
+        cases.contains("Unreadable, set aside (never reviewed): 5 report(s), 0 mailbox message(s)"),
+        "{cases}"
+    );
+    let id_of = |line: &str| line.split_whitespace().next().unwrap().to_string();
+    let junk: Vec<String> = cases
+        .lines()
+        .filter(|l| l.contains("unreadable: "))
+        .map(id_of)
+        .collect();
+    let real: Vec<String> = cases
+        .lines()
+        .filter(|l| l.contains(" new"))
+        .map(id_of)
+        .collect();
+    assert_eq!((junk.len(), real.len()), (5, 3), "{cases}");
+    assert_eq!(
+        cases.matches("unreadable: does not decrypt").count(),
+        3,
+        "{cases}"
+    );
+    assert_eq!(
+        cases.matches("unreadable: not a valid report").count(),
+        2,
+        "{cases}"
+    );
+    assert!(cases.contains("8 acknowledgement(s)"), "{cases}");
+
+    // Every other view leaves the junk out, and says so when asked for one.
+    let refused = fails(
+        "jasmine-keys",
+        &org.dir,
+        &[&["show", &junk[0]][..], &desk].concat(),
+        1,
+    );
+    assert!(refused.contains("set aside as unreadable"), "{refused}");
+    for view in [&["match"][..], &["waiting"]] {
+        let out = run_desk_quietly(&org.dir, view, &desk);
+        assert!(junk.iter().all(|id| !out.contains(id)), "{out}");
+    }
+    let stats = run_desk_quietly(
+        &org.dir,
+        &["stats", "--from", "2026-01-01", "--to", "2026-12-31"],
+        &desk,
+    );
+    assert!(
+        stats.contains("to 2026-12-31: 3\n"),
+        "only the real reports count: {stats}"
+    );
+
+    // Review walks exactly the three real reports: skip, skip, archive.
+    let transcript = drive_review(&org.dir, &["s", "s", "a"]);
+    assert_eq!(reviewed(&transcript), real, "{transcript}");
+    assert!(transcript.contains("Case 3 of 3"), "{transcript}");
+    assert!(!transcript.contains("cannot be read"), "{transcript}");
+    for marker in ["JUNK-REAL-ONE", "JUNK-REAL-TWO", "JUNK-REAL-THREE"] {
+        assert!(transcript.contains(marker), "{marker}: {transcript}");
+    }
+
+    // Discard: the five ciphertexts leave the desk, the real ones stay.
+    let all_files = desk_reports(&org.dir);
+    assert_eq!(all_files.len(), 8);
+    let discarded = with_desk(&["discard-unreadable"]);
+    assert!(
+        discarded.contains("Discarded 5 unreadable report(s) and 0 mailbox message(s)"),
+        "{discarded}"
+    );
+    let left = desk_reports(&org.dir);
+    assert_eq!(left, real.iter().cloned().collect(), "{left:?}");
+    assert!(junk.iter().all(|id| !left.contains(id)));
+    let cases = with_desk(&["cases"]);
+    assert!(!cases.to_lowercase().contains("unreadable"), "{cases}");
+    assert!(
+        with_desk(&["discard-unreadable"]).contains("nothing was discarded"),
+        "a second discard finds nothing"
+    );
+
+    // A case that breaks on the desk after import does not stop review either: it is
+    // set aside with a notice, and review goes on to the next.
+    let skipped: Vec<String> = with_desk(&["cases", "--status", "in_review"])
+        .lines()
+        .filter(|l| l.contains("received"))
+        .map(id_of)
+        .collect();
+    assert_eq!(skipped.len(), 2);
+    let (broken, intact) = (&skipped[0], &skipped[1]);
+    std::fs::write(
+        org.dir.join("desk/reports").join(format!("{broken}.age")),
+        b"age-encryption.org/v1\nbroken on the desk",
+    )
+    .unwrap();
+    let transcript = drive_review(&org.dir, &["a"]);
+    assert!(
+        transcript.contains(&format!(
+            "Case {broken} cannot be read (does not decrypt): set aside as unreadable"
+        )),
+        "{transcript}"
+    );
+    assert_eq!(reviewed(&transcript), vec![intact.clone()], "{transcript}");
+    assert!(transcript.contains("Review done"), "{transcript}");
+    let discarded = with_desk(&["discard-unreadable"]);
+    assert!(
+        discarded.contains("Discarded 1 unreadable report(s)"),
+        "{discarded}"
+    );
+    assert!(!desk_reports(&org.dir).contains(broken));
+
+    // The acknowledgements of all eight went on: the server deletes the junk too.
+    let written = with_desk(&["outbox", "--out", "outbox.jasmine"]);
+    assert!(written.contains("8 acknowledgement(s)"), "{written}");
+    keys(&[
+        "publish",
+        "outbox.jasmine",
+        "--api-key",
+        "alice.api.key",
+        "--root-key",
+        "root.pub",
+        "--state-dir",
+        "online-state",
+        "--server",
+        &url,
+    ]);
+    assert_eq!(server.stored_reports(), 0);
+}
+
+/// Runs a desk command that must succeed without a warning; its output.
+fn run_desk_quietly(dir: &Path, args: &[&str], desk: &[&str]) -> String {
+    let all = [args, desk].concat();
+    let out = jasmine_tests::run("jasmine-keys", dir, &all);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{all:?}: {stdout}{stderr}");
+    assert!(stderr.is_empty(), "{all:?} warns: {stderr}");
+    stdout.into_owned()
 }

@@ -570,40 +570,46 @@ fn web_js() -> std::path::PathBuf {
 
 #[test]
 fn the_committed_page_script_is_what_the_lockfile_builds() {
-    let out = tempfile::tempdir().unwrap();
-    let built = out.path().join("jasmine.js");
-    let status = std::process::Command::new("node_modules/.bin/esbuild")
-        .current_dir(web_js())
-        .args([
-            "src/page.js",
-            "--bundle",
-            "--format=iife",
-            "--target=es2020",
-            "--minify",
-            "--legal-comments=none",
-        ])
-        .arg(format!("--outfile={}", built.display()))
-        .output()
-        .expect("run `npm ci` in server/web-js first (make test does)");
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-    let committed = std::fs::read(web_js().join("../static/jasmine.js")).unwrap();
-    assert!(
-        std::fs::read(&built).unwrap() == committed,
-        "server/static/jasmine.js differs from what server/web-js builds: run `make js` and commit"
-    );
+    // The page script and its Web Worker (the puzzle, the codename's Argon2id).
     let package: serde_json::Value =
         serde_json::from_slice(&std::fs::read(web_js().join("package.json")).unwrap()).unwrap();
-    assert!(
-        package["scripts"]["build"]
-            .as_str()
-            .unwrap()
-            .contains("--minify --legal-comments=none --outfile=../static/jasmine.js"),
-        "the test builds with the same options as `npm run build`"
-    );
+    let build = package["scripts"]["build"].as_str().unwrap();
+    for (source, bundle) in [
+        ("src/page.js", "jasmine.js"),
+        ("src/worker.js", "worker.js"),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        let built = out.path().join(bundle);
+        let status = std::process::Command::new("node_modules/.bin/esbuild")
+            .current_dir(web_js())
+            .args([
+                source,
+                "--bundle",
+                "--format=iife",
+                "--target=es2020",
+                "--minify",
+                "--legal-comments=none",
+            ])
+            .arg(format!("--outfile={}", built.display()))
+            .output()
+            .expect("run `npm ci` in server/web-js first (make test does)");
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        let committed = std::fs::read(web_js().join("../static").join(bundle)).unwrap();
+        assert!(
+            std::fs::read(&built).unwrap() == committed,
+            "server/static/{bundle} differs from what server/web-js builds: run `make js` and commit"
+        );
+        assert!(
+            build.contains(&format!(
+                "{source} --bundle --format=iife --target=es2020 --minify --legal-comments=none --outfile=../static/{bundle}"
+            )),
+            "the test builds {source} with the same options as `npm run build`: {build}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,6 @@
 //! The desk commands of the air-gapped flow: `import` an inbox file (offline), list
-//! `cases`, add a `note`, `close` a case, write the `outbox` file (offline).
+//! `cases`, add a `note`, `close` a case, `discard-unreadable` junk, write the
+//! `outbox` file (offline).
 
 use std::path::PathBuf;
 
@@ -55,13 +56,21 @@ pub fn import(args: ImportArgs) -> Result<()> {
     if desk.state.organisation_key != organisation {
         bail!("this desk belongs to another organisation; nothing was taken");
     }
-    let (reports, messages) = desk.import(&inbox)?;
+    let counts = desk.import(&inbox, &keys)?;
     desk.save()?;
     println!(
-        "Imported {reports} new report(s) and {messages} mailbox message(s) from {} (pulled on {}).",
+        "Imported {} new report(s) and {} mailbox message(s) from {} (pulled on {}).",
+        counts.reports,
+        counts.messages,
         args.file.display(),
         inbox.created_on
     );
+    if counts.unreadable() > 0 {
+        println!(
+            "{} unreadable (set aside; see `jasmine-keys cases`; discard them with `jasmine-keys discard-unreadable`).",
+            counts.unreadable()
+        );
+    }
     println!(
         "They are acknowledged to the server with your next outbox file (jasmine-keys outbox)."
     );
@@ -71,7 +80,7 @@ pub fn import(args: ImportArgs) -> Result<()> {
 /// `cases`.
 #[derive(Args)]
 pub struct CasesArgs {
-    /// Only cases with this status (new, in_review, published, answered, closed).
+    /// Only cases with this status (new, in_review, published, answered, closed, unreadable).
     #[arg(long)]
     status: Option<String>,
     #[command(flatten)]
@@ -81,9 +90,8 @@ pub struct CasesArgs {
 pub fn cases(args: CasesArgs) -> Result<()> {
     let only = match &args.status {
         Some(s) => Some(Status::parse(s).ok_or_else(|| {
-            anyhow::anyhow!(
-                "unknown status '{s}'; use new, in_review, published, answered or closed"
-            )
+            let names: Vec<_> = Status::ALL.iter().map(|s| s.as_str()).collect();
+            anyhow::anyhow!("unknown status '{s}'; use one of: {}", names.join(", "))
         })?),
         None => None,
     };
@@ -91,7 +99,9 @@ pub fn cases(args: CasesArgs) -> Result<()> {
     let mut shown = 0;
     let mut cases: Vec<_> = desk.state.cases.iter().collect();
     cases.sort_by(|a, b| (a.1.received_on, a.0).cmp(&(b.1.received_on, b.0)));
-    for (id, case) in cases {
+    let (unreadable, readable): (Vec<_>, Vec<_>) =
+        cases.into_iter().partition(|(_, c)| c.is_unreadable());
+    for (id, case) in readable {
         if only.is_some_and(|s| s != case.status) {
             continue;
         }
@@ -112,8 +122,26 @@ pub fn cases(args: CasesArgs) -> Result<()> {
             case.status.as_str()
         );
     }
-    if shown == 0 {
+    let unreadable_messages = desk
+        .state
+        .messages
+        .values()
+        .filter(|m| m.unreadable.is_some())
+        .count();
+    let show_unreadable = only.is_none_or(|s| s == Status::Unreadable)
+        && (!unreadable.is_empty() || unreadable_messages > 0);
+    if shown == 0 && !show_unreadable {
         println!("No case.");
+    }
+    if show_unreadable {
+        println!(
+            "Unreadable, set aside (never reviewed): {} report(s), {unreadable_messages} mailbox message(s). Discard them with `jasmine-keys discard-unreadable`.",
+            unreadable.len()
+        );
+        for (id, case) in unreadable {
+            let why = case.why_unreadable.map(|w| w.label()).unwrap_or("unknown");
+            println!("  {id}  received {}  unreadable: {why}", case.received_on);
+        }
     }
     let pending = &desk.state.pending;
     if !pending.is_empty() {
@@ -172,6 +200,31 @@ pub fn close(args: CloseArgs) -> Result<()> {
     desk.case_mut(&args.id)?.status = Status::Closed;
     desk.save()?;
     println!("Case {} closed (archived on the desk).", args.id);
+    Ok(())
+}
+
+/// `discard-unreadable`.
+#[derive(Args)]
+pub struct DiscardUnreadableArgs {
+    #[command(flatten)]
+    desk: DeskArgs,
+}
+
+pub fn discard_unreadable(args: DiscardUnreadableArgs) -> Result<()> {
+    let (_, mut desk) = args.desk.open()?;
+    let discarded = desk.discard_unreadable()?;
+    if discarded.reports + discarded.messages == 0 {
+        println!("Nothing unreadable on the desk; nothing was discarded.");
+        return Ok(());
+    }
+    desk.save()?;
+    println!(
+        "Discarded {} unreadable report(s) and {} mailbox message(s): their ciphertexts are deleted from the desk.",
+        discarded.reports, discarded.messages
+    );
+    println!(
+        "Their acknowledgements still go with your outbox file (jasmine-keys outbox): the server deletes them too."
+    );
     Ok(())
 }
 

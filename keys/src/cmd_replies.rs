@@ -46,21 +46,8 @@ pub fn store_message(inbox: &Path, meta: &PendingMessage, ciphertext: &[u8]) -> 
     )
 }
 
-/// Every message in the inbox that decrypts with `identity`, grouped by mailbox,
-/// oldest first (by day; within a day, in the order they were stored).
-/// Decrypts a mailbox message with whichever of the moderator's identities it was
-/// sealed to: (mailbox id, message).
-pub fn open_any(
-    ciphertext: &[u8],
-    keys: &keyfiles::OfflineKeys,
-) -> Result<(String, Message), jasmine_client::Error> {
-    keys.try_each(|identity| {
-        let mailbox = mailbox::mailbox_of(ciphertext, identity)?;
-        let message = mailbox::open_message(ciphertext, identity, &mailbox, None)?;
-        Ok((mailbox, message))
-    })
-}
-
+/// Every message in the inbox that opens with the moderator's keys, grouped by
+/// mailbox, oldest first (by day; within a day, in the order they were stored).
 pub fn conversations(
     inbox: &Path,
     keys: &keyfiles::OfflineKeys,
@@ -93,23 +80,23 @@ pub fn conversations(
     ))
 }
 
-/// Decrypts messages (id, ciphertext), in the order given, with any of the moderator's
+/// Opens messages (id, ciphertext), in the order given, with any of the moderator's
 /// identities, and groups them by the mailbox each names; one that cannot be read is
 /// skipped with a warning.
 pub fn group_by_mailbox(
     messages: impl IntoIterator<Item = (String, Vec<u8>)>,
     keys: &keyfiles::OfflineKeys,
 ) -> BTreeMap<String, Vec<Message>> {
-    let mut by_mailbox: BTreeMap<String, Vec<Message>> = BTreeMap::new();
-    for (id, ciphertext) in messages {
-        match open_any(&ciphertext, keys) {
-            Ok((mailbox, message)) => by_mailbox.entry(mailbox).or_default().push(message),
-            Err(e) => {
-                eprintln!("warning: message {id} cannot be read with your keys ({e}); skipped")
-            }
-        }
-    }
+    let (by_mailbox, unreadable) = crate::opening::conversations(messages, keys);
+    warn_skipped(&unreadable);
     by_mailbox
+}
+
+/// Warns of each message left out of the conversations.
+pub fn warn_skipped(unreadable: &[(String, crate::opening::Unreadable)]) {
+    for (id, why) in unreadable {
+        eprintln!("warning: message {id} cannot be read with your keys ({why}); skipped");
+    }
 }
 
 /// A conversation as readable text.

@@ -4,6 +4,8 @@
 //! PII scanner and each aggressor identifier kept only if the moderator says so; the
 //! draft can be opened in `$EDITOR`), reply, archive, add a note, skip, or stop.
 //! Questions and answers go through standard input and output, so it can be scripted.
+//! A case that cannot be read is set aside as unreadable with a one-line notice, and
+//! review goes on: no single report can stop it.
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -172,13 +174,29 @@ pub fn review(args: ReviewArgs) -> Result<()> {
         (None, None) => None,
         _ => anyhow::bail!("give both --bundle and --root-key (to reply), or neither"),
     };
-    let source = Source::Desk(Box::new(Desk::open(&args.desk, &keys, None)?));
-    let mut reports = Vec::new();
-    for (id, day) in source.reports()? {
-        reports.push((id.clone(), day, source.open_report(&id, &keys)?));
+    let mut desk = Desk::open(&args.desk, &keys, None)?;
+    let (opened, set_aside) = desk.open_cases(&keys);
+    for (id, why) in &set_aside {
+        println!(
+            "Case {id} cannot be read ({why}): set aside as unreadable (see `jasmine-keys cases`); review goes on."
+        );
     }
+    let (conversations, unreadable_messages) = desk.open_conversations(&keys);
+    for (id, why) in &unreadable_messages {
+        desk.set_message_aside(id, *why);
+        println!(
+            "Message {id} cannot be read ({why}): set aside as unreadable (see `jasmine-keys cases`); review goes on."
+        );
+    }
+    if !set_aside.is_empty() || !unreadable_messages.is_empty() {
+        desk.save()?;
+    }
+    let reports: Vec<_> = opened
+        .into_iter()
+        .map(|c| (c.id, c.received_on, c.report))
+        .collect();
+    let source = Source::Desk(Box::new(desk));
     let everyone = subjects(&source, &reports);
-    let conversations = source.conversations(&keys)?;
     let Source::Desk(desk) = source else {
         unreachable!()
     };

@@ -4,6 +4,12 @@
 //! taken, and what waits for the next outbox. The case list is age-encrypted to the
 //! moderator's own key, so nothing decrypted is ever on disk; it is rewritten
 //! atomically after every change.
+//!
+//! Anyone can post to the anonymous server, so every new report and message is opened
+//! on import (see [`crate::opening`]); one that does not open is set aside as
+//! **unreadable** (status `unreadable`, with the reason only): it never reaches review
+//! or any listing, and [`Desk::discard_unreadable`] deletes it. Its acknowledgement is
+//! still queued, so the server deletes the junk too.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,6 +17,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use base64::{engine::general_purpose::STANDARD, Engine as _};
 use jasmine_client::keys::PublicKey;
+use jasmine_client::report::Report;
 use jasmine_client::wire::{MessageFrom, PendingMessage, PendingReport};
 use jasmine_client::{envelope, Day};
 use serde::{Deserialize, Serialize};
@@ -20,6 +27,7 @@ use zeroize::Zeroizing;
 use crate::airgap::{self, Acknowledgements, Inbox, Outbox, OutboxReply};
 use crate::files;
 use crate::keyfiles::OfflineKeys;
+use crate::opening::{self, Conversations, Unopened, Unreadable};
 
 /// Where a case stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -35,16 +43,19 @@ pub enum Status {
     Answered,
     /// Nothing more to do (archived).
     Closed,
+    /// Set aside: it does not decrypt, or is not a valid report (see `why_unreadable`).
+    Unreadable,
 }
 
 impl Status {
     /// Every status, in workflow order.
-    pub const ALL: [Status; 5] = [
+    pub const ALL: [Status; 6] = [
         Status::New,
         Status::InReview,
         Status::Published,
         Status::Answered,
         Status::Closed,
+        Status::Unreadable,
     ];
 
     /// The snake_case name.
@@ -55,6 +66,7 @@ impl Status {
             Status::Published => "published",
             Status::Answered => "answered",
             Status::Closed => "closed",
+            Status::Unreadable => "unreadable",
         }
     }
 
@@ -91,6 +103,16 @@ pub struct Case {
     /// Replies sealed to its reporter.
     #[serde(default)]
     pub replies: u32,
+    /// Why it was set aside, when its status is `unreadable`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why_unreadable: Option<Unreadable>,
+}
+
+impl Case {
+    /// Whether it was set aside as unreadable.
+    pub fn is_unreadable(&self) -> bool {
+        self.status == Status::Unreadable
+    }
 }
 
 /// One mailbox message on the desk.
@@ -102,6 +124,48 @@ pub struct MessageEntry {
     pub from: MessageFrom,
     /// Order of arrival on this desk.
     pub order: u64,
+    /// Why it was set aside as unreadable, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<Unreadable>,
+}
+
+/// What an import took.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportCounts {
+    /// New reports (readable or not).
+    pub reports: usize,
+    /// New mailbox messages (readable or not).
+    pub messages: usize,
+    /// Of the new reports, those set aside as unreadable.
+    pub unreadable_reports: usize,
+    /// Of the new messages, those set aside as unreadable.
+    pub unreadable_messages: usize,
+}
+
+impl ImportCounts {
+    /// New reports and messages set aside.
+    pub fn unreadable(&self) -> usize {
+        self.unreadable_reports + self.unreadable_messages
+    }
+}
+
+/// What was discarded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Discarded {
+    /// Unreadable reports.
+    pub reports: usize,
+    /// Unreadable mailbox messages.
+    pub messages: usize,
+}
+
+/// A readable case, opened.
+pub struct OpenCase {
+    /// Report id.
+    pub id: String,
+    /// Day received.
+    pub received_on: Day,
+    /// The report.
+    pub report: Report,
 }
 
 /// An inbox file already taken.
@@ -235,24 +299,141 @@ impl Desk {
         files::write_file(&self.dir.join(CASES_FILE), &sealed, 0o600, true)
     }
 
-    /// The ciphertext of a report.
-    pub fn report_ciphertext(&self, id: &str) -> Result<Vec<u8>> {
-        if !self.state.cases.contains_key(id) {
-            bail!("no report {id} on the desk (see `jasmine-keys cases`)");
-        }
-        files::read_file(&self.dir.join("reports").join(format!("{id}.age")))
+    fn report_path(&self, id: &str) -> PathBuf {
+        self.dir.join("reports").join(format!("{id}.age"))
     }
 
-    /// Every mailbox message ciphertext, in the order they reached the desk.
-    pub fn message_ciphertexts(&self) -> Result<Vec<(String, Vec<u8>)>> {
-        let mut all: Vec<_> = self.state.messages.iter().collect();
-        all.sort_by_key(|(_, m)| (m.posted_on, m.order));
-        all.into_iter()
-            .map(|(id, _)| {
-                let bytes = files::read_file(&self.dir.join("messages").join(format!("{id}.age")))?;
-                Ok((id.clone(), bytes))
+    fn message_path(&self, id: &str) -> PathBuf {
+        self.dir.join("messages").join(format!("{id}.age"))
+    }
+
+    /// The case, if it is on the desk and readable; otherwise an error that says why not.
+    pub fn readable_case(&self, id: &str) -> Result<&Case> {
+        let case =
+            self.state.cases.get(id).with_context(|| {
+                format!("no report {id} on the desk (see `jasmine-keys cases`)")
+            })?;
+        refuse_unreadable(id, case)?;
+        Ok(case)
+    }
+
+    /// Decrypts and checks a readable case's report.
+    pub fn read_report(&self, id: &str, keys: &OfflineKeys) -> Result<Report> {
+        self.readable_case(id)?;
+        self.open_report(id, keys)
+            .map_err(|why| anyhow::anyhow!("report {id} cannot be read: {why}"))
+    }
+
+    fn open_report(&self, id: &str, keys: &OfflineKeys) -> Result<Report, Unreadable> {
+        let ciphertext =
+            files::read_file(&self.report_path(id)).map_err(|_| Unreadable::FileMissing)?;
+        opening::report(&ciphertext, keys)
+    }
+
+    /// Opens every readable case, oldest first. A case that fails to open, for any
+    /// reason, is set aside as unreadable and returned apart, so that no single
+    /// report can stop a review.
+    pub fn open_cases(&mut self, keys: &OfflineKeys) -> (Vec<OpenCase>, Unopened) {
+        let (mut opened, mut set_aside) = (Vec::new(), Vec::new());
+        for (id, received_on) in self.readable_cases() {
+            match self.open_report(&id, keys) {
+                Ok(report) => opened.push(OpenCase {
+                    id,
+                    received_on,
+                    report,
+                }),
+                Err(why) => {
+                    self.set_aside(&id, why);
+                    set_aside.push((id, why));
+                }
+            }
+        }
+        (opened, set_aside)
+    }
+
+    /// The ids of the readable cases with the day received, oldest first.
+    pub fn readable_cases(&self) -> Vec<(String, Day)> {
+        let mut all: Vec<_> = self
+            .state
+            .cases
+            .iter()
+            .filter(|(_, c)| !c.is_unreadable())
+            .map(|(id, c)| (id.clone(), c.received_on))
+            .collect();
+        all.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+        all
+    }
+
+    /// Marks a case unreadable, keeping only the reason.
+    pub fn set_aside(&mut self, id: &str, why: Unreadable) {
+        if let Some(case) = self.state.cases.get_mut(id) {
+            case.status = Status::Unreadable;
+            case.why_unreadable = Some(why);
+        }
+    }
+
+    /// Deletes the ciphertext of every unreadable report and message and drops them
+    /// from the case list. Their acknowledgements stay queued for the outbox.
+    pub fn discard_unreadable(&mut self) -> Result<Discarded> {
+        let reports: Vec<String> = self
+            .state
+            .cases
+            .iter()
+            .filter(|(_, c)| c.is_unreadable())
+            .map(|(id, _)| id.clone())
+            .collect();
+        let messages: Vec<String> = self
+            .state
+            .messages
+            .iter()
+            .filter(|(_, m)| m.unreadable.is_some())
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &reports {
+            remove_if_present(&self.report_path(id))?;
+            self.state.cases.remove(id);
+        }
+        for id in &messages {
+            remove_if_present(&self.message_path(id))?;
+            self.state.messages.remove(id);
+        }
+        Ok(Discarded {
+            reports: reports.len(),
+            messages: messages.len(),
+        })
+    }
+
+    /// Every readable mailbox message, opened and grouped by mailbox, in the order
+    /// they reached the desk; those that fail to open, for any reason, come apart.
+    pub fn open_conversations(&self, keys: &OfflineKeys) -> (Conversations, Unopened) {
+        let mut entries: Vec<_> = self
+            .state
+            .messages
+            .iter()
+            .filter(|(_, m)| m.unreadable.is_none())
+            .collect();
+        entries.sort_by_key(|(_, m)| (m.posted_on, m.order));
+        let mut missing = Vec::new();
+        let ciphertexts: Vec<_> = entries
+            .into_iter()
+            .filter_map(|(id, _)| match files::read_file(&self.message_path(id)) {
+                Ok(bytes) => Some((id.clone(), bytes)),
+                Err(_) => {
+                    missing.push((id.clone(), Unreadable::FileMissing));
+                    None
+                }
             })
-            .collect()
+            .collect();
+        let (conversations, mut unreadable) = opening::conversations(ciphertexts, keys);
+        unreadable.extend(missing);
+        (conversations, unreadable)
+    }
+
+    /// Marks a mailbox message unreadable, keeping only the reason.
+    pub fn set_message_aside(&mut self, id: &str, why: Unreadable) {
+        if let Some(message) = self.state.messages.get_mut(id) {
+            message.unreadable = Some(why);
+        }
     }
 
     /// Keeps a mailbox message (a reply sealed here, or one imported).
@@ -266,12 +447,7 @@ impl Desk {
         if self.state.messages.contains_key(id) {
             return Ok(false);
         }
-        files::write_file(
-            &self.dir.join("messages").join(format!("{id}.age")),
-            ciphertext,
-            0o600,
-            true,
-        )?;
+        files::write_file(&self.message_path(id), ciphertext, 0o600, true)?;
         let order = self.state.messages.len() as u64;
         self.state.messages.insert(
             id.to_string(),
@@ -279,14 +455,17 @@ impl Desk {
                 posted_on,
                 from,
                 order,
+                unreadable: None,
             },
         );
         Ok(true)
     }
 
     /// Takes an inbox file: stores its ciphertexts, opens a case per new report, and
-    /// queues their acknowledgements. Refuses a file already taken.
-    pub fn import(&mut self, inbox: &Inbox) -> Result<(usize, usize)> {
+    /// queues their acknowledgements. Every new report and message is opened with
+    /// `keys`; one that does not open is set aside as unreadable. Refuses a file
+    /// already taken.
+    pub fn import(&mut self, inbox: &Inbox, keys: &OfflineKeys) -> Result<ImportCounts> {
         if let Some(done) = self
             .state
             .imported
@@ -299,7 +478,7 @@ impl Desk {
                 inbox.file_id
             );
         }
-        let (mut reports, mut messages) = (0, 0);
+        let mut counts = ImportCounts::default();
         for report in &inbox.reports {
             if !jasmine_client::alert::is_alert_id(&report.id) {
                 bail!("the inbox file holds a malformed report id; nothing was taken");
@@ -308,24 +487,25 @@ impl Desk {
                 .decode(&report.ciphertext)
                 .context("the inbox file holds a damaged ciphertext; nothing was taken")?;
             if !self.state.cases.contains_key(&report.id) {
-                files::write_file(
-                    &self.dir.join("reports").join(format!("{}.age", report.id)),
-                    &ciphertext,
-                    0o600,
-                    true,
-                )?;
+                files::write_file(&self.report_path(&report.id), &ciphertext, 0o600, true)?;
+                let why_unreadable = opening::report(&ciphertext, keys).err();
                 self.state.cases.insert(
                     report.id.clone(),
                     Case {
                         received_on: report.received_on,
                         bundle_version: report.bundle_version,
-                        status: Status::New,
+                        status: match why_unreadable {
+                            Some(_) => Status::Unreadable,
+                            None => Status::New,
+                        },
                         notes: Vec::new(),
                         alerts: Vec::new(),
                         replies: 0,
+                        why_unreadable,
                     },
                 );
-                reports += 1;
+                counts.reports += 1;
+                counts.unreadable_reports += usize::from(why_unreadable.is_some());
             }
             push_unique(&mut self.state.pending.acknowledge.reports, &report.id);
         }
@@ -337,7 +517,12 @@ impl Desk {
                 .decode(&message.ciphertext)
                 .context("the inbox file holds a damaged ciphertext")?;
             if self.add_message(&message.id, message.posted_on, message.from, &ciphertext)? {
-                messages += 1;
+                let unreadable = opening::message(&ciphertext, keys).err();
+                if let Some(entry) = self.state.messages.get_mut(&message.id) {
+                    entry.unreadable = unreadable;
+                }
+                counts.messages += 1;
+                counts.unreadable_messages += usize::from(unreadable.is_some());
             }
             push_unique(&mut self.state.pending.acknowledge.messages, &message.id);
         }
@@ -349,7 +534,7 @@ impl Desk {
             created_on: inbox.created_on,
             imported_on: Day::today_utc(),
         });
-        Ok((reports, messages))
+        Ok(counts)
     }
 
     /// Writes what waits into an outbox file and empties the queue.
@@ -419,12 +604,36 @@ impl Desk {
         Ok(())
     }
 
-    /// The case, or an error that says how to find one.
+    /// A readable case, or an error that says how to find one.
     pub fn case_mut(&mut self, id: &str) -> Result<&mut Case> {
-        self.state
-            .cases
-            .get_mut(id)
-            .with_context(|| format!("no report {id} on the desk (see `jasmine-keys cases`)"))
+        let case =
+            self.state.cases.get_mut(id).with_context(|| {
+                format!("no report {id} on the desk (see `jasmine-keys cases`)")
+            })?;
+        refuse_unreadable(id, case)?;
+        Ok(case)
+    }
+}
+
+fn refuse_unreadable(id: &str, case: &Case) -> Result<()> {
+    if case.is_unreadable() {
+        let why = case
+            .why_unreadable
+            .map(|why| format!(" ({why})"))
+            .unwrap_or_default();
+        bail!(
+            "report {id} was set aside as unreadable{why}; `jasmine-keys discard-unreadable` deletes it"
+        );
+    }
+    Ok(())
+}
+
+fn remove_if_present(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot delete {}", path.display()))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -469,5 +678,203 @@ pub fn inbox_of(
             })
             .collect(),
         alerts,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::opening::tests::{sealed_bytes, sealed_report};
+
+    fn id(n: u8) -> String {
+        format!("{n:032x}")
+    }
+
+    fn day() -> Day {
+        Day::parse("2026-11-28").unwrap()
+    }
+
+    fn pending_report(n: u8) -> PendingReport {
+        PendingReport {
+            id: id(n),
+            received_on: day(),
+            bundle_version: 1,
+            size: 0,
+        }
+    }
+
+    fn organisation() -> PublicKey {
+        PublicKey::from(&ed25519_dalek::SigningKey::from_bytes(&[7; 32]))
+    }
+
+    #[test]
+    fn a_case_list_from_before_unreadable_cases_still_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = OfflineKeys::for_tests("alice");
+        // A case list as written before the `unreadable` status and flags existed.
+        let old = serde_json::json!({
+            "format": 1,
+            "organisation_key": organisation(),
+            "moderator": "alice",
+            "imported": [],
+            "exported": [],
+            "cases": {
+                id(1): {"received_on": "2026-11-28", "bundle_version": 1, "status": "new",
+                        "notes": [], "alerts": [], "replies": 0},
+                id(2): {"received_on": "2026-11-27", "bundle_version": 1, "status": "closed"}
+            },
+            "messages": {
+                id(3): {"posted_on": "2026-11-28", "from": "reporter", "order": 0}
+            },
+            "pending": {"alerts": [], "retractions": [], "replies": [],
+                        "acknowledge": {"reports": [], "messages": []}},
+            "alerts": {}
+        });
+        let sealed = envelope::seal(
+            &serde_json::to_vec(&old).unwrap(),
+            &[keys.age_identity.to_public()],
+        )
+        .unwrap();
+        std::fs::write(dir.path().join(CASES_FILE), sealed).unwrap();
+        let desk = Desk::open(dir.path(), &keys, None).unwrap();
+        assert_eq!(desk.state.cases[&id(1)].status, Status::New);
+        assert_eq!(desk.state.cases[&id(2)].status, Status::Closed);
+        assert!(desk
+            .state
+            .cases
+            .values()
+            .all(|c| c.why_unreadable.is_none()));
+        assert_eq!(desk.state.messages[&id(3)].unreadable, None);
+        assert_eq!(desk.readable_cases().len(), 2);
+        // Saved again, it reads back the same and still writes no new member.
+        desk.save().unwrap();
+        let again = Desk::open(dir.path(), &keys, None).unwrap();
+        assert_eq!(again.state, desk.state);
+        let json = serde_json::to_value(&again.state).unwrap();
+        assert!(json["cases"][id(1)].get("why_unreadable").is_none());
+        assert!(json["messages"][id(3)].get("unreadable").is_none());
+    }
+
+    #[test]
+    fn junk_is_set_aside_on_import_acknowledged_and_discarded() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = OfflineKeys::for_tests("alice");
+        let me = keys.age_identity.to_public();
+        let stranger = age::x25519::Identity::generate().to_public();
+        let mut desk = Desk::open(dir.path(), &keys, Some(&organisation())).unwrap();
+        let message = |n: u8, ciphertext: Vec<u8>| {
+            (
+                PendingMessage {
+                    id: id(n),
+                    posted_on: day(),
+                    from: MessageFrom::Reporter,
+                    bundle_version: 1,
+                    size: 0,
+                },
+                ciphertext,
+            )
+        };
+        let inbox = inbox_of(
+            &organisation(),
+            "alice",
+            vec![
+                (pending_report(1), sealed_report(&me)),
+                (pending_report(2), sealed_report(&stranger)),
+                (
+                    pending_report(3),
+                    sealed_bytes(b"{\"not\": \"a report\"}", &me),
+                ),
+                (pending_report(4), b"age-encryption.org/v1\nrandom".to_vec()),
+            ],
+            vec![message(5, sealed_bytes(b"{}", &me))],
+            Vec::new(),
+        );
+        let counts = desk.import(&inbox, &keys).unwrap();
+        assert_eq!(
+            counts,
+            ImportCounts {
+                reports: 4,
+                messages: 1,
+                unreadable_reports: 3,
+                unreadable_messages: 1,
+            }
+        );
+        let why = |n: u8| desk.state.cases[&id(n)].why_unreadable;
+        assert_eq!(why(1), None);
+        assert_eq!(why(2), Some(Unreadable::DoesNotDecrypt));
+        assert_eq!(why(3), Some(Unreadable::NotAValidReport));
+        assert_eq!(why(4), Some(Unreadable::DoesNotDecrypt));
+        assert_eq!(
+            desk.state.messages[&id(5)].unreadable,
+            Some(Unreadable::NotAValidMessage)
+        );
+        assert_eq!(desk.state.pending.acknowledge.reports.len(), 4);
+        assert_eq!(desk.state.pending.acknowledge.messages.len(), 1);
+        assert_eq!(desk.readable_cases(), vec![(id(1), day())]);
+        let (conversations, failed) = desk.open_conversations(&keys);
+        assert!(conversations.is_empty() && failed.is_empty());
+        let refused = desk.read_report(&id(3), &keys).unwrap_err().to_string();
+        assert!(
+            refused.contains("unreadable (not a valid report)"),
+            "{refused}"
+        );
+        assert!(desk.case_mut(&id(2)).is_err());
+        assert!(desk.read_report(&id(1), &keys).is_ok());
+
+        // Review meets a report damaged on the desk: set aside, the others open.
+        std::fs::write(desk.report_path(&id(1)), b"damaged").unwrap();
+        let (opened, set_aside) = desk.open_cases(&keys);
+        assert!(opened.is_empty());
+        assert_eq!(set_aside, vec![(id(1), Unreadable::DoesNotDecrypt)]);
+        assert_eq!(desk.state.cases[&id(1)].status, Status::Unreadable);
+
+        std::fs::remove_file(desk.report_path(&id(4))).unwrap();
+        let discarded = desk.discard_unreadable().unwrap();
+        assert_eq!(
+            discarded,
+            Discarded {
+                reports: 4,
+                messages: 1
+            }
+        );
+        assert!(desk.state.cases.is_empty() && desk.state.messages.is_empty());
+        for n in 1..=4 {
+            assert!(!desk.report_path(&id(n)).exists());
+        }
+        assert!(!desk.message_path(&id(5)).exists());
+        assert_eq!(desk.state.pending.acknowledge.reports.len(), 4);
+        assert_eq!(desk.discard_unreadable().unwrap(), Discarded::default());
+    }
+
+    #[test]
+    fn a_message_that_breaks_on_the_desk_comes_apart_and_can_be_set_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = OfflineKeys::for_tests("alice");
+        let mut desk = Desk::open(dir.path(), &keys, Some(&organisation())).unwrap();
+        desk.add_message(&id(1), day(), MessageFrom::Reporter, b"junk")
+            .unwrap();
+        desk.add_message(&id(2), day(), MessageFrom::Reporter, b"gone")
+            .unwrap();
+        std::fs::remove_file(desk.message_path(&id(2))).unwrap();
+        let (conversations, failed) = desk.open_conversations(&keys);
+        assert!(conversations.is_empty());
+        assert_eq!(
+            failed,
+            vec![
+                (id(1), Unreadable::DoesNotDecrypt),
+                (id(2), Unreadable::FileMissing)
+            ]
+        );
+        for (id, why) in failed {
+            desk.set_message_aside(&id, why);
+        }
+        assert!(desk.open_conversations(&keys).1.is_empty());
+        assert_eq!(
+            desk.discard_unreadable().unwrap(),
+            Discarded {
+                reports: 0,
+                messages: 2
+            }
+        );
     }
 }

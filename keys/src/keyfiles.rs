@@ -180,6 +180,23 @@ impl OfflineKeys {
     }
 }
 
+#[cfg(test)]
+impl OfflineKeys {
+    /// Fresh keys for a moderator, without a key file (unit tests).
+    pub fn for_tests(id: &str) -> OfflineKeys {
+        let secrets = ModeratorSecrets::generate(id, &mut rand::rngs::OsRng);
+        let text = secrets.age_identity_text();
+        OfflineKeys {
+            id: id.to_string(),
+            age_identity: secrets.age_identity().clone(),
+            alert_key: secrets.alert_key().clone(),
+            previous: Vec::new(),
+            age_identity_text: Zeroizing::new(text.to_string()),
+            previous_texts: Vec::new(),
+        }
+    }
+}
+
 /// Reads a moderator's offline key file.
 pub fn read_offline(path: &Path, passphrase: &SecretString) -> Result<OfflineKeys> {
     let plain = files::read_secret(path, passphrase)?;

@@ -19,6 +19,7 @@ mod display;
 mod files;
 mod keyfiles;
 mod matching;
+mod opening;
 mod passphrase;
 mod pii;
 mod sanitize;
@@ -64,6 +65,15 @@ enum Command {
     Note(cmd_desk::NoteArgs),
     /// (offline) Close (archive) a case.
     Close(cmd_desk::CloseArgs),
+    /// (offline) Delete the unreadable reports and messages set aside on import or in review (junk).
+    ///
+    /// Unreadable: they do not decrypt with your keys, or decrypt but are not a valid
+    /// report or message. Anyone can post to the server, so `import` and `review` set
+    /// them aside (status `unreadable`, listed apart by `cases`, never reviewed). This
+    /// deletes their ciphertext files and their entries from the case list, and prints
+    /// how many. Their acknowledgements still go with your outbox file: the server
+    /// deletes them once every moderator has acknowledged them.
+    DiscardUnreadable(cmd_desk::DiscardUnreadableArgs),
     /// (offline) Export a case, encrypted to every moderator of the bundle.
     Export(cmd_desk::ExportArgs),
     /// (offline) Write what waits on the desk into one outbox file for the online machine.
@@ -214,6 +224,7 @@ fn main() -> ExitCode {
         Command::Cases(a) => cmd_desk::cases(a),
         Command::Note(a) => cmd_desk::note(a),
         Command::Close(a) => cmd_desk::close(a),
+        Command::DiscardUnreadable(a) => cmd_desk::discard_unreadable(a),
         Command::Outbox(a) => cmd_desk::outbox(a),
         Command::Export(a) => cmd_desk::export(a),
         Command::Match(a) => cmd_insight::run_match(a),

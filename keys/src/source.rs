@@ -1,7 +1,8 @@
 //! Where the offline commands find reports and mailbox messages: the **desk** of the
 //! air-gapped flow (`--desk`, see [`crate::desk`]), or an inbox **folder** written by
 //! `pull --inbox` on a single machine (demos and small set-ups). Both hold ciphertext
-//! only; reports are decrypted in memory when a command needs them.
+//! only; reports are decrypted in memory when a command needs them. A desk's
+//! unreadable reports and messages (set aside on import) are left out of every listing.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -10,7 +11,7 @@ use anyhow::{bail, Result};
 use clap::Args;
 use jasmine_client::mailbox::Message;
 use jasmine_client::report::Report;
-use jasmine_client::{envelope, Day};
+use jasmine_client::Day;
 
 use crate::desk::Desk;
 use crate::keyfiles::OfflineKeys;
@@ -56,31 +57,19 @@ impl Source {
                         "'{id}' is not a report id (32 hex characters; see `jasmine-keys cases`)"
                     );
                 }
-                let ciphertext = desk.report_ciphertext(id)?;
-                Ok(keys
-                    .try_each(|identity| envelope::open_report(&ciphertext, identity))
-                    .map_err(|e| anyhow::anyhow!("report {id}: {e}"))?)
+                desk.read_report(id, keys)
             }
         }
     }
 
-    /// Report ids with the day received, oldest first.
+    /// Report ids with the day received, oldest first (on a desk, the readable ones).
     pub fn reports(&self) -> Result<Vec<(String, Day)>> {
         match self {
             Source::Folder(dir) => Ok(cmd_reports::entries(dir)?
                 .into_iter()
                 .map(|e| (e.id, e.received_on))
                 .collect()),
-            Source::Desk(desk) => {
-                let mut all: Vec<_> = desk
-                    .state
-                    .cases
-                    .iter()
-                    .map(|(id, c)| (id.clone(), c.received_on))
-                    .collect();
-                all.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
-                Ok(all)
-            }
+            Source::Desk(desk) => Ok(desk.readable_cases()),
         }
     }
 
@@ -88,10 +77,11 @@ impl Source {
     pub fn conversations(&self, keys: &OfflineKeys) -> Result<BTreeMap<String, Vec<Message>>> {
         match self {
             Source::Folder(dir) => cmd_replies::conversations(dir, keys),
-            Source::Desk(desk) => Ok(cmd_replies::group_by_mailbox(
-                desk.message_ciphertexts()?,
-                keys,
-            )),
+            Source::Desk(desk) => {
+                let (conversations, unreadable) = desk.open_conversations(keys);
+                cmd_replies::warn_skipped(&unreadable);
+                Ok(conversations)
+            }
         }
     }
 

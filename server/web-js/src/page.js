@@ -4,6 +4,7 @@
 
 import { reportFromFields, sealReport, verifyBundle } from "./seal.js";
 import { reportProblem } from "./report-rules.js";
+import { PUZZLE_HEADER, deriveInWorker, solvePuzzleInWorker } from "./work.js";
 import { deriveReplyKeys, displayCodename, generateCodename, openMessage, parseCodename, sealAnswer } from "./codename.js";
 
 async function currentBundle(rootKey) {
@@ -16,6 +17,53 @@ function b64encode(bytes) {
   let binary = "";
   for (let i = 0; i < bytes.length; i += 8192) binary += String.fromCharCode(...bytes.subarray(i, i + 8192));
   return btoa(binary);
+}
+
+// The progress line of a costly step, in the visitor's language: the element holds the
+// text of each step (data-puzzle with {percent}); the first text stays for the codename.
+function showProgress(element, fraction) {
+  if (!element) return;
+  element.hidden = false;
+  if (fraction === undefined || !element.dataset.puzzle) return;
+  element.textContent = element.dataset.puzzle.replace("{percent}", String(Math.min(99, Math.floor(fraction * 100))));
+}
+
+// An anonymous write with its admission puzzle (docs/PROTOCOL.md §6.9): ask for a
+// challenge for `size` bytes, solve it in a Web Worker (the page and its quick exit stay
+// live), post with the solution. A challenge gone stale meanwhile (409 puzzle_expired)
+// is asked for and solved again, three tries in all. Returns [response, body].
+async function postWithPuzzle(path, purpose, size, contentType, body, progress) {
+  for (let tries = 1; ; tries++) {
+    const puzzle = await fetch("/v1/puzzle?for=" + purpose + "&size=" + size, { cache: "no-store" });
+    const challenge = await puzzle.json();
+    if (!puzzle.ok) throw new Error(challenge.reason || "no puzzle");
+    showProgress(progress, 0);
+    let header;
+    try {
+      header = await solvePuzzleInWorker(challenge, { onProgress: (f) => showProgress(progress, f) });
+    } catch (error) {
+      if (error.name === "TimeoutError" && tries < 3) continue;
+      throw error;
+    }
+    const answer = await fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": contentType, [PUZZLE_HEADER]: header },
+      body,
+    });
+    const result = await answer.json();
+    if (answer.status === 409 && result.error === "puzzle_expired" && tries < 3) continue;
+    return [answer, result];
+  }
+}
+
+// The reply keys of a codename, derived in a Web Worker; where none can run, on the page.
+async function replyKeys(chars) {
+  try {
+    return await deriveInWorker(chars);
+  } catch (error) {
+    if (error.name !== "NotSupportedError") throw error;
+    return deriveReplyKeys(chars);
+  }
 }
 
 async function postJson(path, value) {
@@ -114,17 +162,19 @@ function reportForm() {
       if (data.get("follow_up") === "codename") {
         progress.hidden = false;
         const chars = generateCodename();
-        const keys = await deriveReplyKeys(chars);
+        const keys = await replyKeys(chars);
         report.follow_up = { kind: "codename", recipient: keys.recipient, mailbox: keys.mailbox };
         codename = displayCodename(chars);
       }
       const ciphertext = await sealReport(report, bundle);
-      const answer = await fetch("/v1/reports", {
-        method: "POST",
-        headers: { "Content-Type": "application/octet-stream" },
-        body: ciphertext,
-      });
-      const body = await answer.json();
+      const [answer, body] = await postWithPuzzle(
+        "/v1/reports",
+        "report",
+        ciphertext.length,
+        "application/octet-stream",
+        ciphertext,
+        progress,
+      );
       if (!answer.ok) throw new Error(body.reason || "the report was not stored");
       form.reset();
       if (!codename) {
@@ -212,7 +262,7 @@ function repliesPage() {
     progress.hidden = false;
     try {
       bundle = await currentBundle(form.dataset.rootKey);
-      keys = await deriveReplyKeys(chars);
+      keys = await replyKeys(chars);
       form.elements.codename.value = "";
       form.hidden = true;
       await load();
@@ -233,7 +283,16 @@ function repliesPage() {
     try {
       const text = answerForm.elements.message.value;
       const ciphertext = await sealAnswer(text, keys, bundle, today());
-      await postJson("/v1/mailbox/answer", { mailbox: keys.mailbox, ciphertext: b64encode(ciphertext) });
+      const [answer, body] = await postWithPuzzle(
+        "/v1/mailbox/answer",
+        "answer",
+        ciphertext.length,
+        "application/json",
+        JSON.stringify({ mailbox: keys.mailbox, ciphertext: b64encode(ciphertext) }),
+        progress,
+      );
+      progress.hidden = true;
+      if (!answer.ok) throw new Error(body.reason || "the answer was not stored");
       answerForm.reset();
       await load();
       const notice = document.createElement("p");
