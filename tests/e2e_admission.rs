@@ -175,6 +175,30 @@ async fn a_flood_is_priced_and_a_real_report_still_lands() {
         "{accepted} hoarded writes accepted"
     );
 
+    // 2b. After these floods a reporter in a browser still gets through: the page solves
+    // the puzzle in its Web Worker and says so in her language.
+    let out = std::process::Command::new("node")
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("browser"))
+        .args(["report-under-load.mjs", &url, "BROWSER-UNDER-FLOOD"])
+        .output()
+        .expect("node and `npm ci` in tests/browser (make test does it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    println!("the page under load: {page}");
+    assert_eq!(page["sent"], true, "{page}");
+    assert!(page["difficulty"].as_u64().is_some(), "{page}");
+    assert!(
+        page["progress"].as_array().unwrap().iter().any(|line| line
+            .as_str()
+            .unwrap()
+            .contains("Protection contre les envois massifs")),
+        "the progress line showed, in French: {page}"
+    );
+
     // 3. A flooder that solves every puzzle at the current difficulty, from two tasks,
     // for eight seconds: the price rises faster than it can pay.
     let until = Instant::now() + Duration::from_secs(8);
@@ -265,6 +289,34 @@ async fn a_flood_is_priced_and_a_real_report_still_lands() {
         shown.contains("sans payer"),
         "the moderator reads the real report: {shown}"
     );
+    let pulled: Vec<String> = std::fs::read_dir(org.dir.join("inbox"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".age"))
+        .collect();
+    let from_the_page = pulled.iter().any(|file| {
+        let id = file.trim_end_matches(".age");
+        jasmine_tests::run(
+            "jasmine-keys",
+            &org.dir,
+            &[
+                "show",
+                id,
+                "--inbox",
+                "inbox",
+                "--key",
+                "alice.offline.age",
+                "--json",
+            ],
+        )
+        .stdout
+        .windows(b"BROWSER-UNDER-FLOOD".len())
+        .any(|w| w == b"BROWSER-UNDER-FLOOD")
+    });
+    assert!(
+        from_the_page,
+        "the moderator reads the browser's report too"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -352,4 +404,122 @@ async fn an_answer_to_a_mailbox_nobody_opened_changes_nothing() {
         .query_row("SELECT count(*) FROM mailboxes", [], |r| r.get(0))
         .unwrap();
     assert_eq!(mailboxes, 0);
+}
+
+/// A server whose clients have two seconds to send headers and two for a body, and
+/// two connection places.
+const TIGHT: &str = "[connections]
+max_connections = 2
+header_timeout_secs = 2
+body_timeout_secs = 2
+";
+
+fn start_tight(tmp: &Path) -> Server {
+    let org = Org::create(&tmp.join("org"), &["alice"]);
+    let config = tmp.join("server.toml");
+    std::fs::write(&config, TIGHT).unwrap();
+    Server::start_with(
+        &tmp.join("data"),
+        &org.path("root.pub"),
+        Some(&org.path("bundle-1.json")),
+        &["--config", config.to_str().unwrap()],
+    )
+}
+
+fn address(server: &Server) -> String {
+    server.url.trim_start_matches("http://").to_string()
+}
+
+/// Reads until the server closes the connection (or 30 s pass); what it sent.
+fn read_to_close(stream: &mut std::net::TcpStream) -> String {
+    use std::io::Read;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut out = Vec::new();
+    let _ = stream.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn slow_clients_are_cut_off_and_cannot_hold_every_place() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let server = start_tight(tmp.path());
+    let address = address(&server);
+
+    // Headers that never end: the server closes the connection.
+    let mut trickle = std::net::TcpStream::connect(&address).unwrap();
+    trickle
+        .write_all(b"GET /v1/status HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let answer = read_to_close(&mut trickle);
+    assert!(!answer.contains("200 OK"), "{answer}");
+
+    // A body that never comes: 400 incomplete_body once its time is up.
+    let mut slow = std::net::TcpStream::connect(&address).unwrap();
+    slow.write_all(b"PUT /v1/keys HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"bundle\":")
+        .unwrap();
+    let answer = read_to_close(&mut slow);
+    assert!(
+        answer.starts_with("HTTP/1.1 400") && answer.contains("incomplete_body"),
+        "{answer}"
+    );
+
+    // Two idle connections take both places; a third client waits, and is served once
+    // the server has closed the idle ones (it never waits for their good will).
+    let mut idle: Vec<std::net::TcpStream> = (0..2)
+        .map(|_| std::net::TcpStream::connect(&address).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut third = std::net::TcpStream::connect(&address).unwrap();
+    third
+        .write_all(b"GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let answer = read_to_close(&mut third);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    for stream in &mut idle {
+        // By then the server had closed them: nothing more to read, at once.
+        stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let mut byte = [0u8; 1];
+        let read = std::io::Read::read(stream, &mut byte);
+        assert!(
+            matches!(read, Ok(0)),
+            "an idle connection still held its place: {read:?}"
+        );
+    }
+}
+
+#[test]
+fn the_moderator_api_refuses_before_reading_a_body() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let server = start_tight(tmp.path());
+    let mut stream = std::net::TcpStream::connect(address(&server)).unwrap();
+    // A megabyte announced, not one byte of it sent, and no moderator's signature: the
+    // answer comes without the server waiting for the body.
+    stream
+        .write_all(
+            b"POST /v1/mod/alerts HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\
+              Authorization: Jasmine-Ed25519 moderator=\"mallory\", date=\"1\", nonce=\"00000000000000000000000000000000\", signature=\"AAAA\"\r\n\r\n",
+        )
+        .unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut head = [0u8; 12];
+    std::io::Read::read_exact(&mut stream, &mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 401");
+    // The same without any Authorization header.
+    let mut stream = std::net::TcpStream::connect(address(&server)).unwrap();
+    stream
+        .write_all(b"POST /v1/mod/alerts HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n")
+        .unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    std::io::Read::read_exact(&mut stream, &mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 401");
 }

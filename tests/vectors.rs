@@ -350,3 +350,60 @@ fn the_page_script_finds_the_same_problem_as_client_lib_in_every_report_vector()
     );
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// `tests/vectors/puzzle.json`: the admission puzzle's hash and solution rule
+/// (PROTOCOL §6.9), computed by client-lib and by the page script (`puzzle.js`, run by
+/// node), must both give every committed case.
+#[test]
+fn the_puzzle_vectors_hold_for_client_lib_and_the_page_script() {
+    use jasmine_client::puzzle;
+    let doc: serde_json::Value = serde_json::from_slice(&read("puzzle.json")).unwrap();
+    let cases = doc["cases"].as_array().unwrap();
+    assert!(cases.len() >= 10);
+    let (mut solving, mut not_solving) = (0, 0);
+    for case in cases {
+        let challenge = puzzle::decode_challenge(case["challenge"].as_str().unwrap()).unwrap();
+        let mut nonce = [0u8; puzzle::NONCE_BYTES];
+        hex::decode_to_slice(case["nonce"].as_str().unwrap(), &mut nonce).unwrap();
+        let hash = case["hash"].as_str().unwrap();
+        let difficulty = case["difficulty"].as_u64().unwrap() as u8;
+        let solves = case["solves"].as_bool().unwrap();
+        assert_eq!(
+            hex::encode(puzzle::attempt_hash(&challenge, &nonce)),
+            hash,
+            "{case}"
+        );
+        assert_eq!(
+            puzzle::is_solution(&challenge, &nonce, difficulty),
+            solves,
+            "{case}"
+        );
+        if solves {
+            solving += 1;
+        } else {
+            not_solving += 1;
+        }
+        let out = Command::new("node")
+            .current_dir(vectors_dir().join("../../server/web-js"))
+            .args(["src/puzzle-cli.mjs", "hash"])
+            .arg(case["challenge"].as_str().unwrap())
+            .arg(case["nonce"].as_str().unwrap())
+            .output()
+            .expect("node must be installed (and `npm ci` run in server/web-js)");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            hash,
+            "page script: {case}"
+        );
+    }
+    assert!(solving > 0 && not_solving > 0, "both outcomes are covered");
+    // The refusals of the header syntax are the same on both sides' inputs.
+    for bad in ["AAAA=", "AA+A", ""] {
+        assert!(puzzle::decode_challenge(bad).is_err(), "{bad}");
+    }
+}
