@@ -22,9 +22,11 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-## make bench: durable submissions/s over HTTP vs the raw storage path, and envelope speed
+## make bench: durable submissions/s over HTTP vs the raw storage path, a storage flood
+## with and without admission control, and envelope speed
 bench:
 	$(CARGO) bench -p jasmine-server --bench submissions
+	$(CARGO) bench -p jasmine-server --bench attack
 	$(CARGO) bench -p jasmine-client --bench envelope
 
 ## make vectors: regenerate the protocol test vectors in tests/vectors

@@ -523,3 +523,18 @@ fn the_moderator_api_refuses_before_reading_a_body() {
     std::io::Read::read_exact(&mut stream, &mut head).unwrap();
     assert_eq!(&head, b"HTTP/1.1 401");
 }
+
+#[test]
+fn answers_do_not_give_the_host_clock_away() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let server = start_tight(tmp.path());
+    let mut stream = std::net::TcpStream::connect(address(&server)).unwrap();
+    stream
+        .write_all(b"GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let answer = read_to_close(&mut stream);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let head = answer.split("\r\n\r\n").next().unwrap().to_ascii_lowercase();
+    assert!(!head.contains("\r\ndate:"), "{head}");
+}

@@ -368,9 +368,39 @@ fn report_reply_read_answer_and_forget_with_a_codename() {
 }
 
 async fn call(url: &str, request: ApiRequest) -> (StatusCode, serde_json::Value) {
+    // An answer carries a solved admission puzzle (§6.9), checked before anything else:
+    // attach one, so that the server goes on to check the rest.
+    let request = if request.path_and_query == "/v1/mailbox/answer" {
+        solved_answer(url, request).await
+    } else {
+        request
+    };
     let response = DirectHttp::new(url).unwrap().send(request).await.unwrap();
     let body = serde_json::from_slice(&response.body).unwrap_or(serde_json::Value::Null);
     (response.status, body)
+}
+
+async fn solved_answer(url: &str, mut request: ApiRequest) -> ApiRequest {
+    let puzzle = DirectHttp::new(url)
+        .unwrap()
+        .send(ApiRequest::new(
+            Method::GET,
+            "/v1/puzzle?for=answer&size=98304",
+        ))
+        .await
+        .unwrap();
+    let challenge: jasmine_client::puzzle::Challenge =
+        serde_json::from_slice(&puzzle.body).unwrap();
+    let solution = tokio::task::spawn_blocking(move || {
+        jasmine_client::puzzle::solve(&challenge, &mut rand::rngs::OsRng, |_| {}).unwrap()
+    })
+    .await
+    .unwrap();
+    request.headers.push((
+        http::HeaderName::from_static(jasmine_client::puzzle::HEADER),
+        solution.header_value(),
+    ));
+    request
 }
 
 fn post(path: &str, body: serde_json::Value) -> ApiRequest {
@@ -464,6 +494,16 @@ async fn mailbox_api_refuses_bad_input_and_reveals_nothing() {
             .contains("2 are expected"),
         "{answer}"
     );
+    // Without a puzzle, an answer is refused before its body is read.
+    let unsolved = DirectHttp::new(url)
+        .unwrap()
+        .send(post(
+            "/v1/mailbox/answer",
+            serde_json::json!({"mailbox": "0123456789abcdef0123456789abcdef", "ciphertext": "YWdl"}),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(unsolved.status, StatusCode::PRECONDITION_REQUIRED);
     // The moderator endpoints want a signature.
     let (status, _) = call(url, post("/v1/mod/mailbox/reply", serde_json::json!({}))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);

@@ -324,6 +324,29 @@ fn post_report(body: Vec<u8>) -> ApiRequest {
     ApiRequest::new(Method::POST, "/v1/reports").with_body("application/octet-stream", body)
 }
 
+/// `request` (a report) with a solved admission puzzle (§6.9) for its size, capped at
+/// the bundle's limit, so that the server goes on to check the rest.
+async fn solved(url: &str, mut request: ApiRequest) -> ApiRequest {
+    let size = request.body.len().clamp(1, 98304);
+    let (status, challenge) = send(
+        url,
+        ApiRequest::new(Method::GET, format!("/v1/puzzle?for=report&size={size}")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{challenge}");
+    let challenge: jasmine_client::puzzle::Challenge = serde_json::from_value(challenge).unwrap();
+    let solution = tokio::task::spawn_blocking(move || {
+        jasmine_client::puzzle::solve(&challenge, &mut rand::rngs::OsRng, |_| {}).unwrap()
+    })
+    .await
+    .unwrap();
+    request.headers.push((
+        http::HeaderName::from_static(jasmine_client::puzzle::HEADER),
+        solution.header_value(),
+    ));
+    request
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_and_oversized_submissions_get_4xx_and_change_nothing() {
     let tmp = tempfile::tempdir().unwrap();
@@ -430,6 +453,11 @@ async fn malformed_and_oversized_submissions_get_4xx_and_change_nothing() {
         ),
     ];
     for (name, request, status, reason) in cases {
+        let request = if request.method == Method::POST && request.path_and_query == "/v1/reports" {
+            solved(&server.url, request).await
+        } else {
+            request
+        };
         let (got, body) = send(&server.url, request).await;
         assert_eq!(got, status, "{name}: {body}");
         let text = body["reason"]
@@ -445,7 +473,8 @@ async fn malformed_and_oversized_submissions_get_4xx_and_change_nothing() {
         0,
         "a refused submission was stored"
     );
-    // A well-formed report still needs its admission puzzle (§6.9) ...
+    // A well-formed report still needs its admission puzzle (§6.9), checked before its
+    // body is read ...
     let (status, body) = send(&server.url, post_report(good.clone())).await;
     assert_eq!(status, StatusCode::PRECONDITION_REQUIRED, "{body}");
     assert_eq!(body["error"], "puzzle_required");
@@ -628,7 +657,7 @@ async fn forged_alerts_replays_and_rolled_back_bundles_are_refused() {
     );
     // A report sealed to the old bundle (Alice and Bob) no longer matches the server's.
     let old = envelope::seal_report(&Report::example(Day::today_utc()), &bundle).unwrap();
-    let (status, body) = send(&url, post_report(old)).await;
+    let (status, body) = send(&url, solved(&url, post_report(old)).await).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 
     // A server that serves the old bundle (seized, or restored from an old backup) is refused.

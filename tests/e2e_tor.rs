@@ -1,7 +1,9 @@
 //! Jasmine over Tor, on a private Tor network on 127.0.0.1 (Debian `tor`): the server
 //! publishes its onion service with embedded arti; `jasmine` reports and reads alerts
 //! over arti; `jasmine-keys` pulls and publishes over arti; C tor with curl fetches
-//! the site and the key bundle; a restarted server keeps its onion address.
+//! the site and the key bundle; a restarted server keeps its onion address. With
+//! `[onion] proof_of_work`, the descriptor carries `pow-params` (seen by C tor once
+//! decrypted) and C tor + curl and `jasmine` still reach the service.
 
 use std::time::{Duration, Instant};
 
@@ -9,6 +11,9 @@ use jasmine_tests::tor_net::TorNet;
 use jasmine_tests::{bundle_sign_args, ok, Org, Server};
 
 const MARKER: &str = "OVER-TOR-MARKER-51c2";
+/// What C tor (0.4.9, built with `pow: yes`) logs at `[rend]debug` before each
+/// introduction when the service's decrypted descriptor holds a `pow-params` line.
+const POW_PARAMS_SEEN: &str = "PoW params present in descriptor, suggested_effort=";
 
 fn read_onion(server: &Server) -> String {
     let path = server.data_dir.join("onion-address");
@@ -60,6 +65,12 @@ fn the_whole_loop_over_a_private_tor_network() {
     eprintln!(
         "onion service reachable through C tor after {:?}",
         started.elapsed()
+    );
+    // Proof of work is off by default: C tor found no `pow-params` in the descriptor.
+    assert_eq!(
+        net.client_rend_log(POW_PARAMS_SEEN),
+        Vec::<String>::new(),
+        "proof of work is off by default"
     );
 
     // A reporter over arti.
@@ -248,4 +259,102 @@ fn without_a_tor_network_the_server_keeps_serving_loopback_and_says_why() {
         ],
     );
     assert_eq!(server.stored_reports(), 1);
+}
+
+#[test]
+fn with_proof_of_work_the_descriptor_carries_pow_params_and_clients_still_get_in() {
+    let started = Instant::now();
+    let tmp = tempfile::tempdir().unwrap();
+    let net = TorNet::start(&tmp.path().join("tor-net"));
+    let org = Org::create(&tmp.path().join("org"), &["alice"]);
+    // The switch as an operator sets it, in the configuration file.
+    let config = tmp.path().join("jasmine-server.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[onion]\nenabled = true\nproof_of_work = true\ntor_network_config = \"{}\"\n",
+            net.arti_config.display()
+        ),
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let server = Server::start_with(
+        &tmp.path().join("data"),
+        &org.path("root.pub"),
+        Some(&org.path("bundle-1.json")),
+        &["--config", &config],
+    );
+    assert!(
+        server.log().contains("onion service proof of work: on"),
+        "{}",
+        server.log()
+    );
+    let onion = read_onion(&server);
+    let onion_url = format!("http://{onion}");
+    ok(
+        "jasmine-keys",
+        &org.dir,
+        &bundle_sign_args(
+            "2",
+            &["alice.card.json"],
+            "bundle-2.json",
+            &["--onion", &onion],
+        ),
+    );
+    org.upload_bundle("bundle-2.json", &server.url);
+
+    // C tor + curl reach the service, byte for byte.
+    let keys = net.curl(&format!("{onion_url}/v1/keys"), Duration::from_secs(300));
+    assert_eq!(keys, std::fs::read(org.dir.join("bundle-2.json")).unwrap());
+    eprintln!(
+        "PoW onion service reachable through C tor after {:?}",
+        started.elapsed()
+    );
+    // ... with a descriptor whose second (encrypted) layer holds `pow-params`: C tor
+    // decrypted it, parsed the line and, the service being quiet, was asked for no
+    // work (effort 0), so it introduced itself without solving a puzzle.
+    let seen = net.client_rend_log(POW_PARAMS_SEEN);
+    assert!(
+        !seen.is_empty(),
+        "C tor saw no pow-params in the descriptor of {onion}"
+    );
+    for line in &seen {
+        eprintln!("C tor: {line}");
+    }
+    assert!(
+        seen.iter()
+            .any(|l| l.ends_with(&format!("{POW_PARAMS_SEEN}0"))),
+        "a quiet service suggests no work: {seen:?}"
+    );
+    let index =
+        String::from_utf8(net.curl(&format!("{onion_url}/fr/"), Duration::from_secs(60))).unwrap();
+    assert!(index.contains("Jasmine"), "{index}");
+
+    // arti's client (built with hs-pow-full, as `jasmine` is) reaches it too.
+    let reader = tmp.path().join("reader");
+    std::fs::create_dir_all(&reader).unwrap();
+    let root = org.path("root.pub");
+    let tor_config = net.arti_config.display().to_string();
+    let alerts = ok(
+        "jasmine",
+        &reader,
+        &[
+            "alerts",
+            "--server",
+            &onion_url,
+            "--root-key-file",
+            &root,
+            "--tor-network-config",
+            &tor_config,
+        ],
+    );
+    assert!(alerts.contains("No alerts."), "{alerts}");
+    eprintln!(
+        "PoW onion service reachable through arti after {:?}",
+        started.elapsed()
+    );
+    // arti's proof-of-work parts said nothing wrong (their warnings all name "PoW":
+    // no seed, no verifier, replay log or state not saved, accept loop failed).
+    let log = server.log();
+    assert!(!log.contains("PoW"), "{log}");
 }

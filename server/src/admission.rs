@@ -54,6 +54,18 @@ pub struct Admitted {
     pub at_current_difficulty: bool,
 }
 
+/// A `Jasmine-Puzzle` header that passed [`Admission::precheck`].
+pub struct Ticket {
+    bytes: Vec<u8>,
+    nonce: [u8; puzzle::NONCE_BYTES],
+    difficulty: u8,
+    /// The largest body the challenge was issued for.
+    pub size: u64,
+    expires: u64,
+    random: [u8; RANDOM_BYTES],
+    at_current_difficulty: bool,
+}
+
 /// The admission state shared by every request.
 pub struct Admission {
     config: AdmissionConfig,
@@ -210,7 +222,12 @@ impl Admission {
     /// A new challenge for `purpose` covering bodies up to `size` bytes.
     pub fn issue(&self, purpose: Purpose, size: u64) -> Challenge {
         let size = size.clamp(1, u64::from(u32::MAX));
-        let difficulty = self.difficulty_for(size);
+        // With the puzzle off nothing is checked: ask for no work.
+        let difficulty = if self.config.puzzle {
+            self.difficulty_for(size)
+        } else {
+            0
+        };
         let expires = now_unix() + self.config.challenge_ttl_secs;
         let mut bytes = Vec::with_capacity(CHALLENGE_BYTES);
         bytes.extend_from_slice(&[CHALLENGE_VERSION, purpose.code(), difficulty]);
@@ -242,19 +259,17 @@ impl Admission {
         out
     }
 
-    /// Checks the `Jasmine-Puzzle` header of a write of `body_size` bytes for
-    /// `purpose`, and spends its challenge. Cheap checks come first; the one Argon2id
-    /// hash (about a millisecond) last. Run it off the async threads.
-    pub fn check(
+    /// What can be checked of a `Jasmine-Puzzle` header before the body is read: it
+    /// is there, parses, was issued by this server (MAC) for `purpose`, has not
+    /// expired, is not too easy for now, and was not used. A flood without puzzles is
+    /// refused here, before its bodies cost us anything. `None` when puzzles are off.
+    pub fn precheck(
         &self,
         header: Option<&str>,
         purpose: Purpose,
-        body_size: u64,
-    ) -> Result<Admitted, ApiError> {
+    ) -> Result<Option<Ticket>, ApiError> {
         if !self.config.puzzle {
-            return Ok(Admitted {
-                at_current_difficulty: true,
-            });
+            return Ok(None);
         }
         let header = header.ok_or_else(puzzle_required)?;
         let (bytes, nonce) =
@@ -281,13 +296,7 @@ impl Admission {
                 "the challenge was issued for another kind of write",
             ));
         }
-        if body_size > size {
-            return Err(bad_puzzle(
-                "the body is larger than the size the challenge was issued for",
-            ));
-        }
-        let now = now_unix();
-        if expires < now {
+        if expires < now_unix() {
             return Err(puzzle_expired("the challenge has expired"));
         }
         let required = self.difficulty_for(size);
@@ -296,6 +305,47 @@ impl Admission {
                 "the difficulty has risen since the challenge was issued",
             ));
         }
+        if self
+            .inner
+            .lock()
+            .expect("admission")
+            .spent
+            .contains_key(&random)
+        {
+            return Err(puzzle_expired("this challenge was already used"));
+        }
+        Ok(Some(Ticket {
+            bytes,
+            nonce,
+            difficulty,
+            size,
+            expires,
+            random,
+            at_current_difficulty: difficulty >= required,
+        }))
+    }
+
+    /// Checks the `Jasmine-Puzzle` header of a write of `body_size` bytes for
+    /// `purpose` ([`Admission::precheck`], then the size), spends its challenge, then
+    /// checks the one Argon2id hash (about a millisecond; run it off the async threads).
+    pub fn check(
+        &self,
+        header: Option<&str>,
+        purpose: Purpose,
+        body_size: u64,
+    ) -> Result<Admitted, ApiError> {
+        let Some(ticket) = self.precheck(header, purpose)? else {
+            return Ok(Admitted {
+                at_current_difficulty: true,
+            });
+        };
+        if body_size > ticket.size {
+            return Err(bad_puzzle(
+                "the body is larger than the size the challenge was issued for",
+            ));
+        }
+        let now = now_unix();
+        let (random, expires) = (ticket.random, ticket.expires);
         // The challenge is spent before its hash is checked: a wrong nonce costs the
         // sender the challenge, and the same header cannot make us hash twice.
         {
@@ -307,11 +357,11 @@ impl Admission {
                 return Err(puzzle_expired("this challenge was already used"));
             }
         }
-        if !puzzle::is_solution(&bytes, &nonce, difficulty) {
+        if !puzzle::is_solution(&ticket.bytes, &ticket.nonce, ticket.difficulty) {
             return Err(bad_puzzle("the nonce does not solve the challenge"));
         }
         Ok(Admitted {
-            at_current_difficulty: difficulty >= required,
+            at_current_difficulty: ticket.at_current_difficulty,
         })
     }
 

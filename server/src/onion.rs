@@ -7,6 +7,14 @@
 //! `<data_dir>/onion-address`. When Tor cannot bootstrap (no network), the server
 //! keeps serving loopback, says so in the log, and keeps trying.
 //!
+//! With `proof_of_work`, the descriptor carries a `pow-params` line (arti's experimental
+//! `hs-pow-full`, Tor's proposal 327): under an introduction flood, clients solve an
+//! Equi-X puzzle whose effort the service suggests, and the service handles the
+//! introductions that carry the most work first. For that order to matter, the
+//! introductions must wait somewhere: here, at most `pow_concurrent_rendezvous`
+//! rendezvous are being set up at once, and the others wait in arti's queue, sorted by
+//! effort (its length and how long it stays busy drive the suggested effort).
+//!
 //! Nothing about clients is logged: an onion service never learns client addresses,
 //! and this module logs neither circuits nor request paths.
 
@@ -16,13 +24,13 @@ use std::time::Duration;
 
 use arti_client::TorClient;
 use axum::Router;
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 use jasmine_client::transport::TorSettings;
 use safelog::DisplayRedacted;
 use serde::Deserialize;
 use tor_cell::relaycell::msg::{Connected, End, EndReason};
 use tor_hsservice::config::{OnionServiceConfigBuilder, TokenBucketConfig};
-use tor_hsservice::{HsNickname, StreamRequest};
+use tor_hsservice::{HsNickname, RendRequest, StreamRequest};
 use tor_proto::stream::IncomingStreamRequest;
 
 /// Onion service settings (`[onion]` in the config file).
@@ -36,7 +44,7 @@ pub struct OnionConfig {
     /// An arti configuration file for a Tor network other than the public one
     /// (private test networks): authorities, fallback caches, path rules.
     pub tor_network_config: Option<PathBuf>,
-    /// Introduction points (1 to 20).
+    /// Introduction points (3 to 20, arti's range).
     pub num_intro_points: u8,
     /// Introduction requests per second the introduction points let through
     /// (`DOS_PARAMS`); unset lets each introduction point use the consensus default.
@@ -45,9 +53,16 @@ pub struct OnionConfig {
     pub intro_burst: Option<u32>,
     /// Streams one client circuit may open at once before it is closed.
     pub max_streams_per_circuit: u32,
-    /// Ask clients for proof-of-work under load. arti 0.47 has it only behind an
-    /// experimental feature that this build leaves out, so `true` is refused.
+    /// Onion-service proof of work (experimental in arti 0.47): publish `pow-params`,
+    /// so that clients solve a puzzle when the service is flooded, and serve the
+    /// introductions carrying the most work first.
     pub proof_of_work: bool,
+    /// With `proof_of_work`: introductions waiting for a rendezvous at most (arti's
+    /// `pow_rend_queue_depth`, a few KiB each); beyond it the least work is dropped.
+    pub pow_queue_depth: usize,
+    /// With `proof_of_work`: rendezvous circuits being set up at once; further
+    /// introductions wait in the queue, most work first.
+    pub pow_concurrent_rendezvous: usize,
 }
 
 impl Default for OnionConfig {
@@ -61,6 +76,8 @@ impl Default for OnionConfig {
             intro_burst: None,
             max_streams_per_circuit: 64,
             proof_of_work: false,
+            pow_queue_depth: 8192,
+            pow_concurrent_rendezvous: 32,
         }
     }
 }
@@ -73,16 +90,31 @@ pub const ADDRESS_FILE: &str = "onion-address";
 impl OnionConfig {
     /// Checks the values, before anything starts.
     pub fn validate(&self) -> Result<(), String> {
-        if !(1..=20).contains(&self.num_intro_points) {
-            return Err("onion.num_intro_points must be between 1 and 20".into());
+        // arti refuses fewer than 3 (its default) or more than 20.
+        if !(3..=20).contains(&self.num_intro_points) {
+            return Err("onion.num_intro_points must be between 3 and 20".into());
         }
         if self.intro_rate_per_second.is_some() != self.intro_burst.is_some() {
             return Err("onion.intro_rate_per_second and onion.intro_burst go together".into());
         }
-        if self.proof_of_work {
-            return Err("onion.proof_of_work: arti 0.47 offers onion-service proof-of-work only as an experimental feature, which this build does not include; use intro_rate_per_second".into());
+        if !(16..=65_536).contains(&self.pow_queue_depth) {
+            return Err("onion.pow_queue_depth must be between 16 and 65536".into());
+        }
+        if !(1..=1024).contains(&self.pow_concurrent_rendezvous) {
+            return Err("onion.pow_concurrent_rendezvous must be between 1 and 1024".into());
         }
         Ok(())
+    }
+
+    /// Rendezvous set up at once. Without proof of work nothing waits in arti's
+    /// queue (it would be first come, first served); with it, the backlog stays
+    /// there, where introductions carrying more work go first.
+    fn rendezvous_at_once(&self) -> usize {
+        if self.proof_of_work {
+            self.pow_concurrent_rendezvous
+        } else {
+            usize::MAX
+        }
     }
 
     fn service_config(&self) -> Result<tor_hsservice::OnionServiceConfig, String> {
@@ -91,7 +123,9 @@ impl OnionConfig {
         builder
             .nickname(nickname)
             .num_intro_points(self.num_intro_points)
-            .max_concurrent_streams_per_circuit(self.max_streams_per_circuit);
+            .max_concurrent_streams_per_circuit(self.max_streams_per_circuit)
+            .enable_pow(self.proof_of_work)
+            .pow_rend_queue_depth(self.pow_queue_depth);
         if let (Some(rate), Some(burst)) = (self.intro_rate_per_second, self.intro_burst) {
             builder.rate_limit_at_intro(Some(TokenBucketConfig::new(rate, burst)));
         }
@@ -141,19 +175,58 @@ pub fn spawn(
         address_file.display()
     );
 
+    if config.proof_of_work {
+        tracing::info!(
+            "onion service proof of work: on (experimental in arti 0.47; {} rendezvous at once, {} introductions queued at most)",
+            config.pow_concurrent_rendezvous,
+            config.pow_queue_depth
+        );
+    }
+
     tokio::spawn(keep_bootstrapping(client.clone()));
+    let at_once = config.rendezvous_at_once();
     tokio::spawn(async move {
         // The running service must stay alive as long as we serve.
         let _service = service;
         let _client = client;
-        let requests = tor_hsservice::handle_rend_requests(rend_requests);
-        futures::pin_mut!(requests);
-        while let Some(request) = requests.next().await {
-            tokio::spawn(serve_stream(request, router.clone(), connections.clone()));
+        let circuits = accept_rendezvous(rend_requests, at_once, RendRequest::accept);
+        futures::pin_mut!(circuits);
+        while let Some(circuit) = circuits.next().await {
+            let streams = match circuit {
+                Ok(streams) => streams,
+                // A bad introduction or an unreachable rendezvous point: under a
+                // flood, one line each, so only at debug level.
+                Err(e) => {
+                    tracing::debug!("a rendezvous failed: {e}");
+                    continue;
+                }
+            };
+            let (router, connections) = (router.clone(), connections.clone());
+            tokio::spawn(async move {
+                futures::pin_mut!(streams);
+                while let Some(request) = streams.next().await {
+                    tokio::spawn(serve_stream(request, router.clone(), connections.clone()));
+                }
+            });
         }
         tracing::warn!("the onion service stopped receiving connections");
     });
     Ok(())
+}
+
+/// Sets up rendezvous circuits for incoming introductions, `at_once` at a time: the
+/// next introduction is taken from `requests` only when a place is free, so that the
+/// backlog waits in arti's queue (sorted by proof-of-work effort when it is on).
+fn accept_rendezvous<Q, F, Fut>(
+    requests: impl Stream<Item = Q>,
+    at_once: usize,
+    accept: F,
+) -> impl Stream<Item = Fut::Output>
+where
+    F: FnMut(Q) -> Fut,
+    Fut: std::future::Future,
+{
+    requests.map(accept).buffer_unordered(at_once)
 }
 
 async fn keep_bootstrapping<R: tor_rtcompat::Runtime>(client: Arc<TorClient<R>>) {
@@ -205,30 +278,88 @@ mod tests {
     #[test]
     fn fail_inconsistent_settings_are_refused() {
         assert!(OnionConfig::default().validate().is_ok());
-        assert!(OnionConfig {
-            num_intro_points: 0,
-            ..Default::default()
+        for intro_points in [0, 2, 21] {
+            assert!(OnionConfig {
+                num_intro_points: intro_points,
+                ..Default::default()
+            }
+            .validate()
+            .is_err());
         }
-        .validate()
-        .is_err());
         assert!(OnionConfig {
             intro_rate_per_second: Some(5),
             ..Default::default()
         }
         .validate()
         .is_err());
-        let pow = OnionConfig {
-            proof_of_work: true,
-            ..Default::default()
+        for (depth, at_once) in [(0, 32), (8192, 0), (1 << 20, 32), (8192, 5000)] {
+            assert!(OnionConfig {
+                proof_of_work: true,
+                pow_queue_depth: depth,
+                pow_concurrent_rendezvous: at_once,
+                ..Default::default()
+            }
+            .validate()
+            .is_err());
         }
-        .validate()
-        .unwrap_err();
-        assert!(pow.contains("experimental"), "{pow}");
         let limited = OnionConfig {
             intro_rate_per_second: Some(5),
             intro_burst: Some(20),
             ..Default::default()
         };
         limited.service_config().unwrap();
+    }
+
+    #[test]
+    fn proof_of_work_reaches_arti() {
+        let off = OnionConfig::default().service_config().unwrap();
+        assert!(!*off.enable_pow());
+        let config = OnionConfig {
+            proof_of_work: true,
+            pow_queue_depth: 1000,
+            ..Default::default()
+        };
+        config.validate().unwrap();
+        // Built with arti's `hs-pow-full`: without it this is refused
+        // ("Arti was built without hs-pow-full feature!").
+        let on = config.service_config().unwrap();
+        assert!(*on.enable_pow());
+        assert_eq!(*on.pow_rend_queue_depth(), 1000);
+        assert_eq!(config.rendezvous_at_once(), 32);
+        assert_eq!(OnionConfig::default().rendezvous_at_once(), usize::MAX);
+    }
+
+    #[tokio::test]
+    async fn introductions_wait_in_arti_queue_beyond_the_rendezvous_in_progress() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        // 100 introductions queued; each rendezvous stays pending until released.
+        let (queue, requests) = futures::channel::mpsc::unbounded::<usize>();
+        for i in 0..100 {
+            queue.unbounded_send(i).unwrap();
+        }
+        let taken = Arc::new(AtomicUsize::new(0));
+        let (release, released) = tokio::sync::watch::channel(false);
+        let counter = taken.clone();
+        let circuits = accept_rendezvous(requests, 4, move |i| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let mut released = released.clone();
+            async move {
+                let _ = released.wait_for(|r| *r).await;
+                i
+            }
+        });
+        futures::pin_mut!(circuits);
+        let waited = tokio::time::timeout(Duration::from_millis(200), circuits.next()).await;
+        assert!(waited.is_err(), "no rendezvous finished yet");
+        assert_eq!(
+            taken.load(Ordering::SeqCst),
+            4,
+            "only as many introductions are taken as rendezvous may be set up"
+        );
+        release.send(true).unwrap();
+        drop(queue);
+        let done: Vec<usize> = circuits.collect().await;
+        assert_eq!(done.len(), 100);
+        assert_eq!(taken.load(Ordering::SeqCst), 100);
     }
 }

@@ -3,6 +3,7 @@
 //! `header_timeout_secs` to send a request's headers (and to stay idle between two
 //! requests), `body_timeout_secs` to send its body. A client that trickles bytes to
 //! hold the server's connections open is cut off by the clock, not by our patience.
+//! Answers carry no `Date` header: the host's clock is not given away.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -49,6 +50,9 @@ impl Connections {
         };
         let service = TowerToHyperService::new(router);
         let _ = hyper::server::conn::http1::Builder::new()
+            // No `Date` header: it would give the onion host's exact clock (a
+            // fingerprint across services); pages and feeds carry the days they need.
+            .auto_date_header(false)
             .timer(TokioTimer::new())
             .header_read_timeout(Duration::from_secs(self.limits.header_timeout_secs))
             .serve_connection(TokioIo::new(io), service)

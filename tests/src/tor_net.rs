@@ -2,7 +2,12 @@
 //! 5 relays and a C tor client (for `curl --socks5-hostname`), all Debian `tor`,
 //! with keys generated on the spot. It writes the arti configuration that points
 //! Jasmine's embedded Tor at this network. Every process is killed by PID when the
-//! [`TorNet`] is dropped, also when a test fails.
+//! [`TorNet`] is dropped, also when a test fails. One network runs at a time in a test
+//! process (the others wait): two would share two cores with two arti services.
+//!
+//! The C tor client also logs its onion-service client activity at debug level
+//! (`[rend]debug`, in `client/rend-debug.log`): it says there whether a service's
+//! descriptor, once decrypted, carried `pow-params` ([`TorNet::client_rend_log`]).
 //!
 //! The recipe (torrc options, the `hsdir_interval` that makes arti's time periods
 //! match C tor's, the subnet prefixes that stop relays on one IP from counting as
@@ -13,10 +18,16 @@ use std::io::Write as _;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 const AUTHORITIES: usize = 3;
 const RELAYS: usize = 5;
+/// The C tor client's `[rend]` debug log, in its data directory.
+const CLIENT_REND_LOG: &str = "client/rend-debug.log";
+
+/// Held by the running network of this process.
+static ONE_NETWORK: Mutex<()> = Mutex::new(());
 
 /// A running private Tor network.
 pub struct TorNet {
@@ -27,6 +38,8 @@ pub struct TorNet {
     /// SOCKS port of the C tor client.
     pub socks_port: u16,
     children: Vec<Child>,
+    /// Released after the nodes are killed (fields drop after `Drop::drop`).
+    _one_network: MutexGuard<'static, ()>,
 }
 
 struct Node {
@@ -181,6 +194,8 @@ ConsensusParams hsdir_interval=8
 impl TorNet {
     /// Generates keys, writes every torrc and the arti configuration, starts all nodes.
     pub fn start(root: &Path) -> TorNet {
+        // A test that failed while holding it poisons it; the network is gone anyway.
+        let one_network = ONE_NETWORK.lock().unwrap_or_else(|e| e.into_inner());
         std::fs::create_dir_all(root).expect("network dir");
         let authorities: Vec<Node> = (0..AUTHORITIES)
             .map(|i| Node::new(root, format!("auth{i}")))
@@ -221,7 +236,13 @@ impl TorNet {
         for node in &relays {
             write(node, relay_part(node));
         }
-        write(&client, format!("SocksPort 127.0.0.1:{socks_port}\n"));
+        write(
+            &client,
+            format!(
+                "SocksPort 127.0.0.1:{socks_port}\nLog [rend]debug file {}\n",
+                root.join(CLIENT_REND_LOG).display()
+            ),
+        );
 
         let mut arti = String::from("[tor_network]\nfallback_caches = [\n");
         for (node, id) in authorities.iter().zip(&ids) {
@@ -249,6 +270,7 @@ impl TorNet {
             arti_config,
             socks_port,
             children: Vec::new(),
+            _one_network: one_network,
         };
         for node in authorities
             .iter()
@@ -295,6 +317,16 @@ impl TorNet {
             std::thread::sleep(Duration::from_secs(3));
         }
         panic!("{url} was not reachable through Tor within {patience:?}: {last}");
+    }
+
+    /// The lines of the C tor client's onion-service debug log that contain `needle`.
+    pub fn client_rend_log(&self, needle: &str) -> Vec<String> {
+        std::fs::read_to_string(self.dir.join(CLIENT_REND_LOG))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains(needle))
+            .map(str::to_string)
+            .collect()
     }
 
     fn assert_alive(&self) {

@@ -32,7 +32,8 @@ use crate::storage::WriteOp;
 
 /// Largest body of a mailbox read or delete.
 const MAX_REQUEST_BODY: usize = 1024;
-/// Most messages listed to a moderator at once.
+/// Most messages listed to a moderator at once (of this moderator's: the limit applies
+/// after the recipient filter).
 const MAX_LISTED: i64 = 10_000;
 
 fn bad_mailbox() -> ApiError {
@@ -241,6 +242,7 @@ pub async fn answer(
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<Receipt>), ApiError> {
+    super::public::precheck(&state, &headers, Purpose::Answer)?;
     let bytes = read_body(&headers, body, post_limit(&state)).await?;
     let (mailbox, ciphertext) = decode_post(&bytes)?;
     let size = ciphertext.len() as u64;
@@ -293,16 +295,19 @@ pub async fn pending(
         super::moderator::authenticated(&state, &method, &uri, &headers, body, MAX_REQUEST_BODY)
             .await?;
     let me = moderator.clone();
+    let shared = state.clone();
     let rows: Vec<(String, String, String, i64, i64)> = state
         .storage()
         .read(move |c| {
+            let versions = super::moderator::recipient_versions(c, &shared, &me)?;
             let mut stmt = c.prepare_cached(
                 "SELECT m.id, m.posted_on, m.sender, m.bundle_version, length(m.ciphertext)
                  FROM mailbox_messages m
-                 WHERE NOT EXISTS (SELECT 1 FROM message_acks a WHERE a.message_id = m.id AND a.moderator_id = ?1)
-                 ORDER BY m.id LIMIT ?2",
+                 WHERE m.bundle_version IN (SELECT value FROM json_each(?2))
+                   AND NOT EXISTS (SELECT 1 FROM message_acks a WHERE a.message_id = m.id AND a.moderator_id = ?1)
+                 ORDER BY m.id LIMIT ?3",
             )?;
-            let rows = stmt.query_map(rusqlite::params![me, MAX_LISTED], |r| {
+            let rows = stmt.query_map(rusqlite::params![me, versions, MAX_LISTED], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })?;
             rows.collect()

@@ -58,7 +58,12 @@ pub async fn submit_report(
     body: Body,
 ) -> Result<(StatusCode, Json<Receipt>), ApiError> {
     let current = state.require_bundle()?;
-    let limit = current.bundle.limits.max_report_bytes as usize;
+    // A write without a valid puzzle is refused before its body is read, and a body
+    // is read only up to the size its challenge was issued for.
+    let ticket = precheck(&state, &headers, Purpose::Report)?;
+    let limit = ticket.map_or(current.bundle.limits.max_report_bytes, |size| {
+        size.min(current.bundle.limits.max_report_bytes)
+    }) as usize;
     let ciphertext = read_body(&headers, body, limit).await?;
     if ciphertext.is_empty() {
         return Err(ApiError::bad_request(
@@ -95,6 +100,22 @@ pub async fn submit_report(
     state.admission().record_write(size);
     tracing::debug!("a report was stored");
     Ok((StatusCode::CREATED, Json(Receipt { id, received_on })))
+}
+
+/// The cheap part of an anonymous write's puzzle check, before its body is read
+/// ([`crate::admission::Admission::precheck`]); the size its challenge covers.
+pub fn precheck(
+    state: &AppState,
+    headers: &HeaderMap,
+    purpose: Purpose,
+) -> Result<Option<u64>, ApiError> {
+    let header = headers
+        .get(jasmine_client::puzzle::HEADER)
+        .map(|v| v.to_str().unwrap_or(""));
+    Ok(state
+        .admission()
+        .precheck(header, purpose)?
+        .map(|ticket| ticket.size))
 }
 
 /// Checks an anonymous write's puzzle (§6.9) off the async threads.
@@ -201,7 +222,10 @@ pub async fn list_alerts(
             .into_iter()
             .map(to_raw)
             .collect::<Result<_, _>>()?,
-        next_offset: page.has_more.then_some(filter.offset + filter.limit),
+        next_offset: page
+            .has_more
+            .then(|| filter.offset.checked_add(filter.limit))
+            .flatten(),
     };
     Ok(([(header::CACHE_CONTROL, "public, max-age=60")], Json(body)).into_response())
 }
