@@ -535,6 +535,10 @@ fn answers_do_not_give_the_host_clock_away() {
         .unwrap();
     let answer = read_to_close(&mut stream);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    let head = answer.split("\r\n\r\n").next().unwrap().to_ascii_lowercase();
+    let head = answer
+        .split("\r\n\r\n")
+        .next()
+        .unwrap()
+        .to_ascii_lowercase();
     assert!(!head.contains("\r\ndate:"), "{head}");
 }
