@@ -59,6 +59,10 @@ pub async fn open_state(config: &Config) -> Result<AppState, String> {
                 .map_err(|e| format!("bundle file {}: {e:?}", path.display()))?;
         }
     }
+    state
+        .reverify_published()
+        .await
+        .map_err(|e| format!("cannot check the published alerts: {e:?}"))?;
     Ok(state)
 }
 

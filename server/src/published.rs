@@ -12,6 +12,9 @@ use crate::state::AppState;
 pub const DEFAULT_PAGE: u64 = 50;
 /// Largest page size.
 pub const MAX_PAGE: u64 = 500;
+/// Largest page offset: far beyond any real feed, and small enough that an offset plus
+/// a page size never overflows (nor an SQLite integer). A larger one is refused (400).
+pub const MAX_OFFSET: u64 = 1_000_000_000;
 
 /// Which alerts to read.
 #[derive(Clone, Debug, Default)]
@@ -57,7 +60,10 @@ impl AlertFilter {
             severity: nonempty(severity)
                 .map(|s| Severity::parse(s).ok_or_else(|| bad(format!("unknown severity '{s}'"))))
                 .transpose()?,
-            offset: offset.unwrap_or(0),
+            offset: match offset.unwrap_or(0) {
+                offset if offset <= MAX_OFFSET => offset,
+                _ => return Err(bad(format!("offset: at most {MAX_OFFSET}"))),
+            },
             limit: limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE),
         })
     }
@@ -85,7 +91,8 @@ pub async fn read_page(state: &AppState, filter: &AlertFilter) -> Result<Page, A
         .read(move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT a.signed_json FROM alerts a
-                 WHERE NOT EXISTS (SELECT 1 FROM retractions r WHERE r.alert_id = a.id)
+                 WHERE a.hidden = 0
+                   AND NOT EXISTS (SELECT 1 FROM retractions r WHERE r.alert_id = a.id AND r.hidden = 0)
                    AND (?1 IS NULL OR a.published_on >= ?1)
                    AND (?2 IS NULL OR a.region = ?2)
                    AND (?3 IS NULL OR EXISTS (SELECT 1 FROM alert_categories k WHERE k.alert_id = a.id AND k.category = ?3))
@@ -100,7 +107,7 @@ pub async fn read_page(state: &AppState, filter: &AlertFilter) -> Result<Page, A
                 )?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let mut stmt = c.prepare_cached(
-                "SELECT signed_json FROM retractions WHERE (?1 IS NULL OR retracted_on >= ?1) ORDER BY retracted_on DESC, alert_id",
+                "SELECT signed_json FROM retractions WHERE hidden = 0 AND (?1 IS NULL OR retracted_on >= ?1) ORDER BY retracted_on DESC, alert_id",
             )?;
             let retractions = stmt
                 .query_map([since], |r| r.get::<_, String>(0))?
@@ -124,7 +131,7 @@ pub async fn read_one(state: &AppState, id: &str) -> Result<Option<String>, ApiE
         .read(move |c| {
             use rusqlite::OptionalExtension;
             c.query_row(
-                "SELECT signed_json FROM alerts a WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM retractions r WHERE r.alert_id = a.id)",
+                "SELECT signed_json FROM alerts a WHERE id = ?1 AND a.hidden = 0 AND NOT EXISTS (SELECT 1 FROM retractions r WHERE r.alert_id = a.id AND r.hidden = 0)",
                 [id],
                 |r| r.get(0),
             )

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
 use bytes::Bytes;
+use jasmine_client::alert;
 use jasmine_client::bundle::{self, KeyBundle};
 use jasmine_client::keys::PublicKey;
 use jasmine_client::Day;
@@ -183,6 +184,56 @@ impl AppState {
             .cloned()
     }
 
+    /// Checks every stored alert and retraction against the current bundle and hides
+    /// those that no longer verify (a revoked key's, say), showing again any that do:
+    /// at start and after every bundle install. Returns how many are hidden.
+    pub async fn reverify_published(&self) -> Result<(usize, usize), ApiError> {
+        let Some(current) = self.current_bundle() else {
+            return Ok((0, 0));
+        };
+        let (alerts, retractions): (Vec<(String, String)>, Vec<(String, String)>) = self
+            .storage()
+            .read(|c| {
+                let mut stmt = c.prepare("SELECT id, signed_json FROM alerts")?;
+                let alerts = stmt
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()?;
+                let mut stmt = c.prepare("SELECT alert_id, signed_json FROM retractions")?;
+                let retractions = stmt
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()?;
+                Ok((alerts, retractions))
+            })
+            .await?;
+        let bundle = current.bundle.clone();
+        let hidden_alerts: Vec<String> = alerts
+            .into_iter()
+            .filter(|(_, json)| alert::verify_alert(json.as_bytes(), &bundle).is_err())
+            .map(|(id, _)| id)
+            .collect();
+        let hidden_retractions: Vec<String> = retractions
+            .into_iter()
+            .filter(|(_, json)| alert::verify_retraction(json.as_bytes(), &bundle).is_err())
+            .map(|(id, _)| id)
+            .collect();
+        let counts = (hidden_alerts.len(), hidden_retractions.len());
+        self.storage()
+            .write(WriteOp::SetHidden {
+                alerts: hidden_alerts,
+                retractions: hidden_retractions,
+            })
+            .await?;
+        if counts != (0, 0) {
+            tracing::warn!(
+                "{} alert(s) and {} retraction(s) no longer verify against key bundle {}: hidden",
+                counts.0,
+                counts.1,
+                bundle.version
+            );
+        }
+        Ok(counts)
+    }
+
     /// Verifies and installs a signed bundle that is newer than the current one.
     pub async fn install_bundle(&self, signed_json: Bytes, today: Day) -> Result<u64, ApiError> {
         let current_version = self.current_bundle().map(|c| c.bundle.version);
@@ -217,19 +268,22 @@ impl AppState {
             })
             .await?;
         let content = Arc::new(verified.bundle().clone());
-        let mut bundles = self.inner.bundles.write().expect("bundle lock");
-        bundles.by_version.insert(version, content.clone());
-        if bundles
-            .current
-            .as_ref()
-            .is_none_or(|c| c.bundle.version < version)
         {
-            bundles.current = Some(CurrentBundle {
-                bundle: content,
-                signed_json,
-            });
+            let mut bundles = self.inner.bundles.write().expect("bundle lock");
+            bundles.by_version.insert(version, content.clone());
+            if bundles
+                .current
+                .as_ref()
+                .is_none_or(|c| c.bundle.version < version)
+            {
+                bundles.current = Some(CurrentBundle {
+                    bundle: content,
+                    signed_json,
+                });
+            }
         }
         tracing::info!("key bundle version {version} installed");
+        self.reverify_published().await?;
         Ok(version)
     }
 }

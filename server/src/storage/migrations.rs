@@ -77,6 +77,12 @@ const MIGRATIONS: &[&str] = &[
         bytes INTEGER NOT NULL
     ) WITHOUT ROWID;
     "#,
+    // 4: alerts and retractions that no longer verify against the current bundle (a
+    // revoked key's) are kept but hidden; set again at every bundle install and start.
+    r#"
+    ALTER TABLE alerts ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE retractions ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -154,6 +154,14 @@ pub enum WriteOp {
         /// Who acknowledges.
         moderator_id: String,
     },
+    /// Hide exactly these alerts and retractions (ids of the alerts), show the others:
+    /// those that no longer verify against the current bundle.
+    SetHidden {
+        /// Alerts to hide.
+        alerts: Vec<String>,
+        /// Retractions to hide (by the id of the alert they withdraw).
+        retractions: Vec<String>,
+    },
     /// Delete mailboxes without activity since before `day`.
     PurgeMailboxesInactiveBefore {
         /// First day of activity kept.

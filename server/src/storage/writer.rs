@@ -324,6 +324,23 @@ fn apply(conn: &Connection, op: &WriteOp, quota: &mut Quota) -> Result<WriteOutc
             )?;
             Ok(WriteOutcome::Done)
         }
+        WriteOp::SetHidden {
+            alerts,
+            retractions,
+        } => {
+            conn.execute("UPDATE alerts SET hidden = 0 WHERE hidden <> 0", [])?;
+            conn.execute("UPDATE retractions SET hidden = 0 WHERE hidden <> 0", [])?;
+            for id in alerts {
+                conn.execute("UPDATE alerts SET hidden = 1 WHERE id = ?1", [id])?;
+            }
+            for id in retractions {
+                conn.execute(
+                    "UPDATE retractions SET hidden = 1 WHERE alert_id = ?1",
+                    [id],
+                )?;
+            }
+            Ok(WriteOutcome::Done)
+        }
         WriteOp::PurgeMailboxesInactiveBefore { day } => {
             let (_, freed) = delete_ciphertexts(
                 conn,
