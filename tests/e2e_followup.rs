@@ -380,27 +380,9 @@ async fn call(url: &str, request: ApiRequest) -> (StatusCode, serde_json::Value)
     (response.status, body)
 }
 
-async fn solved_answer(url: &str, mut request: ApiRequest) -> ApiRequest {
-    let puzzle = DirectHttp::new(url)
-        .unwrap()
-        .send(ApiRequest::new(
-            Method::GET,
-            "/v1/puzzle?for=answer&size=98304",
-        ))
+async fn solved_answer(url: &str, request: ApiRequest) -> ApiRequest {
+    jasmine_tests::with_solved_puzzle(url, jasmine_client::puzzle::Purpose::Answer, 98304, request)
         .await
-        .unwrap();
-    let challenge: jasmine_client::puzzle::Challenge =
-        serde_json::from_slice(&puzzle.body).unwrap();
-    let solution = tokio::task::spawn_blocking(move || {
-        jasmine_client::puzzle::solve(&challenge, &mut rand::rngs::OsRng, |_| {}).unwrap()
-    })
-    .await
-    .unwrap();
-    request.headers.push((
-        http::HeaderName::from_static(jasmine_client::puzzle::HEADER),
-        solution.header_value(),
-    ));
-    request
 }
 
 fn post(path: &str, body: serde_json::Value) -> ApiRequest {

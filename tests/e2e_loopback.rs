@@ -324,27 +324,12 @@ fn post_report(body: Vec<u8>) -> ApiRequest {
     ApiRequest::new(Method::POST, "/v1/reports").with_body("application/octet-stream", body)
 }
 
-/// `request` (a report) with a solved admission puzzle (§6.9) for its size, capped at
-/// the bundle's limit, so that the server goes on to check the rest.
-async fn solved(url: &str, mut request: ApiRequest) -> ApiRequest {
-    let size = request.body.len().clamp(1, 98304);
-    let (status, challenge) = send(
-        url,
-        ApiRequest::new(Method::GET, format!("/v1/puzzle?for=report&size={size}")),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{challenge}");
-    let challenge: jasmine_client::puzzle::Challenge = serde_json::from_value(challenge).unwrap();
-    let solution = tokio::task::spawn_blocking(move || {
-        jasmine_client::puzzle::solve(&challenge, &mut rand::rngs::OsRng, |_| {}).unwrap()
-    })
-    .await
-    .unwrap();
-    request.headers.push((
-        http::HeaderName::from_static(jasmine_client::puzzle::HEADER),
-        solution.header_value(),
-    ));
-    request
+/// `request` (a report) with a solved admission puzzle for its size, capped at the
+/// bundle's limit, so that the server goes on to check the rest.
+async fn solved(url: &str, request: ApiRequest) -> ApiRequest {
+    let size = request.body.len().min(98304);
+    jasmine_tests::with_solved_puzzle(url, jasmine_client::puzzle::Purpose::Report, size, request)
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

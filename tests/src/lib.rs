@@ -467,3 +467,41 @@ impl Drop for Server {
         self.kill();
     }
 }
+
+/// `request` with a solved admission puzzle (`docs/PROTOCOL.md` §6.9) for `purpose`
+/// and a body of `size` bytes (at least 1), asked of the server at `url`: for tests that
+/// send an anonymous write by hand and check what the server says about the rest.
+pub async fn with_solved_puzzle(
+    url: &str,
+    purpose: jasmine_client::puzzle::Purpose,
+    size: usize,
+    mut request: jasmine_client::transport::ApiRequest,
+) -> jasmine_client::transport::ApiRequest {
+    use jasmine_client::transport::Transport;
+    let answer = jasmine_client::transport::DirectHttp::new(url)
+        .expect("a server address")
+        .send(jasmine_client::transport::ApiRequest::new(
+            http::Method::GET,
+            format!("/v1/puzzle?for={}&size={}", purpose.as_str(), size.max(1)),
+        ))
+        .await
+        .expect("the server answers");
+    assert!(
+        answer.status.is_success(),
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    let challenge: jasmine_client::puzzle::Challenge =
+        serde_json::from_slice(&answer.body).expect("a puzzle");
+    let solution = tokio::task::spawn_blocking(move || {
+        jasmine_client::puzzle::solve(&challenge, &mut rand::rngs::OsRng, |_| {})
+            .expect("a solvable puzzle")
+    })
+    .await
+    .expect("the solver");
+    request.headers.push((
+        http::HeaderName::from_static(jasmine_client::puzzle::HEADER),
+        solution.header_value(),
+    ));
+    request
+}
