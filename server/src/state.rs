@@ -191,7 +191,9 @@ impl AppState {
         let Some(current) = self.current_bundle() else {
             return Ok((0, 0));
         };
-        let (alerts, retractions): (Vec<(String, String)>, Vec<(String, String)>) = self
+        // (id of the alert, signed JSON) of every stored alert, then retraction.
+        type Stored = Vec<(String, String)>;
+        let (alerts, retractions): (Stored, Stored) = self
             .storage()
             .read(|c| {
                 let mut stmt = c.prepare("SELECT id, signed_json FROM alerts")?;
