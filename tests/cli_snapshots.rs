@@ -3,14 +3,21 @@
 //! ids, days, keys, codenames, ports and temporary paths replaced by placeholders, is
 //! compared with `tests/snapshots/cli.txt`; run with `UPDATE_SNAPSHOTS=1` to rewrite
 //! it after a deliberate change, and review the diff.
+//!
+//! Two more tests check what the transcript only shows: a report whose texts hold
+//! terminal escapes and bidirectional overrides is printed escaped by every command
+//! that shows it (no raw control character reaches the terminal), and a weak passphrase
+//! is refused when a key is made, while an existing key opens with any passphrase.
 
 use std::path::Path;
+use std::process::{Command, Output, Stdio};
 
 use jasmine_client::client::JasmineClient;
 use jasmine_client::keys::PublicKey;
+use jasmine_client::terminal::is_unsafe;
 use jasmine_client::transport::DirectHttp;
 use jasmine_client::{envelope, padding, Day};
-use jasmine_tests::{run, run_with_input, Org, Server};
+use jasmine_tests::{bin, ok, run, run_with_input, Org, Server, PASSPHRASE};
 use regex::Regex;
 
 struct Transcript {
@@ -149,6 +156,17 @@ fn every_command_prints_what_the_snapshot_says() {
     // Organisation and keys.
     let fresh = tmp.path().join("fresh");
     std::fs::create_dir_all(&fresh).unwrap();
+    std::fs::write(fresh.join("short.txt"), "demo\n").unwrap();
+    std::fs::write(fresh.join("guessable.txt"), "Summer2024!!\n").unwrap();
+    for weak in ["short.txt", "guessable.txt"] {
+        t.record(
+            &fresh,
+            k,
+            &["org", "init", "--dir", ".", "--passphrase-file", weak],
+            None,
+            false,
+        );
+    }
     t.record(&fresh, k, &["org", "init", "--dir", "."], None, false);
     t.record(&fresh, k, &["org", "init", "--dir", "."], None, false);
     t.record(&fresh, k, &["demo", "--dir", "demo"], None, false);
@@ -791,4 +809,349 @@ fn every_command_prints_what_the_snapshot_says() {
             actual.display()
         );
     }
+}
+
+/// `jasmine-keys` in `dir` with `passphrase` in `JASMINE_PASSPHRASE` (no terminal).
+fn keys_with(dir: &Path, passphrase: &str, args: &[&str]) -> Output {
+    Command::new(bin("jasmine-keys"))
+        .args(args)
+        .current_dir(dir)
+        .env("JASMINE_PASSPHRASE", passphrase)
+        .env_remove("JASMINE_SERVER")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run jasmine-keys")
+}
+
+/// Asserts that `args` fail with exit code 1 and a message holding each of `needles`.
+fn refused(dir: &Path, passphrase: &str, args: &[&str], needles: &[&str]) {
+    let out = keys_with(dir, passphrase, args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+    for needle in needles {
+        assert!(
+            stderr.contains(needle),
+            "{args:?}: no '{needle}' in {stderr}"
+        );
+    }
+}
+
+#[test]
+fn weak_passphrases_are_refused_when_a_key_is_made_and_any_opens_a_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let advice = "Use four or more random words";
+    for weak in ["abcd", "Summer2024!!", "jasmine jasmine"] {
+        refused(
+            dir,
+            weak,
+            &["org", "init", "--dir", "."],
+            &[
+                "too weak to protect the new root key",
+                advice,
+                "Nothing was written",
+            ],
+        );
+        refused(
+            dir,
+            weak,
+            &["moderator", "keygen", "--id", "alice", "--name", "Alice"],
+            &["too weak to protect the moderator's offline keys", advice],
+        );
+    }
+    let short =
+        String::from_utf8_lossy(&keys_with(dir, "abcd", &["org", "init"]).stderr).into_owned();
+    assert!(
+        short.contains("it has 4 character(s), and at least 12 are needed"),
+        "{short}"
+    );
+    assert!(!dir.join("root.key.age").exists() && !dir.join("alice.offline.age").exists());
+
+    // The test passphrase passes the rule.
+    ok("jasmine-keys", dir, &["org", "init", "--dir", "."]);
+    ok(
+        "jasmine-keys",
+        dir,
+        &["moderator", "keygen", "--id", "alice", "--name", "Alice"],
+    );
+
+    // The demo keys keep their public passphrase, and say so; a weak passphrase still
+    // opens an existing key.
+    let demo = ok("jasmine-keys", dir, &["demo", "--dir", "demo"]);
+    assert!(demo.contains("exempt from the strength rule"), "{demo}");
+    let key = "demo/demo-moderator.offline.age";
+    let export = [
+        "moderator",
+        "export-age-identity",
+        "--key",
+        key,
+        "--out",
+        "id.txt",
+    ];
+    assert!(keys_with(dir, "demo", &export).status.success());
+
+    // Rotation writes a new key file: the weak passphrase is not carried over.
+    let rotate = [
+        "moderator",
+        "rotate",
+        "--key",
+        key,
+        "--name",
+        "D",
+        "--dir",
+        "new",
+    ];
+    refused(
+        dir,
+        "demo",
+        &rotate,
+        &["too weak", "--new-passphrase-file", advice],
+    );
+    std::fs::write(dir.join("weak.txt"), "abcd\n").unwrap();
+    let with_file = [&rotate[..], &["--new-passphrase-file", "weak.txt"]].concat();
+    refused(
+        dir,
+        "demo",
+        &with_file,
+        &["too weak to protect the new offline keys"],
+    );
+    assert!(!dir.join("new/demo-moderator.offline.age").exists());
+    std::fs::write(dir.join("strong.txt"), format!("{PASSPHRASE}\n")).unwrap();
+    let with_file = [&rotate[..], &["--new-passphrase-file", "strong.txt"]].concat();
+    let out = keys_with(dir, "demo", &with_file);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(new passphrase)"));
+    let new_key = "new/demo-moderator.offline.age";
+    let export = [
+        "moderator",
+        "export-age-identity",
+        "--key",
+        new_key,
+        "--out",
+        "id2.txt",
+    ];
+    assert!(keys_with(dir, PASSPHRASE, &export).status.success());
+    refused(dir, "demo", &export, &["wrong passphrase"]);
+}
+
+/// The raw control and bidirectional characters in `text`, other than line breaks.
+fn raw_controls(text: &str) -> Vec<String> {
+    text.chars()
+        .filter(|c| *c != '\n' && is_unsafe(*c))
+        .map(|c| format!("U+{:04X}", u32::from(c)))
+        .collect()
+}
+
+#[test]
+fn reporters_texts_are_printed_escaped_never_raw() {
+    let tmp = tempfile::tempdir().unwrap();
+    let org = Org::create(&tmp.path().join("org"), &["alice"]);
+    let server = Server::start(
+        &tmp.path().join("data"),
+        &org.path("root.pub"),
+        Some(&org.path("bundle-1.json")),
+    );
+    let url = server.url.as_str();
+    let root = org.path("root.pub");
+    let reporter = tmp.path().join("reporter");
+    std::fs::create_dir_all(&reporter).unwrap();
+    // Clear the screen, set the window title, colour, and turn a text around.
+    let hostile = serde_json::json!({
+        "language": "fr",
+        "when": {"date": "2026-11-20", "precision": "day"},
+        "place": {"country": "FR", "region": "1\u{202e}3", "city": "Mar\u{1b}]0;owned\u{7}seille", "setting": "hotel"},
+        "categories": ["theft_or_non_payment"],
+        "severity": "dangerous",
+        "aggressor": {"description": "\u{9b}31mHomme\u{1b}[0m", "phones": [], "handles": ["@lo\u{202e}up"], "plates": []},
+        "narrative": "HOSTILE \u{1b}[2J\u{1b}[H Il est parti \u{202e}reyap snas\u{202c} sans payer.\n\u{2067}fin\u{2069}",
+        "follow_up": {"kind": "none"},
+        "consent_to_publish": true
+    });
+    std::fs::write(reporter.join("hostile.json"), hostile.to_string()).unwrap();
+    let mut with_codename = hostile.clone();
+    with_codename["narrative"] = "CODENAME \u{1b}[2J same handle".into();
+    std::fs::write(reporter.join("codename.json"), with_codename.to_string()).unwrap();
+    let send = |file: &str, extra: &[&str]| {
+        let args = [
+            &[
+                "report",
+                "--server",
+                url,
+                "--root-key-file",
+                &root,
+                "--file",
+                file,
+            ][..],
+            extra,
+        ]
+        .concat();
+        ok("jasmine", &reporter, &args)
+    };
+    send("hostile.json", &[]);
+    let receipt: serde_json::Value =
+        serde_json::from_str(&send("codename.json", &["--codename", "--json"])).unwrap();
+    std::fs::write(
+        reporter.join("codename.txt"),
+        receipt["codename"].as_str().unwrap(),
+    )
+    .unwrap();
+    let reader = [
+        "--server",
+        url,
+        "--root-key-file",
+        &root,
+        "--codename-file",
+        "codename.txt",
+    ];
+
+    let keys = |args: &[&str], input: Option<&str>| -> String {
+        let out = run_with_input("jasmine-keys", &org.dir, args, input);
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{args:?}: {all}");
+        let raw = raw_controls(&all);
+        assert!(raw.is_empty(), "{args:?}: raw {raw:?} in:\n{all}");
+        assert!(!all.contains('\u{1b}'), "{args:?}: a raw ESC");
+        all
+    };
+    let desk = ["--desk", "desk", "--key", "alice.offline.age"];
+    let pull_and_import = |file: &str| {
+        keys(
+            &[
+                "pull",
+                "--api-key",
+                "alice.api.key",
+                "--server",
+                url,
+                "--out",
+                file,
+                "--root-key",
+                "root.pub",
+            ],
+            None,
+        );
+        keys(
+            &[&["import", file, "--root-key", "root.pub"][..], &desk].concat(),
+            None,
+        );
+    };
+    pull_and_import("in-1.jasmine");
+    let cases = keys(&[&["cases"][..], &desk].concat(), None);
+    let ids: Vec<&str> = cases
+        .lines()
+        .filter(|l| l.contains("received"))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(ids.len(), 2, "{cases}");
+    let show = |id: &str| keys(&[&["show", id][..], &desk].concat(), None);
+    let codename_case = *ids.iter().find(|id| show(id).contains("CODENAME")).unwrap();
+
+    // A conversation: the moderator writes first, the reporter answers; each side
+    // prints the other's text escaped.
+    keys(
+        &[
+            &[
+                "reply",
+                codename_case,
+                "--bundle",
+                "bundle-1.json",
+                "--root-key",
+                "root.pub",
+                "--api-key",
+                "alice.api.key",
+                "--server",
+                url,
+                "--text",
+                "REPLY \u{1b}[2J \u{202e}ruojnob",
+            ][..],
+            &desk,
+        ]
+        .concat(),
+        None,
+    );
+    let out = run("jasmine", &reporter, &[&["replies"][..], &reader].concat());
+    let replies = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{replies}");
+    assert!(raw_controls(&replies).is_empty(), "{replies}");
+    assert!(
+        replies.contains("REPLY \\u{1b}[2J \\u{202e}ruojnob"),
+        "{replies}"
+    );
+    ok(
+        "jasmine",
+        &reporter,
+        &[
+            &["answer", "--text", "ANSWER \u{1b}[31m \u{202e}olleh"][..],
+            &reader,
+        ]
+        .concat(),
+    );
+    pull_and_import("in-2.jasmine");
+
+    let mut shown = String::new();
+    for id in &ids {
+        shown.push_str(&show(id));
+        let json = keys(&[&["show", id, "--json"][..], &desk].concat(), None);
+        let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            report["place"]["region"], "1\u{202e}3",
+            "the JSON means the same"
+        );
+    }
+    for escaped in [
+        "HOSTILE \\u{1b}[2J\\u{1b}[H Il est parti \\u{202e}reyap snas\\u{202c} sans payer.",
+        "\\u{2067}fin\\u{2069}",
+        "Mar\\u{1b}]0;owned\\u{7}seille",
+        "1\\u{202e}3",
+        "\\u{9b}31mHomme\\u{1b}[0m",
+        "@lo\\u{202e}up",
+        "ANSWER \\u{1b}[31m \\u{202e}olleh",
+    ] {
+        assert!(shown.contains(escaped), "show: no {escaped} in:\n{shown}");
+    }
+
+    // Review: publish an alert from the first case (every question answered by its
+    // default), then stop.
+    let review = keys(
+        &[&["review"][..], &desk].concat(),
+        Some(&format!("p\n{}q\n", "\n".repeat(20))),
+    );
+    for escaped in [
+        "\\u{1b}[2J",
+        "\\u{202e}",
+        "REPEAT AGGRESSOR: same handle lo\\u{202e}up",
+        "Mar\\u{1b}]0;owned\\u{7}seille",
+        "The alert, as it would be published:",
+    ] {
+        assert!(
+            review.contains(escaped),
+            "review: no {escaped} in:\n{review}"
+        );
+    }
+    let matched = keys(&[&["match"][..], &desk].concat(), None);
+    assert!(matched.contains("Same handle lo\\u{202e}up:"), "{matched}");
+    let stats = keys(
+        &[
+            &["stats", "--from", "2026-01-01", "--to", "2026-12-31"][..],
+            &desk,
+        ]
+        .concat(),
+        None,
+    );
+    assert!(stats.contains("FR-1\\u{202e}3"), "{stats}");
+    keys(
+        &[
+            &["alert", "draft", ids[0], "--out", "draft.json"][..],
+            &desk,
+        ]
+        .concat(),
+        None,
+    );
 }

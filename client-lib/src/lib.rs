@@ -53,6 +53,7 @@ pub mod mailbox;
 pub mod padding;
 pub mod puzzle;
 pub mod report;
+pub mod terminal;
 pub mod transport;
 pub mod wire;
 

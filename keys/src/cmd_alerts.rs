@@ -12,7 +12,7 @@ use jasmine_client::Day;
 use rand::rngs::OsRng;
 
 use crate::sanitize::{self, AlertDraft};
-use crate::{block_on, files, keyfiles, PassphraseArg, ServerArg};
+use crate::{block_on, display, files, keyfiles, PassphraseArg, ServerArg};
 
 /// `alert draft`.
 #[derive(Args)]
@@ -68,7 +68,8 @@ pub fn draft(args: DraftArgs) -> Result<()> {
         args.out.display()
     );
     for point in &draft.review {
-        println!("  - {point}");
+        // The points quote what was found in the report's text.
+        println!("  - {}", display::escape(point));
     }
     println!(
         "Edit the file's \"alert\" part if needed, then: jasmine-keys alert sign --draft {}",

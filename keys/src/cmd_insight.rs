@@ -11,7 +11,7 @@ use jasmine_client::Day;
 use crate::matching::{self, Kind};
 use crate::source::{Source, SourceArgs};
 use crate::stats;
-use crate::{files, keyfiles, PassphraseArg};
+use crate::{display, files, keyfiles, PassphraseArg};
 
 fn open(
     source: &SourceArgs,
@@ -31,7 +31,10 @@ fn all_reports(
     for (id, received_on) in source.reports()? {
         match source.open_report(&id, keys) {
             Ok(report) => out.push((id, received_on, report)),
-            Err(e) => eprintln!("warning: {e:#}; left out"),
+            Err(e) => eprintln!(
+                "warning: {}; left out",
+                display::escape_lines(&format!("{e:#}"))
+            ),
         }
     }
     Ok(out)
@@ -95,7 +98,7 @@ pub fn run_match(args: MatchArgs) -> Result<()> {
         println!(
             "Same {} {}:",
             kind.label(),
-            value.trim_start_matches("digits:")
+            display::escape(value.trim_start_matches("digits:"))
         );
         for subject in who {
             match subject {
@@ -105,9 +108,11 @@ pub fn run_match(args: MatchArgs) -> Result<()> {
                         .find(|(i, _, _)| i == id)
                         .map(|(_, _, r)| stats::region_of(r))
                         .unwrap_or_default();
-                    println!("  report {id}  received {day}  {place}");
+                    println!("  report {id}  received {day}  {}", display::escape(&place));
                 }
-                Subject::Alert(day, id) => println!("  alert  {id}  published {day}"),
+                Subject::Alert(day, id) => {
+                    println!("  alert  {}  published {day}", display::escape(id))
+                }
             }
         }
     }

@@ -1,8 +1,9 @@
 //! Organisation and moderator keys, key bundles, and the demo set-up.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use age::secrecy::SecretString;
+use age::secrecy::{ExposeSecret, SecretString};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use ed25519_dalek::SigningKey;
@@ -11,6 +12,7 @@ use jasmine_client::client::JasmineClient;
 use jasmine_client::Day;
 use rand::rngs::OsRng;
 
+use crate::passphrase::{self, PassphraseSource};
 use crate::{block_on, files, keyfiles, PassphraseArg, ServerArg};
 
 /// `org init`.
@@ -24,7 +26,7 @@ pub struct InitArgs {
 }
 
 pub fn init(args: InitArgs) -> Result<()> {
-    let passphrase = args.passphrase.source().get("the new root key", true)?;
+    let passphrase = args.passphrase.source().get_new("the new root key", &[])?;
     let root = SigningKey::generate(&mut OsRng);
     keyfiles::write_root(&args.dir, &root, &passphrase)?;
     println!(
@@ -65,7 +67,7 @@ pub fn keygen(args: KeygenArgs) -> Result<()> {
     let passphrase = args
         .passphrase
         .source()
-        .get("the moderator's offline keys", true)?;
+        .get_new("the moderator's offline keys", &[&args.id, &args.name])?;
     let secrets = ModeratorSecrets::generate(&args.id, &mut OsRng);
     keyfiles::write_moderator(&args.dir, &secrets, &args.name, &passphrase, &[])?;
     let id = &args.id;
@@ -88,6 +90,11 @@ pub struct RotateArgs {
     /// Folder for the new three files (not the folder of the current ones).
     #[arg(long)]
     dir: PathBuf,
+    /// File whose first line is a new passphrase for the new keys (otherwise they keep
+    /// the current one, which must then be strong enough; at a terminal, a weak one is
+    /// replaced by asking for a new one).
+    #[arg(long)]
+    new_passphrase_file: Option<PathBuf>,
     #[command(flatten)]
     passphrase: PassphraseArg,
 }
@@ -96,12 +103,42 @@ pub struct RotateArgs {
 /// identity, so reports encrypted to older bundles stay readable; the new card goes
 /// into the next bundle, which retires the old API and alert keys.
 pub fn rotate(args: RotateArgs) -> Result<()> {
-    // The passphrase also protects the new file.
-    let passphrase = args
+    let current = args
         .passphrase
         .source()
-        .get(&args.key.display().to_string(), false)?;
-    let old = keyfiles::read_offline(&args.key, &passphrase)?;
+        .get(&args.key.display().to_string())?;
+    let old = keyfiles::read_offline(&args.key, &current)?;
+    // The new file is protected by the current passphrase, or by a new one: either
+    // way, one strong enough for a new key (a weak one set before the rule is not
+    // carried over).
+    let what = "the new offline keys";
+    let related = [old.id.as_str(), args.name.as_str()];
+    let (passphrase, kept) = match &args.new_passphrase_file {
+        Some(file) => (
+            PassphraseSource {
+                file: Some(file.clone()),
+            }
+            .get_new(what, &related)?,
+            false,
+        ),
+        None => match passphrase::weakness(current.expose_secret(), &related) {
+            None => (current, true),
+            Some(_) if std::io::stdin().is_terminal() => {
+                eprintln!(
+                    "The current passphrase is too weak to protect the new keys: choose a new one. {}.",
+                    passphrase::ADVICE
+                );
+                let new = passphrase::prompt(what, true)?;
+                passphrase::check_new(new.expose_secret(), what, &related)?;
+                (new, false)
+            }
+            Some(why) => bail!(
+                "the current passphrase of {} is too weak to protect the new keys: {why}. Give a new one with --new-passphrase-file FILE. {}. Nothing was written.",
+                args.key.display(),
+                passphrase::ADVICE
+            ),
+        },
+    };
     let secrets = ModeratorSecrets::generate(&old.id, &mut OsRng);
     keyfiles::write_moderator(
         &args.dir,
@@ -112,8 +149,9 @@ pub fn rotate(args: RotateArgs) -> Result<()> {
     )?;
     let id = &old.id;
     println!(
-        "New keys for '{id}' in {} (same passphrase):",
-        args.dir.display()
+        "New keys for '{id}' in {} ({} passphrase):",
+        args.dir.display(),
+        if kept { "same" } else { "new" }
     );
     println!(
         "  {id}.offline.age  new keys, and the earlier age identities: older reports stay readable"
@@ -237,7 +275,7 @@ pub fn sign_bundle(args: SignBundleArgs) -> Result<()> {
         .map(|p| keyfiles::read_card(p))
         .collect::<Result<Vec<_>>>()?;
     let today = Day::today_utc();
-    let passphrase = args.passphrase.source().get("the root key", false)?;
+    let passphrase = args.passphrase.source().get("the root key")?;
     let root = keyfiles::read_root(&args.root_key, &passphrase)?;
     let former = match &args.previous {
         Some(path) => {
@@ -338,7 +376,9 @@ pub struct DemoArgs {
     dir: PathBuf,
 }
 
-/// The demo passphrase. Demo keys protect nothing.
+/// The demo passphrase. Demo keys protect nothing: they are exempt from the strength
+/// rule for new passphrases ([`crate::passphrase::check_new`]), so that `make run` and
+/// the README's walk-through need no secret.
 pub const DEMO_PASSPHRASE: &str = "demo";
 
 pub fn demo(args: DemoArgs) -> Result<()> {
@@ -397,7 +437,7 @@ fn print_demo(dir: &Path, fresh: bool, root: &jasmine_client::keys::PublicKey) -
         "{} demo keys in {d} (passphrase: \"{DEMO_PASSPHRASE}\", also in {d}/PASSPHRASE).",
         if fresh { "Created" } else { "Using" }
     );
-    println!("DEMO ONLY: these keys protect nothing. Never use them for real reports.");
+    println!("DEMO ONLY: these keys protect nothing (their passphrase is public, so it is exempt from the strength rule). Never use them for real reports.");
     println!("  root public key   {d}/root.pub   = {root}");
     println!("  key bundle        {d}/bundle.json");
     println!("  moderator         {d}/demo-moderator.offline.age, .api.key, .card.json");

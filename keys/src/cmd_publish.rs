@@ -195,7 +195,8 @@ pub fn publish_outbox(
     );
     if !refused.is_empty() {
         for r in &refused {
-            eprintln!("refused: {r}");
+            // The server's reason: text from the network, escaped like any other.
+            eprintln!("refused: {}", crate::display::escape_lines(r));
         }
         bail!(
             "the server refused {} item(s) (above); everything else was published",

@@ -22,7 +22,7 @@ use jasmine_client::wire::{MailboxPost, MessageFrom, PendingMessage};
 use jasmine_client::Day;
 use zeroize::Zeroizing;
 
-use crate::{block_on, files, keyfiles, PassphraseArg, ServerArg};
+use crate::{block_on, display, files, keyfiles, PassphraseArg, ServerArg};
 
 /// The folder of mailbox messages inside an inbox.
 pub fn messages_dir(inbox: &Path) -> PathBuf {
@@ -99,7 +99,7 @@ pub fn warn_skipped(unreadable: &[(String, crate::opening::Unreadable)]) {
     }
 }
 
-/// A conversation as readable text.
+/// A conversation as readable text (every message's text escaped for the terminal).
 pub fn conversation_text(messages: &[Message]) -> String {
     let mut out = String::new();
     if messages.is_empty() {
@@ -110,11 +110,11 @@ pub fn conversation_text(messages: &[Message]) -> String {
     for m in messages {
         let from = match &m.sender {
             Sender::Reporter => "the reporter".to_string(),
-            Sender::Moderator { id, .. } => format!("moderator {id}"),
+            Sender::Moderator { id, .. } => format!("moderator {}", display::escape(id)),
         };
         out.push_str(&format!("  — {}, {from}:\n", m.written_on));
         for line in m.text.lines() {
-            out.push_str(&format!("    {line}\n"));
+            out.push_str(&format!("    {}\n", display::escape(line)));
         }
     }
     out
@@ -301,7 +301,7 @@ pub fn waiting(args: WaitingArgs) -> Result<()> {
         let report = match source.open_report(&id, &keys) {
             Ok(report) => report,
             Err(e) => {
-                eprintln!("warning: {e:#}");
+                eprintln!("warning: {}", display::escape_lines(&format!("{e:#}")));
                 continue;
             }
         };

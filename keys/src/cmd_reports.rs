@@ -260,7 +260,8 @@ pub fn show(args: ShowArgs) -> Result<()> {
         }
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        let json = serde_json::to_string_pretty(&report)?;
+        println!("{}", display::escape_json(&json));
     } else {
         print!("{}", display::report_text(&args.id, &report));
         if let jasmine_client::report::FollowUp::Codename { mailbox, .. } = &report.follow_up {

@@ -107,12 +107,12 @@ fn repeat_flags(
                 Subject::Report(day, other) if same && other != id => flags.push(format!(
                     "same {} {} as report {other} (received {day})",
                     kind.label(),
-                    value.trim_start_matches("digits:")
+                    display::escape(value.trim_start_matches("digits:"))
                 )),
                 Subject::Alert(day, alert) if same => flags.push(format!(
                     "same {} {} as published alert {alert} ({day})",
                     kind.label(),
-                    value.trim_start_matches("digits:")
+                    display::escape(value.trim_start_matches("digits:"))
                 )),
                 _ => {}
             }
@@ -121,26 +121,28 @@ fn repeat_flags(
     flags
 }
 
-/// Every field the alert would publish.
+/// Every field the alert would publish (escaped for the terminal: it comes from the
+/// report, or from the moderator's editor).
 fn alert_preview(a: &jasmine_client::alert::Alert) -> String {
     let list = |l: &[String]| {
         if l.is_empty() {
             "-".to_string()
         } else {
-            l.join(", ")
+            display::escape(&l.join(", ")).into_owned()
         }
     };
+    let e = |text: &str| display::escape(text).into_owned();
     format!(
         "  The alert, as it would be published:\n    place:       {}{}, {}\n    happened:    {}\n    categories:  {}\n    severity:    {}\n    summary:     {}\n    aggressor:   {}\n    vehicle:     {}\n    phones:      {}\n    plates:      {}\n    handles:     {}\n",
-        a.city.as_deref().map(|c| format!("{c}, ")).unwrap_or_default(),
-        a.region,
-        a.country,
+        a.city.as_deref().map(|c| format!("{}, ", e(c))).unwrap_or_default(),
+        e(&a.region),
+        e(&a.country),
         a.occurred_text(),
         a.categories.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "),
         a.severity.as_str(),
-        a.summary.text,
-        if a.aggressor.description.is_empty() { "-" } else { &a.aggressor.description },
-        a.aggressor.vehicle.as_deref().unwrap_or("-"),
+        e(&a.summary.text),
+        if a.aggressor.description.is_empty() { "-".to_string() } else { e(&a.aggressor.description) },
+        e(a.aggressor.vehicle.as_deref().unwrap_or("-")),
         list(&a.aggressor.phones),
         list(&a.aggressor.plates),
         list(&a.aggressor.handles),
@@ -241,7 +243,7 @@ pub fn review(args: ReviewArgs) -> Result<()> {
             println!("  REPEAT AGGRESSOR: {flag}");
         }
         for note in &desk.state.cases[id].notes {
-            println!("  note ({}): {}", note.on, note.text);
+            println!("  note ({}): {}", note.on, display::escape(&note.text));
         }
         loop {
             let Some(choice) = prompt
@@ -262,7 +264,7 @@ pub fn review(args: ReviewArgs) -> Result<()> {
                             &format!(
                                 "  Found {} \"{}\": keep it in the alert?",
                                 f.kind.as_str(),
-                                f.text(&text)
+                                display::escape(f.text(&text))
                             ),
                             false,
                         )? {
@@ -277,7 +279,10 @@ pub fn review(args: ReviewArgs) -> Result<()> {
                     ] {
                         if !list.is_empty() {
                             *keep = prompt.yes(
-                                &format!("  Publish the aggressor's {what} ({})?", list.join(", ")),
+                                &format!(
+                                    "  Publish the aggressor's {what} ({})?",
+                                    display::escape(&list.join(", "))
+                                ),
                                 false,
                             )?;
                         }
@@ -304,7 +309,7 @@ pub fn review(args: ReviewArgs) -> Result<()> {
                         match edit(&args.desk, &draft) {
                             Ok(edited) => draft = edited,
                             Err(e) => {
-                                println!("  {e:#}");
+                                println!("  {}", display::escape_lines(&format!("{e:#}")));
                                 continue;
                             }
                         }
@@ -317,7 +322,7 @@ pub fn review(args: ReviewArgs) -> Result<()> {
                     let signed = match cmd_alerts::sign_checked(&mut alert, &keys) {
                         Ok(signed) => signed,
                         Err(e) => {
-                            println!("  Not signed: {e:#}");
+                            println!("  Not signed: {}", display::escape_lines(&format!("{e:#}")));
                             continue;
                         }
                     };
@@ -330,7 +335,10 @@ pub fn review(args: ReviewArgs) -> Result<()> {
                         continue;
                     };
                     if let FollowUp::Contact { details } = &report.follow_up {
-                        println!("  This reporter asked to be contacted directly: {details}");
+                        println!(
+                            "  This reporter asked to be contacted directly: {}",
+                            display::escape(details)
+                        );
                         continue;
                     }
                     let text = prompt.text("  Your reply:")?;
@@ -342,7 +350,7 @@ pub fn review(args: ReviewArgs) -> Result<()> {
                         match cmd_replies::seal_for(id, report, &text, &keys, bundle) {
                             Ok(sealed) => sealed,
                             Err(e) => {
-                                println!("  {e:#}");
+                                println!("  {}", display::escape_lines(&format!("{e:#}")));
                                 continue;
                             }
                         };

@@ -1,7 +1,15 @@
 //! Reports printed for people (English labels for now; the site's translations come
 //! with the web interface).
+//!
+//! Every text that a reporter (or another moderator) wrote goes through [`escape`] (one
+//! line) or [`escape_lines`] (several lines) before it is printed, and JSON through
+//! [`escape_json`]: control characters and bidirectional overrides are shown as
+//! `\u{1b}`, `\u{202e}`…, never sent to the terminal (see [`jasmine_client::terminal`],
+//! shared with the reporter's `jasmine` CLI).
 
 use std::fmt::Write;
+
+pub use jasmine_client::terminal::{escape, escape_json, escape_lines};
 
 use jasmine_client::report::{FollowUp, Report};
 use serde::Serialize;
@@ -17,8 +25,8 @@ fn name<T: Serialize>(value: &T) -> String {
 /// A report as readable text.
 pub fn report_text(id: &str, r: &Report) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "Report {id}");
-    let _ = writeln!(out, "  language:    {}", r.language);
+    let _ = writeln!(out, "Report {}", escape(id));
+    let _ = writeln!(out, "  language:    {}", escape(&r.language));
     let part = r
         .when
         .part_of_day
@@ -39,13 +47,18 @@ pub fn report_text(id: &str, r: &Report) -> String {
     .flatten()
     .collect::<Vec<_>>()
     .join(", ");
-    let _ = writeln!(out, "  where:       {place} ({})", name(&r.place.setting));
+    let _ = writeln!(
+        out,
+        "  where:       {} ({})",
+        escape(&place),
+        name(&r.place.setting)
+    );
     let categories: Vec<_> = r.categories.iter().map(|c| c.as_str()).collect();
     let _ = writeln!(out, "  what:        {}", categories.join(", "));
     let _ = writeln!(out, "  severity:    {}", r.severity.as_str());
     let a = &r.aggressor;
     if !a.description.is_empty() {
-        let _ = writeln!(out, "  aggressor:   {}", a.description);
+        let _ = writeln!(out, "  aggressor:   {}", escape(&a.description));
     }
     for (label, list) in [
         ("phones", &a.phones),
@@ -53,15 +66,15 @@ pub fn report_text(id: &str, r: &Report) -> String {
         ("plates", &a.plates),
     ] {
         if !list.is_empty() {
-            let _ = writeln!(out, "  {label:<12} {}", list.join(", "));
+            let _ = writeln!(out, "  {label:<12} {}", escape(&list.join(", ")));
         }
     }
     if let Some(v) = &a.vehicle {
-        let _ = writeln!(out, "  vehicle:     {v}");
+        let _ = writeln!(out, "  vehicle:     {}", escape(v));
     }
     let follow = match &r.follow_up {
         FollowUp::None => "none".to_string(),
-        FollowUp::Contact { details } => format!("contact: {details}"),
+        FollowUp::Contact { details } => format!("contact: {}", escape(details)),
         FollowUp::Codename { .. } => {
             "codename (anonymous): answer with `jasmine-keys reply`".to_string()
         }
@@ -78,7 +91,97 @@ pub fn report_text(id: &str, r: &Report) -> String {
     );
     let _ = writeln!(out, "  account:");
     for line in r.narrative.lines() {
-        let _ = writeln!(out, "    {line}");
+        let _ = writeln!(out, "    {}", escape(line));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use jasmine_client::mailbox::{Message, Sender};
+    use jasmine_client::report::FollowUp;
+    use jasmine_client::terminal::is_unsafe;
+    use jasmine_client::Day;
+
+    use super::*;
+
+    /// A report whose every free-text field tries to drive the terminal.
+    fn hostile() -> Report {
+        let mut r = Report::example(Day::parse("2026-11-20").unwrap());
+        r.place.city = Some("Mar\u{1b}]0;pwned\u{7}seille\n  publish:     yes".into());
+        r.place.region = Some("1\u{202e}3".into());
+        r.aggressor.description = "\u{9b}31mred\u{1b}[0m".into();
+        r.aggressor.phones = vec!["06 12\u{200f} 34".into()];
+        r.aggressor.handles = vec!["@x\u{2066}y\u{2069}".into()];
+        r.aggressor.vehicle = Some("\u{8}\u{8}\u{7f}".into());
+        r.follow_up = FollowUp::Contact {
+            details: "\u{1b}[1A\u{1b}[2K06 00 00 00 00".into(),
+        };
+        r.narrative = "first \u{1b}[2J line\r\n\tsecond \u{202e}enil\u{202c}\u{2028}third".into();
+        r
+    }
+
+    fn assert_safe(text: &str) {
+        let raw: Vec<_> = text
+            .chars()
+            .filter(|c| *c != '\n' && is_unsafe(*c))
+            .map(|c| format!("U+{:04X}", u32::from(c)))
+            .collect();
+        assert!(raw.is_empty(), "raw {raw:?} in:\n{text}");
+    }
+
+    #[test]
+    fn a_report_cannot_drive_the_terminal() {
+        let text = report_text("0123456789abcdef0123456789abcdef", &hostile());
+        assert_safe(&text);
+        for shown in [
+            "Mar\\u{1b}]0;pwned\\u{7}seille\\n  publish:     yes",
+            "1\\u{202e}3",
+            "\\u{9b}31mred\\u{1b}[0m",
+            "06 12\\u{200f} 34",
+            "@x\\u{2066}y\\u{2069}",
+            "\\u{8}\\u{8}\\u{7f}",
+            "contact: \\u{1b}[1A\\u{1b}[2K06",
+            "    first \\u{1b}[2J line\n",
+            "    \\tsecond \\u{202e}enil\\u{202c}\\u{2028}third\n",
+        ] {
+            assert!(text.contains(shown), "{shown} not in:\n{text}");
+        }
+        // A field cannot forge a line of its own.
+        assert_eq!(
+            text.lines().filter(|l| l.starts_with("  publish:")).count(),
+            1,
+            "{text}"
+        );
+        let json = serde_json::to_string_pretty(&hostile()).unwrap();
+        assert_safe(&escape_json(&json));
+    }
+
+    #[test]
+    fn a_conversation_cannot_drive_the_terminal() {
+        let messages = [
+            Message {
+                sender: Sender::Reporter,
+                written_on: Day::parse("2026-11-21").unwrap(),
+                text: String::from("merci \u{1b}[2J\n\u{202e}olleh").into(),
+            },
+            Message {
+                sender: Sender::Moderator {
+                    id: "ali\u{1b}[8mce".into(),
+                    name: None,
+                    verified: true,
+                },
+                written_on: Day::parse("2026-11-22").unwrap(),
+                text: String::from("ok\u{9b}").into(),
+            },
+        ];
+        let text = crate::cmd_replies::conversation_text(&messages);
+        assert_safe(&text);
+        assert!(
+            text.contains("    merci \\u{1b}[2J\n    \\u{202e}olleh\n"),
+            "{text}"
+        );
+        assert!(text.contains("moderator ali\\u{1b}[8mce"), "{text}");
+        assert!(text.contains("    ok\\u{9b}\n"), "{text}");
+    }
 }

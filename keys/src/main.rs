@@ -185,7 +185,7 @@ impl PassphraseArg {
 
     /// Asks for the passphrase of the moderator's offline key file and opens it.
     pub fn offline_keys(&self, key: &std::path::Path) -> anyhow::Result<keyfiles::OfflineKeys> {
-        let passphrase = self.source().get(&key.display().to_string(), false)?;
+        let passphrase = self.source().get(&key.display().to_string())?;
         keyfiles::read_offline(key, &passphrase)
     }
 }
@@ -242,7 +242,8 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("jasmine-keys: {e:#}");
+            // An error can quote what it failed to read (a report's field): escaped.
+            eprintln!("jasmine-keys: {}", display::escape_lines(&format!("{e:#}")));
             ExitCode::from(1)
         }
     }

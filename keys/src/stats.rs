@@ -98,6 +98,8 @@ impl Counts {
                 let _ = writeln!(out, "\n{dimension}");
                 last = dimension;
             }
+            // A region is the reporter's text: escaped for the terminal.
+            let value = crate::display::escape(&value);
             let _ = writeln!(out, "  {value:<28} {count:>6}");
         }
         out

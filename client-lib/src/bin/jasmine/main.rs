@@ -391,7 +391,8 @@ fn alerts(args: AlertsArgs) -> Result<()> {
     seen.record(bundle.version())?;
     let feed = rt.block_on(client.fetch_alerts(&query, bundle.bundle()))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&feed.alerts)?);
+        let json = serde_json::to_string_pretty(&feed.alerts)?;
+        println!("{}", jasmine_client::terminal::escape_json(&json));
     } else if feed.alerts.is_empty() {
         println!("No alerts.");
     } else {
@@ -400,7 +401,10 @@ fn alerts(args: AlertsArgs) -> Result<()> {
         }
     }
     for reason in &feed.rejected {
-        eprintln!("warning: an entry of the feed failed verification and is not shown: {reason}");
+        eprintln!(
+            "warning: an entry of the feed failed verification and is not shown: {}",
+            jasmine_client::terminal::escape(reason)
+        );
     }
     if !feed.rejected.is_empty() {
         bail!(
@@ -423,7 +427,10 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("jasmine: {e:#}");
+            eprintln!(
+                "jasmine: {}",
+                jasmine_client::terminal::escape_lines(&format!("{e:#}"))
+            );
             ExitCode::from(1)
         }
     }

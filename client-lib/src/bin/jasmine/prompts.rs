@@ -1,5 +1,7 @@
 //! The questions `jasmine report` asks when no file is given, and how alerts are
 //! printed. Questions go to stderr, answers come from stdin (so a script can answer).
+//! What others wrote (messages, alerts) is escaped for the terminal before it is
+//! printed ([`jasmine_client::terminal`]).
 
 use std::io::{BufRead, Write};
 
@@ -9,6 +11,7 @@ use jasmine_client::report::{
     Aggressor, Category, DatePrecision, FollowUp, Place, Report, Setting, Severity, When,
     REPORT_FORMAT,
 };
+use jasmine_client::terminal::{escape, escape_lines};
 use jasmine_client::Day;
 
 struct Asker<R> {
@@ -293,7 +296,7 @@ pub fn message_text(message: &jasmine_client::mailbox::Message) -> String {
         Sender::Reporter => "you".to_string(),
         Sender::Moderator { id, name, verified } => format!(
             "the association ({}{})",
-            name.as_deref().unwrap_or(id),
+            escape(name.as_deref().unwrap_or(id)),
             if *verified {
                 ", signature verified"
             } else {
@@ -304,7 +307,7 @@ pub fn message_text(message: &jasmine_client::mailbox::Message) -> String {
     format!(
         "\n— {}, from {from}:\n{}\n",
         message.written_on,
-        message.text.as_str()
+        escape_lines(message.text.as_str())
     )
 }
 
@@ -321,18 +324,19 @@ pub fn alert_text(a: &Alert) -> String {
     .filter(|s| !s.is_empty())
     .collect::<Vec<_>>()
     .join(", ");
+    let place = escape(&place);
     let mut out = format!(
         "ALERT {} ({}) — {} — {}\n  happened {} in {place}\n  {}\n",
         a.published,
         a.severity.as_str(),
         categories.join(", "),
-        a.id,
+        escape(&a.id),
         a.occurred_text(),
-        a.summary.text.replace('\n', "\n  ")
+        escape_lines(&a.summary.text).replace('\n', "\n  ")
     );
     let g = &a.aggressor;
     if !g.description.is_empty() {
-        out.push_str(&format!("  aggressor: {}\n", g.description));
+        out.push_str(&format!("  aggressor: {}\n", escape(&g.description)));
     }
     for (label, list) in [
         ("phones", &g.phones),
@@ -340,9 +344,12 @@ pub fn alert_text(a: &Alert) -> String {
         ("plates", &g.plates),
     ] {
         if !list.is_empty() {
-            out.push_str(&format!("  {label}: {}\n", list.join(", ")));
+            out.push_str(&format!("  {label}: {}\n", escape(&list.join(", "))));
         }
     }
-    out.push_str(&format!("  signed by {} (verified)\n\n", a.signed_by));
+    out.push_str(&format!(
+        "  signed by {} (verified)\n\n",
+        escape(&a.signed_by)
+    ));
     out
 }
