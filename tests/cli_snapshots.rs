@@ -38,7 +38,8 @@ impl Transcript {
             ),
             (r"\b[0-9a-f]{32}\b", "<id>"),
             (r"\b\d{4}-\d{2}-\d{2}\b", "<day>"),
-            (r"\b[A-Za-z0-9+/]{43}=", "<key>"),
+            // A key may begin with `+` or `/`, where `\b` does not match.
+            (r"(^|[^A-Za-z0-9+/])[A-Za-z0-9+/]{43}=", "${1}<key>"),
             (r"127\.0\.0\.1:\d+", "127.0.0.1:<port>"),
             (r"\b\d+ bytes\b", "<n> bytes"),
         ];

@@ -716,3 +716,160 @@ fn run_desk_quietly(dir: &Path, args: &[&str], desk: &[&str]) -> String {
     assert!(stderr.is_empty(), "{all:?} warns: {stderr}");
     stdout.into_owned()
 }
+
+/// Air-gap files are signed: an inbox file by the moderator's API key (checked on the
+/// desk against the bundle), an outbox file by her alert key (checked by `publish`
+/// against the server's bundle). A file changed on the way, even with its checksum
+/// made right again, or carried to another moderator's machine, is refused before
+/// anything is taken or sent; the published alerts travel as signed.
+#[test]
+fn air_gap_files_are_signed_and_bound_to_their_moderator() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (org, server) = org_and_server(tmp.path(), &["alice", "bob"]);
+    let url = server.url.clone();
+    let reporter = tmp.path().join("reporter");
+    org.send_example_report(&reporter, &url);
+    org.send_example_report(&reporter, &url);
+    // Bob publishes an alert (and acknowledges both reports from his own inbox).
+    org.publish_first_report("bob", &url, &[]);
+    let keys = |args: &[&str]| ok("jasmine-keys", &org.dir, args);
+    let refuse = |args: &[&str]| fails("jasmine-keys", &org.dir, args, 1);
+    let pull = |who: &str, out: &str| {
+        keys(&[
+            "pull",
+            "--api-key",
+            &format!("{who}.api.key"),
+            "--server",
+            &url,
+            "--out",
+            out,
+            "--root-key",
+            "root.pub",
+        ])
+    };
+    let pulled = pull("alice", "inbox-a.jasmine");
+    assert!(
+        pulled.contains("2 report(s)") && pulled.contains("1 published alert(s)"),
+        "{pulled}"
+    );
+    pull("bob", "inbox-b.jasmine");
+    let inbox: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(org.dir.join("inbox-a.jasmine")).unwrap()).unwrap();
+    assert_eq!(inbox["version"], 2);
+    assert!(inbox["signature"].is_string());
+    assert!(inbox["alerts"][0]["signature"].is_string(), "{inbox}");
+    assert!(inbox["bundle"]["signature"].is_string(), "{inbox}");
+
+    let desk = ["--desk", "desk", "--key", "alice.offline.age"];
+    fn import<'a>(file: &'a str, desk: &[&'a str]) -> Vec<&'a str> {
+        [&["import", file, "--root-key", "root.pub"][..], desk].concat()
+    }
+    // Changed on the way, checksum made right again: only the signature tells.
+    let tampered = org.dir.join("tampered.jasmine");
+    for change in [
+        (|v: &mut serde_json::Value| {
+            v["alerts"][0]["alert"]["summary"]["text"] = "Faux: appelez le 06 00 00 00 00".into()
+        }) as fn(&mut serde_json::Value),
+        |v| v["reports"][0]["received_on"] = "2026-01-01".into(),
+        |v| {
+            let first = v["reports"][0]["ciphertext"].clone();
+            v["reports"][1]["ciphertext"] = first;
+        },
+    ] {
+        std::fs::copy(org.dir.join("inbox-a.jasmine"), &tampered).unwrap();
+        jasmine_tests::reseal_airgap_file(&tampered, change);
+        let error = refuse(&import("tampered.jasmine", &desk));
+        assert!(
+            error.contains("is not signed by alice's API key") && error.contains("pull again"),
+            "{error}"
+        );
+        std::fs::remove_file(&tampered).unwrap();
+    }
+    // Bob's inbox file on Alice's desk.
+    let error = refuse(&import("inbox-b.jasmine", &desk));
+    assert!(
+        error.contains("was pulled with bob's API key, not yours (alice)"),
+        "{error}"
+    );
+    // Bob's inbox file relabelled as Alice's: his API key signed it, not hers.
+    std::fs::copy(org.dir.join("inbox-b.jasmine"), &tampered).unwrap();
+    jasmine_tests::reseal_airgap_file(&tampered, |v| v["moderator"] = "alice".into());
+    let error = refuse(&import("tampered.jasmine", &desk));
+    assert!(
+        error.contains("is not signed by alice's API key"),
+        "{error}"
+    );
+    // An unsigned file of the earlier version says what to do.
+    std::fs::copy(org.dir.join("inbox-a.jasmine"), &tampered).unwrap();
+    jasmine_tests::reseal_airgap_file(&tampered, |v| {
+        v["version"] = 1.into();
+        v.as_object_mut().unwrap().remove("signature");
+    });
+    let error = refuse(&import("tampered.jasmine", &desk));
+    assert!(
+        error.contains("unsigned inbox file (version 1")
+            && error.contains("update jasmine-keys on the online machine"),
+        "{error}"
+    );
+    assert!(!org.dir.join("desk").exists(), "nothing was taken");
+
+    let imported = keys(&import("inbox-a.jasmine", &desk));
+    assert!(imported.contains("Imported 2 new report(s)"), "{imported}");
+    assert!(!imported.contains("do not verify"), "{imported}");
+    let written = keys(&[&["outbox", "--out", "outbox-a.jasmine"][..], &desk].concat());
+    assert!(written.contains("2 acknowledgement(s)"), "{written}");
+
+    let publish = |file: &str, who: &str| {
+        [
+            "publish",
+            file,
+            "--api-key",
+            &format!("{who}.api.key"),
+            "--root-key",
+            "root.pub",
+            "--state-dir",
+            &format!("online-{who}"),
+            "--server",
+            &url,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+    };
+    let publish_refused = |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        refuse(&args)
+    };
+    // Alice's outbox carried to Bob's online machine.
+    let error = publish_refused(publish("outbox-a.jasmine", "bob"));
+    assert!(
+        error.contains("was written on alice's desk, but bob.api.key is bob's API key"),
+        "{error}"
+    );
+    // Relabelled as Bob's: Bob's alert key did not sign it.
+    let relabelled = org.dir.join("outbox-r.jasmine");
+    std::fs::copy(org.dir.join("outbox-a.jasmine"), &relabelled).unwrap();
+    jasmine_tests::reseal_airgap_file(&relabelled, |v| v["moderator"] = "bob".into());
+    let error = publish_refused(publish("outbox-r.jasmine", "bob"));
+    assert!(
+        error.contains("is not signed by bob's alert key"),
+        "{error}"
+    );
+    // Changed on the way (an acknowledgement dropped), checksum made right again.
+    let changed = org.dir.join("outbox-c.jasmine");
+    std::fs::copy(org.dir.join("outbox-a.jasmine"), &changed).unwrap();
+    jasmine_tests::reseal_airgap_file(&changed, |v| {
+        v["acknowledge"]["reports"] = serde_json::json!([]);
+    });
+    let error = publish_refused(publish("outbox-c.jasmine", "alice"));
+    assert!(
+        error.contains("is not signed by alice's alert key") && error.contains("Nothing was sent"),
+        "{error}"
+    );
+    assert_eq!(server.stored_reports(), 2, "nothing was acknowledged");
+
+    let args = publish("outbox-a.jasmine", "alice");
+    let published = keys(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(published.contains("2 of 2 item(s) sent now"), "{published}");
+    assert_eq!(server.stored_reports(), 0);
+}

@@ -27,6 +27,10 @@ pub enum Domain {
     Api,
     /// A moderator's alert key signs a reply to a reporter (inside its ciphertext).
     Reply,
+    /// A moderator's API key signs an inbox file (online machine → offline desk).
+    Inbox,
+    /// A moderator's alert key signs an outbox file (offline desk → online machine).
+    Outbox,
 }
 
 impl Domain {
@@ -38,16 +42,20 @@ impl Domain {
             Domain::Retraction => "jasmine/retraction/v1",
             Domain::Api => "jasmine/api/v1",
             Domain::Reply => "jasmine/reply/v1",
+            Domain::Inbox => "jasmine/inbox/v1",
+            Domain::Outbox => "jasmine/outbox/v1",
         }
     }
 
     /// All domains, for tests that check they never cross.
-    pub const ALL: [Domain; 5] = [
+    pub const ALL: [Domain; 7] = [
         Domain::Bundle,
         Domain::Alert,
         Domain::Retraction,
         Domain::Api,
         Domain::Reply,
+        Domain::Inbox,
+        Domain::Outbox,
     ];
 }
 

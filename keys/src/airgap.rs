@@ -2,22 +2,28 @@
 //! machines (`docs/MODERATION.md`).
 //!
 //! - An **inbox file** (online → offline) holds report and mailbox-message
-//!   ciphertexts exactly as the server stored them.
+//!   ciphertexts exactly as the server stored them, the published alerts as signed,
+//!   and the key bundle as the server serves it (signed by the root key).
 //! - An **outbox file** (offline → online) holds what the offline machine decided:
 //!   signed alerts and retractions, sealed replies, and the acknowledgements that let
 //!   the server delete reports once they are safe on the offline machine.
 //!
 //! Both are one JSON object, self-describing (`"jasmine": "inbox"` / `"outbox"`,
-//! `"version": 1`), bound to an organisation by its root public key, named by a random
-//! `file_id` (so a file is taken only once), and closed by `"sha256"`, the hash of the
-//! canonical JSON (RFC 8785) of every other member. A file that is damaged, of another
-//! kind or version, meant for another organisation, or already taken is refused with
-//! a message that says what to do. Nothing in either file is plaintext.
+//! `"version": 2`), bound to an organisation by its root public key, named by a random
+//! `file_id` (so a file is taken only once), **signed** (`"signature"`, Ed25519 over the
+//! canonical JSON (RFC 8785) of every member but `signature` and `sha256`: an inbox
+//! file by the moderator's API key, domain `jasmine/inbox/v1`; an outbox file by the
+//! moderator's alert key, domain `jasmine/outbox/v1`), and closed by `"sha256"`, the
+//! hash of the canonical JSON of every other member. A file that is damaged, unsigned,
+//! of another kind or version, meant for another organisation, or already taken is
+//! refused with a message that says what to do; whose key must have signed it is the
+//! caller's to say ([`Signed::verify`]). Nothing in either file is plaintext.
 
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use jasmine_client::keys::PublicKey;
+use ed25519_dalek::SigningKey;
+use jasmine_client::keys::{self, Domain, PublicKey};
 use jasmine_client::wire::MessageFrom;
 use jasmine_client::Day;
 use serde::{Deserialize, Serialize};
@@ -26,8 +32,8 @@ use sha2::{Digest, Sha256};
 
 use crate::files;
 
-/// The file format version this tool writes and reads.
-pub const VERSION: u32 = 1;
+/// The file format version this tool writes and reads (1 was unsigned).
+pub const VERSION: u32 = 2;
 
 /// A report ciphertext in an inbox file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,10 +85,12 @@ pub struct Inbox {
     pub reports: Vec<InboxReport>,
     /// Mailbox message ciphertexts.
     pub messages: Vec<InboxMessage>,
-    /// The published alerts (public, verified on the online machine), so that the
-    /// offline desk can match new reports against them.
-    #[serde(default)]
-    pub alerts: Vec<jasmine_client::alert::Alert>,
+    /// The key bundle as the server serves it (`{"bundle": …, "signature": …}`,
+    /// signed by the root key), so that the desk can check this file and its alerts.
+    pub bundle: Value,
+    /// The published alerts as signed (`{"alert": …, "signature": …}`), so that the
+    /// offline desk can match new reports against them once it has verified them.
+    pub alerts: Vec<Value>,
 }
 
 /// A sealed reply in an outbox file.
@@ -145,9 +153,22 @@ fn checksum(value: &Value) -> Result<String> {
     Ok(hex::encode(Sha256::digest(canonical)))
 }
 
-/// Writes `content` with its checksum (refusing to overwrite).
-pub fn write<T: Serialize>(path: &Path, content: &T) -> Result<()> {
+/// The signature domain of a file of `kind`.
+fn domain(kind: &str) -> Domain {
+    if kind == "inbox" {
+        Domain::Inbox
+    } else {
+        Domain::Outbox
+    }
+}
+
+/// Writes `content`, signed with `key` (the API key for an inbox file, the alert key
+/// for an outbox file), with its checksum (refusing to overwrite).
+pub fn write<T: Serialize>(path: &Path, content: &T, key: &SigningKey) -> Result<()> {
     let mut value = serde_json::to_value(content)?;
+    let kind = value["jasmine"].as_str().unwrap_or_default().to_string();
+    let signature = keys::sign(domain(&kind), key, &value)?;
+    value["signature"] = Value::String(signature);
     let sum = checksum(&value)?;
     value["sha256"] = Value::String(sum);
     let mut bytes = serde_json::to_vec_pretty(&value)?;
@@ -155,13 +176,39 @@ pub fn write<T: Serialize>(path: &Path, content: &T) -> Result<()> {
     files::write_file(path, &bytes, 0o600, false)
 }
 
+/// A file read back, whose signature is still to be checked with [`Signed::verify`].
+pub struct Signed<T> {
+    /// What it holds.
+    pub content: T,
+    kind: String,
+    body: Value,
+    signature: String,
+}
+
+impl<T> Signed<T> {
+    /// Checks the signature against any of `keys` (the signer's keys, current first);
+    /// `Err` says the file was changed or signed by another key.
+    pub fn verify(&self, keys: &[PublicKey]) -> Result<()> {
+        let domain = domain(&self.kind);
+        if keys
+            .iter()
+            .any(|key| keys::verify(domain, key, &self.body, &self.signature, "file").is_ok())
+        {
+            Ok(())
+        } else {
+            bail!("bad signature")
+        }
+    }
+}
+
 /// Reads a file of `kind` ("inbox" or "outbox"), checking kind, version, checksum and
-/// organisation. Replays are the caller's to check (by `file_id`).
+/// organisation. The signature ([`Signed::verify`]) and replays (by `file_id`) are the
+/// caller's to check.
 pub fn read<T: for<'de> Deserialize<'de>>(
     path: &Path,
     kind: &str,
     organisation: &PublicKey,
-) -> Result<T> {
+) -> Result<Signed<T>> {
     let shown = path.display();
     let bytes = files::read_file(path)?;
     let damaged = || {
@@ -179,8 +226,22 @@ pub fn read<T: for<'de> Deserialize<'de>>(
         Some(other) => bail!("{shown} is an {other} file, not an {kind} file"),
         None => bail!("{shown} is not a Jasmine {kind} file"),
     }
+    let (again, old) = if kind == "inbox" {
+        (
+            "pull it again (`jasmine-keys pull --out`)",
+            "update jasmine-keys on the online machine and pull it again (`jasmine-keys pull --out`); nothing was taken",
+        )
+    } else {
+        (
+            "write it again (`jasmine-keys outbox`)",
+            "publish it with the jasmine-keys that wrote it, then update jasmine-keys on both machines; nothing was sent",
+        )
+    };
     match object.get("version").and_then(Value::as_u64) {
         Some(v) if v == u64::from(VERSION) => {}
+        Some(1) => bail!(
+            "{shown} is an unsigned {kind} file (version 1, from an older jasmine-keys); this jasmine-keys takes only signed files (version {VERSION}): {old}"
+        ),
         Some(v) => bail!(
             "{shown} is an {kind} file of version {v}; this jasmine-keys reads version {VERSION}: use the same version on both machines"
         ),
@@ -198,12 +259,26 @@ pub fn read<T: for<'de> Deserialize<'de>>(
             organisation.to_base64()
         );
     }
-    serde_json::from_value(value).with_context(damaged)
+    let Some(Value::String(signature)) = value.as_object_mut().and_then(|o| o.remove("signature"))
+    else {
+        bail!("{shown} is not signed; {again} with this jasmine-keys; nothing was taken");
+    };
+    let content = serde_json::from_value(value.clone()).with_context(damaged)?;
+    Ok(Signed {
+        content,
+        kind: kind.to_string(),
+        body: value,
+        signature,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn key(seed: u8) -> SigningKey {
+        SigningKey::from_bytes(&[seed; 32])
+    }
 
     fn inbox(org: &PublicKey) -> Inbox {
         Inbox {
@@ -220,43 +295,126 @@ mod tests {
                 ciphertext: "YWdl".into(),
             }],
             messages: vec![],
+            bundle: serde_json::json!({"bundle": {}, "signature": ""}),
             alerts: vec![],
         }
+    }
+
+    /// Rewrites a file as `change` leaves it, with a correct checksum: only the
+    /// signature can tell.
+    fn tamper(path: &Path, change: impl FnOnce(&mut Value)) {
+        let mut value: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        value.as_object_mut().unwrap().remove("sha256");
+        change(&mut value);
+        let sum = checksum(&value).unwrap();
+        value["sha256"] = Value::String(sum);
+        std::fs::write(path, serde_json::to_vec_pretty(&value).unwrap()).unwrap();
     }
 
     #[test]
     fn files_read_back_and_fail_when_damaged_foreign_or_of_another_kind() {
         let dir = tempfile::tempdir().unwrap();
-        let org = PublicKey::from(&ed25519_dalek::SigningKey::from_bytes(&[1; 32]));
-        let other = PublicKey::from(&ed25519_dalek::SigningKey::from_bytes(&[2; 32]));
+        let org = PublicKey::from(&key(1));
+        let other = PublicKey::from(&key(2));
         let path = dir.path().join("inbox.jasmine");
         let written = inbox(&org);
-        write(&path, &written).unwrap();
-        assert_eq!(read::<Inbox>(&path, "inbox", &org).unwrap(), written);
+        write(&path, &written, &key(3)).unwrap();
+        assert_eq!(
+            read::<Inbox>(&path, "inbox", &org).unwrap().content,
+            written
+        );
         assert!(read::<Inbox>(&path, "inbox", &other)
-            .unwrap_err()
+            .err()
+            .unwrap()
             .to_string()
             .contains("another organisation"));
         assert!(read::<Outbox>(&path, "outbox", &org)
-            .unwrap_err()
+            .err()
+            .unwrap()
             .to_string()
             .contains("not an outbox file"));
         let text = std::fs::read_to_string(&path).unwrap();
         for damage in [
             text.replace("2026-11-28", "2026-11-27"),
             text[..text.len() / 2].to_string(),
-            text.replace("\"version\": 1", "\"version\": 2"),
+            text.replace("\"version\": 2", "\"version\": 3"),
         ] {
             std::fs::write(&path, damage).unwrap();
-            let error = read::<Inbox>(&path, "inbox", &org).unwrap_err().to_string();
+            let error = read::<Inbox>(&path, "inbox", &org)
+                .err()
+                .unwrap()
+                .to_string();
             assert!(
-                error.contains("damaged") || error.contains("version 2"),
+                error.contains("damaged") || error.contains("version 3"),
                 "{error}"
             );
         }
-        assert!(write(&path, &written)
+        assert!(write(&path, &written, &key(3))
             .unwrap_err()
             .to_string()
             .contains("already exists"));
+    }
+
+    #[test]
+    fn fail_a_file_verifies_only_with_its_signer_and_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let org = PublicKey::from(&key(1));
+        let (signer, stranger) = (key(3), key(4));
+        let path = dir.path().join("inbox.jasmine");
+        write(&path, &inbox(&org), &signer).unwrap();
+        let file = read::<Inbox>(&path, "inbox", &org).unwrap();
+        file.verify(&[PublicKey::from(&signer)]).unwrap();
+        file.verify(&[PublicKey::from(&stranger), PublicKey::from(&signer)])
+            .unwrap();
+        assert!(file.verify(&[PublicKey::from(&stranger)]).is_err());
+        assert!(file.verify(&[]).is_err());
+
+        // A report changed, checksum recomputed: it reads, but no longer verifies.
+        tamper(&path, |v| v["reports"][0]["ciphertext"] = "YWdm".into());
+        let file = read::<Inbox>(&path, "inbox", &org).unwrap();
+        assert!(file.verify(&[PublicKey::from(&signer)]).is_err());
+
+        // The same body signed for an outbox does not pass as an inbox file.
+        let path = dir.path().join("cross.jasmine");
+        write(&path, &inbox(&org), &signer).unwrap();
+        tamper(&path, |v| {
+            let body = {
+                let mut b = v.clone();
+                b.as_object_mut().unwrap().remove("signature");
+                b
+            };
+            v["signature"] = keys::sign(Domain::Outbox, &signer, &body).unwrap().into();
+        });
+        let file = read::<Inbox>(&path, "inbox", &org).unwrap();
+        assert!(file.verify(&[PublicKey::from(&signer)]).is_err());
+    }
+
+    #[test]
+    fn an_unsigned_or_version_1_file_is_refused_with_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let org = PublicKey::from(&key(1));
+        let path = dir.path().join("inbox.jasmine");
+        write(&path, &inbox(&org), &key(3)).unwrap();
+        tamper(&path, |v| {
+            v.as_object_mut().unwrap().remove("signature");
+        });
+        let error = read::<Inbox>(&path, "inbox", &org)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            error.contains("is not signed") && error.contains("pull it again"),
+            "{error}"
+        );
+        tamper(&path, |v| v["version"] = 1.into());
+        let error = read::<Inbox>(&path, "inbox", &org)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            error.contains("unsigned inbox file (version 1")
+                && error.contains("update jasmine-keys on the online machine"),
+            "{error}"
+        );
     }
 }

@@ -4,8 +4,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::Args;
+use jasmine_client::bundle::verify_bundle;
+use jasmine_client::Day;
 
 use crate::airgap::{self, Inbox};
 use crate::desk::{Desk, Note, Status};
@@ -44,19 +46,68 @@ pub struct ImportArgs {
     /// The organisation's root public key (root.pub): the file must be for it.
     #[arg(long)]
     root_key: PathBuf,
+    /// A signed key bundle (bundle-N.json) to check the file against, instead of the
+    /// one the file carries (both are checked against the root key).
+    #[arg(long)]
+    bundle: Option<PathBuf>,
     #[command(flatten)]
     desk: DeskArgs,
 }
 
 pub fn import(args: ImportArgs) -> Result<()> {
     let organisation = keyfiles::read_public_key(&args.root_key)?;
-    let inbox: Inbox = airgap::read(&args.file, "inbox", &organisation)?;
+    let shown = args.file.display();
+    let file: airgap::Signed<Inbox> = airgap::read(&args.file, "inbox", &organisation)?;
+    let inbox = &file.content;
     let keys = args.desk.keys()?;
     let mut desk = Desk::open(&args.desk.desk, &keys, Some(&organisation))?;
     if desk.state.organisation_key != organisation {
         bail!("this desk belongs to another organisation; nothing was taken");
     }
-    let counts = desk.import(&inbox, &keys)?;
+    if inbox.moderator != keys.id {
+        bail!(
+            "{shown} was pulled with {}'s API key, not yours ({}): import only the inbox files pulled with your own API key; nothing was taken",
+            inbox.moderator,
+            keys.id
+        );
+    }
+    // The bundle that says which API key is this moderator's, checked against the
+    // root key (never older than one this desk already took a file with).
+    let seen = desk.state.highest_bundle;
+    let bundle = match &args.bundle {
+        Some(path) => {
+            let signed = crate::files::read_file(path)?;
+            verify_bundle(&signed, &organisation, Day::today_utc(), seen).with_context(|| {
+                format!("{} is not a valid bundle for this root key", path.display())
+            })?
+        }
+        None => verify_bundle(
+            &serde_json::to_vec(&inbox.bundle)?,
+            &organisation,
+            Day::today_utc(),
+            seen,
+        )
+        .with_context(|| {
+            format!(
+                "{shown} carries no valid key bundle for this root key: give the current one with --bundle bundle-N.json; nothing was taken"
+            )
+        })?,
+    };
+    let Some(me) = bundle.bundle().moderator(&keys.id) else {
+        bail!(
+            "you ({}) are not a moderator of bundle version {}; use the current bundle (--bundle bundle-N.json); nothing was taken",
+            keys.id,
+            bundle.version()
+        );
+    };
+    if file.verify(&[me.api_key]).is_err() {
+        bail!(
+            "{shown} is not signed by {}'s API key of bundle version {}: it was changed after it was written, or written elsewhere. Do not import it: pull again on your online machine (`jasmine-keys pull --out`) and carry the new file; nothing was taken",
+            keys.id,
+            bundle.version()
+        );
+    }
+    let counts = desk.import(inbox, &keys, bundle.bundle())?;
     desk.save()?;
     println!(
         "Imported {} new report(s) and {} mailbox message(s) from {} (pulled on {}).",
@@ -69,6 +120,13 @@ pub fn import(args: ImportArgs) -> Result<()> {
         println!(
             "{} unreadable (set aside; see `jasmine-keys cases`; discard them with `jasmine-keys discard-unreadable`).",
             counts.unreadable()
+        );
+    }
+    if counts.unverified_alerts > 0 {
+        println!(
+            "{} published alert(s) do not verify against bundle version {}: not kept.",
+            counts.unverified_alerts,
+            bundle.version()
         );
     }
     println!(
@@ -239,12 +297,12 @@ pub struct OutboxArgs {
 }
 
 pub fn outbox(args: OutboxArgs) -> Result<()> {
-    let (_, mut desk) = args.desk.open()?;
+    let (keys, mut desk) = args.desk.open()?;
     if desk.state.pending.is_empty() {
         println!("Nothing waits for the outbox; no file was written.");
         return Ok(());
     }
-    let outbox = desk.write_outbox(&args.out)?;
+    let outbox = desk.write_outbox(&args.out, &keys.alert_key)?;
     desk.save()?;
     println!(
         "Outbox written to {}: {} alert(s), {} retraction(s), {} repl(y/ies), {} acknowledgement(s).",

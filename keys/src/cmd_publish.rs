@@ -105,7 +105,8 @@ pub fn publish_outbox(
         "an outbox file is checked against the organisation's root key: give --root-key root.pub",
     )?;
     let organisation = keyfiles::read_public_key(root_key)?;
-    let outbox: Outbox = airgap::read(file, "outbox", &organisation)?;
+    let signed: airgap::Signed<Outbox> = airgap::read(file, "outbox", &organisation)?;
+    let outbox = &signed.content;
     let state = state_path(state_dir)?;
     let mut published: Published = match std::fs::read(&state) {
         Ok(bytes) => serde_json::from_slice(&bytes)
@@ -123,7 +124,34 @@ pub fn publish_outbox(
         );
     }
     let credentials = keyfiles::read_api(api_key)?;
+    if outbox.moderator != credentials.id {
+        bail!(
+            "{} was written on {}'s desk, but {} is {}'s API key: publish it on {}'s online machine, with their API key; nothing was sent",
+            file.display(),
+            outbox.moderator,
+            api_key.display(),
+            credentials.id,
+            outbox.moderator
+        );
+    }
     let client = JasmineClient::new(block_on(server.transport())??);
+    // The file must be signed by this moderator's alert key in the organisation's
+    // current bundle (checked against the root key), before anything is sent.
+    let bundle = block_on(client.fetch_bundle(&organisation, Day::today_utc(), None))??;
+    let alert_keys: Vec<_> = bundle
+        .bundle()
+        .alert_keys(&outbox.moderator)
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect();
+    if signed.verify(&alert_keys).is_err() {
+        bail!(
+            "{} is not signed by {}'s alert key in the server's key bundle (version {}): it was changed after the desk wrote it, or written on another desk. Nothing was sent: carry the copy from desk/outboxes/ instead",
+            file.display(),
+            outbox.moderator,
+            bundle.version()
+        );
+    }
     let mut items: Vec<(String, Item)> = Vec::new();
     for alert in &outbox.alerts {
         let id = alert["alert"]["id"].as_str().unwrap_or_default();

@@ -40,8 +40,9 @@ pub struct PullArgs {
 fn pull_to_file(args: &PullArgs, out: &Path, root_key: &Path) -> Result<()> {
     let organisation = keyfiles::read_public_key(root_key)?;
     let credentials = keyfiles::read_api(&args.api_key)?;
-    let client = JasmineClient::new(block_on(args.server.transport())??);
-    let (reports, messages, alerts) = block_on(async {
+    let transport = block_on(args.server.transport())??;
+    let client = JasmineClient::new(transport.clone());
+    let (reports, messages, bundle, alerts) = block_on(async {
         let mut reports = Vec::new();
         for report in client.pending_reports(&credentials).await?.reports {
             if !jasmine_client::alert::is_alert_id(&report.id) {
@@ -58,30 +59,24 @@ fn pull_to_file(args: &PullArgs, out: &Path, root_key: &Path) -> Result<()> {
             let ciphertext = client.fetch_message(&credentials, &message.id).await?;
             messages.push((message, ciphertext));
         }
-        // The published alerts, verified here against the organisation's bundle.
+        // The bundle and the published alerts, verified here and carried as signed,
+        // so that the desk verifies them again against the root key.
         let bundle = client
             .fetch_bundle(&organisation, jasmine_client::Day::today_utc(), None)
             .await?;
-        let mut alerts = Vec::new();
-        let mut query = jasmine_client::client::AlertQuery {
-            since: None,
-            region: None,
-            category: None,
-            offset: None,
-            limit: Some(100),
-        };
-        loop {
-            let page = client.fetch_alerts(&query, bundle.bundle()).await?;
-            alerts.extend(page.alerts);
-            match page.next_offset {
-                Some(next) => query.offset = Some(next),
-                None => break,
-            }
-        }
-        Ok((reports, messages, alerts))
+        let alerts = signed_alerts(&transport, bundle.bundle()).await?;
+        let bundle: serde_json::Value = serde_json::from_slice(bundle.signed_json())?;
+        Ok((reports, messages, bundle, alerts))
     })??;
-    let inbox = crate::desk::inbox_of(&organisation, &credentials.id, reports, messages, alerts);
-    crate::airgap::write(out, &inbox)?;
+    let inbox = crate::desk::inbox_of(
+        &organisation,
+        &credentials.id,
+        reports,
+        messages,
+        bundle,
+        alerts,
+    );
+    crate::airgap::write(out, &inbox, &credentials.api_key)?;
     println!(
         "Wrote {} report(s), {} mailbox message(s) and {} published alert(s) into {}.",
         inbox.reports.len(),
@@ -95,6 +90,54 @@ fn pull_to_file(args: &PullArgs, out: &Path, root_key: &Path) -> Result<()> {
     );
     println!("The server keeps them until your outbox file acknowledges them.");
     Ok(())
+}
+
+/// Every published alert that verifies against `bundle` and is not retracted, as
+/// signed (`{"alert": …, "signature": …}`).
+async fn signed_alerts(
+    transport: &jasmine_client::transport::AnyTransport,
+    bundle: &jasmine_client::bundle::KeyBundle,
+) -> Result<Vec<serde_json::Value>> {
+    use jasmine_client::alert::{verify_alert_value, verify_retraction_value};
+    use jasmine_client::transport::{ApiRequest, Transport};
+    let mut alerts = Vec::new();
+    let mut offset = None;
+    loop {
+        let path = match offset {
+            Some(offset) => format!("/v1/alerts?offset={offset}&limit=100"),
+            None => "/v1/alerts?limit=100".to_string(),
+        };
+        let response = transport
+            .send(ApiRequest::new(http::Method::GET, path))
+            .await?;
+        if !response.status.is_success() {
+            bail!(
+                "the server refused to list the alerts ({})",
+                response.status
+            );
+        }
+        let feed: jasmine_client::wire::AlertFeed = serde_json::from_value(
+            jasmine_client::canonical::parse_strict(&response.body, "alert feed")?,
+        )
+        .context("unexpected alert feed from the server")?;
+        let retracted: Vec<String> = feed
+            .retractions
+            .into_iter()
+            .filter_map(|r| verify_retraction_value(r, bundle).ok())
+            .map(|r| r.alert_id)
+            .collect();
+        for signed in feed.alerts {
+            if let Ok(alert) = verify_alert_value(signed.clone(), bundle) {
+                if !retracted.contains(&alert.id) {
+                    alerts.push(signed);
+                }
+            }
+        }
+        match feed.next_offset {
+            Some(next) => offset = Some(next),
+            None => return Ok(alerts),
+        }
+    }
 }
 
 pub fn pull(args: PullArgs) -> Result<()> {

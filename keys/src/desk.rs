@@ -140,6 +140,9 @@ pub struct ImportCounts {
     pub unreadable_reports: usize,
     /// Of the new messages, those set aside as unreadable.
     pub unreadable_messages: usize,
+    /// Published alerts carried by the file whose signature does not verify against
+    /// the bundle: not kept.
+    pub unverified_alerts: usize,
 }
 
 impl ImportCounts {
@@ -223,9 +226,13 @@ pub struct State {
     pub messages: BTreeMap<String, MessageEntry>,
     /// What waits for the next outbox.
     pub pending: Pending,
-    /// Published alerts known to the desk (from inbox files), by id.
+    /// Published alerts known to the desk (from inbox files, verified), by id.
     #[serde(default)]
     pub alerts: BTreeMap<String, jasmine_client::alert::Alert>,
+    /// The highest key bundle version an import was checked against (an older
+    /// bundle is refused after it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub highest_bundle: Option<u64>,
 }
 
 /// An open desk.
@@ -275,6 +282,7 @@ impl Desk {
                 messages: BTreeMap::new(),
                 pending: Pending::default(),
                 alerts: BTreeMap::new(),
+                highest_bundle: None,
             }
         } else {
             bail!(
@@ -461,11 +469,17 @@ impl Desk {
         Ok(true)
     }
 
-    /// Takes an inbox file: stores its ciphertexts, opens a case per new report, and
-    /// queues their acknowledgements. Every new report and message is opened with
-    /// `keys`; one that does not open is set aside as unreadable. Refuses a file
-    /// already taken.
-    pub fn import(&mut self, inbox: &Inbox, keys: &OfflineKeys) -> Result<ImportCounts> {
+    /// Takes an inbox file (whose signature the caller has checked): stores its
+    /// ciphertexts, opens a case per new report, and queues their acknowledgements.
+    /// Every new report and message is opened with `keys`; one that does not open is
+    /// set aside as unreadable. The published alerts are kept only if their signature
+    /// verifies against `bundle`. Refuses a file already taken.
+    pub fn import(
+        &mut self,
+        inbox: &Inbox,
+        keys: &OfflineKeys,
+        bundle: &jasmine_client::bundle::KeyBundle,
+    ) -> Result<ImportCounts> {
         if let Some(done) = self
             .state
             .imported
@@ -526,9 +540,15 @@ impl Desk {
             }
             push_unique(&mut self.state.pending.acknowledge.messages, &message.id);
         }
-        for alert in &inbox.alerts {
-            self.state.alerts.insert(alert.id.clone(), alert.clone());
+        for signed in &inbox.alerts {
+            match jasmine_client::alert::verify_alert_value(signed.clone(), bundle) {
+                Ok(alert) => {
+                    self.state.alerts.insert(alert.id.clone(), alert);
+                }
+                Err(_) => counts.unverified_alerts += 1,
+            }
         }
+        self.state.highest_bundle = self.state.highest_bundle.max(Some(bundle.version));
         self.state.imported.push(Imported {
             file_id: inbox.file_id.clone(),
             created_on: inbox.created_on,
@@ -537,8 +557,13 @@ impl Desk {
         Ok(counts)
     }
 
-    /// Writes what waits into an outbox file and empties the queue.
-    pub fn write_outbox(&mut self, path: &Path) -> Result<Outbox> {
+    /// Writes what waits into an outbox file signed with `alert_key` and empties the
+    /// queue.
+    pub fn write_outbox(
+        &mut self,
+        path: &Path,
+        alert_key: &ed25519_dalek::SigningKey,
+    ) -> Result<Outbox> {
         let pending = std::mem::take(&mut self.state.pending);
         let outbox = Outbox {
             jasmine: "outbox".into(),
@@ -552,7 +577,7 @@ impl Desk {
             replies: pending.replies,
             acknowledge: pending.acknowledge,
         };
-        airgap::write(path, &outbox)?;
+        airgap::write(path, &outbox, alert_key)?;
         // A copy stays on the desk: a lost USB stick loses no decision.
         airgap::write(
             &self
@@ -560,6 +585,7 @@ impl Desk {
                 .join("outboxes")
                 .join(format!("{}.jasmine", outbox.file_id)),
             &outbox,
+            alert_key,
         )?;
         self.state.exported.push(outbox.file_id.clone());
         Ok(outbox)
@@ -643,13 +669,15 @@ fn push_unique(list: &mut Vec<String>, id: &str) {
     }
 }
 
-/// The pending entries of a pull, as written in an inbox file.
+/// The pending entries of a pull, with the signed bundle and alerts as served, as
+/// written in an inbox file.
 pub fn inbox_of(
     organisation: &PublicKey,
     moderator: &str,
     reports: Vec<(PendingReport, Vec<u8>)>,
     messages: Vec<(PendingMessage, Vec<u8>)>,
-    alerts: Vec<jasmine_client::alert::Alert>,
+    bundle: Value,
+    alerts: Vec<Value>,
 ) -> Inbox {
     Inbox {
         jasmine: "inbox".into(),
@@ -677,6 +705,7 @@ pub fn inbox_of(
                 ciphertext: STANDARD.encode(c),
             })
             .collect(),
+        bundle,
         alerts,
     }
 }
@@ -705,6 +734,89 @@ mod tests {
 
     fn organisation() -> PublicKey {
         PublicKey::from(&ed25519_dalek::SigningKey::from_bytes(&[7; 32]))
+    }
+
+    /// A bundle (version 2) listing `keys` as its only moderator.
+    fn bundle_for(keys: &OfflineKeys) -> jasmine_client::bundle::KeyBundle {
+        let today = Day::today_utc();
+        jasmine_client::bundle::KeyBundle {
+            organisation: "T".into(),
+            version: 2,
+            issued: today,
+            expires: today.add_days(9),
+            onion: String::new(),
+            moderators: vec![jasmine_client::bundle::ModeratorEntry {
+                id: keys.id.clone(),
+                name: "Alice".into(),
+                age_recipient: keys.age_identity.to_public().to_string(),
+                alert_key: PublicKey::from(&keys.alert_key),
+                api_key: organisation(),
+            }],
+            former: Vec::new(),
+            limits: Default::default(),
+        }
+    }
+
+    fn signed_alert(keys: &OfflineKeys, summary: &str) -> Value {
+        let alert: jasmine_client::alert::Alert = serde_json::from_value(serde_json::json!({
+            "id": jasmine_client::alert::new_alert_id(&mut rand::rngs::OsRng),
+            "published": Day::today_utc(),
+            "signed_by": keys.id,
+            "occurred_on": "2026-11-26",
+            "occurred_precision": "day",
+            "country": "FR",
+            "region": "75",
+            "city": "Paris",
+            "categories": ["condom_removal"],
+            "severity": "dangerous",
+            "summary": {"language": "fr", "text": summary},
+            "translations": [],
+            "aggressor": {"description": "", "phones": ["+33612345678"], "handles": [], "plates": []}
+        }))
+        .unwrap();
+        serde_json::from_slice(&jasmine_client::alert::sign_alert(&alert, &keys.alert_key).unwrap())
+            .unwrap()
+    }
+
+    #[test]
+    fn fail_only_the_alerts_that_verify_against_the_bundle_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = OfflineKeys::for_tests("alice");
+        let mut desk = Desk::open(dir.path(), &keys, Some(&organisation())).unwrap();
+        let good = signed_alert(&keys, "Vrai.");
+        let mut changed = signed_alert(&keys, "Vrai aussi.");
+        changed["alert"]["summary"]["text"] = "Faux.".into();
+        let stranger = signed_alert(&OfflineKeys::for_tests("alice"), "Inconnu.");
+        let inbox = inbox_of(
+            &organisation(),
+            "alice",
+            Vec::new(),
+            Vec::new(),
+            Value::Null,
+            vec![good.clone(), changed, stranger],
+        );
+        let counts = desk.import(&inbox, &keys, &bundle_for(&keys)).unwrap();
+        assert_eq!(counts.unverified_alerts, 2);
+        let kept: Vec<_> = desk.state.alerts.keys().cloned().collect();
+        assert_eq!(
+            kept,
+            vec![good["alert"]["id"].as_str().unwrap().to_string()]
+        );
+        assert_eq!(desk.state.highest_bundle, Some(2));
+    }
+
+    #[test]
+    fn fail_the_outbox_file_is_signed_with_the_alert_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = OfflineKeys::for_tests("alice");
+        let mut desk = Desk::open(dir.path(), &keys, Some(&organisation())).unwrap();
+        desk.state.pending.acknowledge.reports.push(id(1));
+        let path = dir.path().join("out.jasmine");
+        desk.write_outbox(&path, &keys.alert_key).unwrap();
+        let file = airgap::read::<Outbox>(&path, "outbox", &organisation()).unwrap();
+        file.verify(&[PublicKey::from(&keys.alert_key)]).unwrap();
+        let other = OfflineKeys::for_tests("alice");
+        assert!(file.verify(&[PublicKey::from(&other.alert_key)]).is_err());
     }
 
     #[test]
@@ -787,9 +899,10 @@ mod tests {
                 (pending_report(4), b"age-encryption.org/v1\nrandom".to_vec()),
             ],
             vec![message(5, sealed_bytes(b"{}", &me))],
+            Value::Null,
             Vec::new(),
         );
-        let counts = desk.import(&inbox, &keys).unwrap();
+        let counts = desk.import(&inbox, &keys, &bundle_for(&keys)).unwrap();
         assert_eq!(
             counts,
             ImportCounts {
@@ -797,6 +910,7 @@ mod tests {
                 messages: 1,
                 unreadable_reports: 3,
                 unreadable_messages: 1,
+                unverified_alerts: 0,
             }
         );
         let why = |n: u8| desk.state.cases[&id(n)].why_unreadable;

@@ -505,3 +505,29 @@ pub async fn with_solved_puzzle(
     ));
     request
 }
+
+/// Rewrites an inbox or outbox file (`jasmine-keys` air-gap file) as `change` leaves
+/// it, with its `sha256` recomputed, so that only its signature can tell.
+pub fn reseal_airgap_file(path: &Path, change: impl FnOnce(&mut serde_json::Value)) {
+    use std::io::Write as _;
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path).expect("air-gap file")).expect("JSON");
+    value.as_object_mut().expect("an object").remove("sha256");
+    change(&mut value);
+    let canonical = jasmine_client::canonical::to_canonical_bytes(&value).expect("canonical");
+    let mut child = Command::new("sha256sum")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the sha256sum tool");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&canonical)
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("sha256sum");
+    let text = String::from_utf8(out.stdout).expect("hex");
+    value["sha256"] = text.split_whitespace().next().expect("a hash").into();
+    std::fs::write(path, serde_json::to_vec_pretty(&value).expect("JSON")).expect("write");
+}
