@@ -440,3 +440,37 @@ fn information_pages_questionnaire_and_directory_in_a_browser() {
         );
     }
 }
+
+/// The quick exit never waits for the page's work (issue 11 and 13: the codename's
+/// Argon2id and the puzzle run in a Web Worker): on a phone screen with the CPU slowed
+/// 4×, she asks for a codename, sends, and taps the exit while the derivation runs. The
+/// page leaves before any report was sent, and nothing reaches the server.
+#[test]
+fn the_quick_exit_leaves_at_once_while_a_codename_is_derived() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_org, server) = org_and_server(tmp.path(), &["alice"]);
+    let seen = browser("exit-during-work.mjs", &[&server.url]);
+    println!("exit during the derivation: {seen}");
+    let events: Vec<String> = seen["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["what"].as_str().unwrap().to_string())
+        .collect();
+    let tap = events.iter().position(|e| e == "tap exit").unwrap();
+    let left = events
+        .iter()
+        .position(|e| e.starts_with("navigated") && !e.contains("127.0.0.1"))
+        .expect("the page left");
+    assert!(tap < left, "{events:?}");
+    assert!(
+        !events.iter().any(|e| e.contains("/v1/reports")),
+        "nothing was sent: {events:?}"
+    );
+    assert!(
+        !events[..tap].iter().any(|e| e.contains("/v1/puzzle")),
+        "the derivation was still running when she tapped: {events:?}"
+    );
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert_eq!(server.stored_reports(), 0, "no report arrived later");
+}
