@@ -325,16 +325,12 @@ impl Admission {
         }))
     }
 
-    /// Checks the `Jasmine-Puzzle` header of a write of `body_size` bytes for
-    /// `purpose` ([`Admission::precheck`], then the size), spends its challenge, then
-    /// checks the one Argon2id hash (about a millisecond; run it off the async threads).
-    pub fn check(
-        &self,
-        header: Option<&str>,
-        purpose: Purpose,
-        body_size: u64,
-    ) -> Result<Admitted, ApiError> {
-        let Some(ticket) = self.precheck(header, purpose)? else {
+    /// Finishes the check of a write of `body_size` bytes whose header passed
+    /// [`Admission::precheck`] (`None`: puzzles are off): the size, then the challenge
+    /// is spent, then the one Argon2id hash (about a millisecond; run it off the async
+    /// threads).
+    pub fn check(&self, ticket: Option<Ticket>, body_size: u64) -> Result<Admitted, ApiError> {
+        let Some(ticket) = ticket else {
             return Ok(Admitted {
                 at_current_difficulty: true,
             });
@@ -395,6 +391,18 @@ mod tests {
     use super::*;
     use jasmine_client::puzzle::{solve, Solution};
 
+    /// The whole check of a write, as the handlers make it: the header before the body,
+    /// the rest after.
+    fn admit(
+        admission: &Admission,
+        header: Option<&str>,
+        purpose: Purpose,
+        size: u64,
+    ) -> Result<Admitted, ApiError> {
+        let ticket = admission.precheck(header, purpose)?;
+        admission.check(ticket, size)
+    }
+
     fn quiet() -> AdmissionConfig {
         AdmissionConfig {
             min_difficulty: 2,
@@ -425,34 +433,28 @@ mod tests {
         let solution = solved(&admission, Purpose::Report, 2000);
         let header = solution.header_value();
         assert!(
-            admission
-                .check(Some(&header), Purpose::Report, 2000)
+            admit(&admission, Some(&header), Purpose::Report, 2000)
                 .unwrap()
                 .at_current_difficulty
         );
-        let again = admission
-            .check(Some(&header), Purpose::Report, 2000)
-            .unwrap_err();
+        let again = admit(&admission, Some(&header), Purpose::Report, 2000).unwrap_err();
         assert_eq!(again.code(), "puzzle_expired");
 
         let other = solved(&admission, Purpose::Report, 2000).header_value();
         assert_eq!(
-            admission
-                .check(Some(&other), Purpose::Answer, 2000)
+            admit(&admission, Some(&other), Purpose::Answer, 2000)
                 .unwrap_err()
                 .code(),
             "bad_puzzle"
         );
         assert_eq!(
-            admission
-                .check(Some(&other), Purpose::Report, 2001)
+            admit(&admission, Some(&other), Purpose::Report, 2001)
                 .unwrap_err()
                 .code(),
             "bad_puzzle"
         );
         assert_eq!(
-            admission
-                .check(None, Purpose::Report, 1)
+            admit(&admission, None, Purpose::Report, 1)
                 .unwrap_err()
                 .code(),
             "puzzle_required"
@@ -465,8 +467,7 @@ mod tests {
         let stranger = Admission::new(&quiet());
         let foreign = solved(&stranger, Purpose::Report, 100).header_value();
         assert_eq!(
-            admission
-                .check(Some(&foreign), Purpose::Report, 100)
+            admit(&admission, Some(&foreign), Purpose::Report, 100)
                 .unwrap_err()
                 .code(),
             "puzzle_expired",
@@ -482,8 +483,7 @@ mod tests {
             .unwrap();
         let header = format!("{}.{}", challenge.challenge, hex::encode(wrong));
         assert_eq!(
-            admission
-                .check(Some(&header), Purpose::Report, 100)
+            admit(&admission, Some(&header), Purpose::Report, 100)
                 .unwrap_err()
                 .code(),
             "bad_puzzle"
@@ -491,10 +491,14 @@ mod tests {
         // That spent the challenge: a right nonce for it comes too late.
         let right = puzzle::solve(&challenge, &mut rand::rngs::OsRng, |_| {}).unwrap();
         assert_eq!(
-            admission
-                .check(Some(&right.header_value()), Purpose::Report, 100)
-                .unwrap_err()
-                .code(),
+            admit(
+                &admission,
+                Some(&right.header_value()),
+                Purpose::Report,
+                100
+            )
+            .unwrap_err()
+            .code(),
             "puzzle_expired"
         );
         // A tampered difficulty breaks the MAC.
@@ -506,8 +510,7 @@ mod tests {
             hex::encode([0u8; 8])
         );
         assert_eq!(
-            admission
-                .check(Some(&header), Purpose::Report, 100)
+            admit(&admission, Some(&header), Purpose::Report, 100)
                 .unwrap_err()
                 .code(),
             "puzzle_expired"
@@ -532,10 +535,14 @@ mod tests {
             "capped at max_difficulty"
         );
         assert_eq!(
-            admission
-                .check(Some(&hoarded.header_value()), Purpose::Report, 1000)
-                .unwrap_err()
-                .code(),
+            admit(
+                &admission,
+                Some(&hoarded.header_value()),
+                Purpose::Report,
+                1000
+            )
+            .unwrap_err()
+            .code(),
             "puzzle_expired"
         );
     }

@@ -236,6 +236,20 @@ impl AppState {
         Ok(counts)
     }
 
+    /// The versions of the bundles (every one stored, loaded at start or installed
+    /// since) that list `moderator`.
+    pub fn versions_listing(&self, moderator: &str) -> Vec<u64> {
+        self.inner
+            .bundles
+            .read()
+            .expect("bundle lock")
+            .by_version
+            .iter()
+            .filter(|(_, bundle)| bundle.moderator(moderator).is_some())
+            .map(|(version, _)| *version)
+            .collect()
+    }
+
     /// Verifies and installs a signed bundle that is newer than the current one.
     pub async fn install_bundle(&self, signed_json: Bytes, today: Day) -> Result<u64, ApiError> {
         let current_version = self.current_bundle().map(|c| c.bundle.version);

@@ -144,6 +144,17 @@ pub async fn store_message(
     posted_by: Option<String>,
 ) -> Result<Receipt, ApiError> {
     let bundle_version = check_message(state, mailbox, &ciphertext)?;
+    store_checked(state, mailbox, ciphertext, posted_by, bundle_version).await
+}
+
+/// Stores a message that passed [`check_message`] against bundle `bundle_version`.
+async fn store_checked(
+    state: &AppState,
+    mailbox: &str,
+    ciphertext: Vec<u8>,
+    posted_by: Option<String>,
+    bundle_version: u64,
+) -> Result<Receipt, ApiError> {
     let id = new_random_id();
     let posted_on = Day::today_utc();
     let sender = if posted_by.is_some() {
@@ -242,13 +253,13 @@ pub async fn answer(
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<Receipt>), ApiError> {
-    super::public::precheck(&state, &headers, Purpose::Answer)?;
+    let ticket = super::public::precheck(&state, &headers, Purpose::Answer)?;
     let bytes = read_body(&headers, body, post_limit(&state)).await?;
     let (mailbox, ciphertext) = decode_post(&bytes)?;
     let size = ciphertext.len() as u64;
-    check_message(&state, &mailbox, &ciphertext)?;
-    super::public::admit(&state, &headers, Purpose::Answer, size).await?;
-    let receipt = store_message(&state, &mailbox, ciphertext, None).await?;
+    let bundle_version = check_message(&state, &mailbox, &ciphertext)?;
+    super::public::admit(&state, ticket, size).await?;
+    let receipt = store_checked(&state, &mailbox, ciphertext, None, bundle_version).await?;
     state.admission().record_write(size);
     tracing::debug!("a mailbox answer was stored");
     Ok((StatusCode::CREATED, Json(receipt)))
@@ -295,11 +306,10 @@ pub async fn pending(
         super::moderator::authenticated(&state, &method, &uri, &headers, body, MAX_REQUEST_BODY)
             .await?;
     let me = moderator.clone();
-    let shared = state.clone();
+    let versions = super::moderator::recipient_versions(&state, &moderator);
     let rows: Vec<(String, String, String, i64, i64)> = state
         .storage()
         .read(move |c| {
-            let versions = super::moderator::recipient_versions(c, &shared, &me)?;
             let mut stmt = c.prepare_cached(
                 "SELECT m.id, m.posted_on, m.sender, m.bundle_version, length(m.ciphertext)
                  FROM mailbox_messages m

@@ -45,25 +45,12 @@ pub(crate) fn was_recipient(state: &AppState, bundle_version: u64, moderator: &s
         .is_some_and(|b| b.moderator(moderator).is_some())
 }
 
-/// The versions of the stored bundles that list `moderator` (what was accepted under
-/// them was encrypted to them), as a JSON array for `IN (SELECT value FROM
-/// json_each(?))`. The lists filter by recipient in SQL, so that their limit counts this
-/// moderator's items only: other moderators' items, however many, cannot push theirs
-/// out of the list.
-pub(crate) fn recipient_versions(
-    c: &rusqlite::Connection,
-    state: &AppState,
-    moderator: &str,
-) -> rusqlite::Result<String> {
-    let mut stmt = c.prepare_cached("SELECT version FROM bundles ORDER BY version")?;
-    let stored = stmt
-        .query_map([], |r| r.get::<_, i64>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mine: Vec<i64> = stored
-        .into_iter()
-        .filter(|v| u64::try_from(*v).is_ok_and(|v| was_recipient(state, v, moderator)))
-        .collect();
-    Ok(serde_json::Value::from(mine).to_string())
+/// The versions of the bundles that list `moderator` (what was accepted under them
+/// was encrypted to them), as a JSON array for `IN (SELECT value FROM json_each(?))`.
+/// The lists filter by recipient in SQL, so that their limit counts this moderator's
+/// items only: other moderators' items, however many, cannot push theirs out.
+pub(crate) fn recipient_versions(state: &AppState, moderator: &str) -> String {
+    serde_json::Value::from(state.versions_listing(moderator)).to_string()
 }
 
 /// `GET /v1/mod/reports`: reports encrypted to me that I have not acknowledged.
@@ -77,11 +64,10 @@ pub async fn pending(
     let (moderator, _) =
         authenticated(&state, &method, &uri, &headers, body, MAX_SMALL_BODY).await?;
     let me = moderator.clone();
-    let shared = state.clone();
+    let versions = recipient_versions(&state, &moderator);
     let rows: Vec<(String, String, i64, i64)> = state
         .storage()
         .read(move |c| {
-            let versions = recipient_versions(c, &shared, &me)?;
             let mut stmt = c.prepare_cached(
                 "SELECT r.id, r.received_on, r.bundle_version, length(r.ciphertext) FROM reports r
                  WHERE r.bundle_version IN (SELECT value FROM json_each(?2))

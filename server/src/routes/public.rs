@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::{new_random_id, read_body, MAX_SMALL_BODY};
+use crate::admission::Ticket;
 use crate::error::ApiError;
 use crate::published::{self, AlertFilter};
 use crate::state::AppState;
@@ -61,9 +62,11 @@ pub async fn submit_report(
     // A write without a valid puzzle is refused before its body is read, and a body
     // is read only up to the size its challenge was issued for.
     let ticket = precheck(&state, &headers, Purpose::Report)?;
-    let limit = ticket.map_or(current.bundle.limits.max_report_bytes, |size| {
-        size.min(current.bundle.limits.max_report_bytes)
-    }) as usize;
+    let limit = ticket
+        .as_ref()
+        .map_or(current.bundle.limits.max_report_bytes, |t| {
+            t.size.min(current.bundle.limits.max_report_bytes)
+        }) as usize;
     let ciphertext = read_body(&headers, body, limit).await?;
     if ciphertext.is_empty() {
         return Err(ApiError::bad_request(
@@ -74,7 +77,7 @@ pub async fn submit_report(
     age_shape::check_report_envelope(&ciphertext, current.bundle.moderators.len())
         .map_err(|e| ApiError::bad_request("malformed_envelope", e.to_string()))?;
     let size = ciphertext.len() as u64;
-    let admitted = admit(&state, &headers, Purpose::Report, size).await?;
+    let admitted = admit(&state, ticket, size).await?;
     let id = new_random_id();
     let received_on = Day::today_utc();
     state
@@ -102,34 +105,27 @@ pub async fn submit_report(
     Ok((StatusCode::CREATED, Json(Receipt { id, received_on })))
 }
 
-/// The cheap part of an anonymous write's puzzle check, before its body is read
-/// ([`crate::admission::Admission::precheck`]); the size its challenge covers.
+/// The cheap part of an anonymous write's puzzle check, made on its header before its
+/// body is read ([`crate::admission::Admission::precheck`]).
 pub fn precheck(
     state: &AppState,
     headers: &HeaderMap,
     purpose: Purpose,
-) -> Result<Option<u64>, ApiError> {
+) -> Result<Option<Ticket>, ApiError> {
     let header = headers
         .get(jasmine_client::puzzle::HEADER)
         .map(|v| v.to_str().unwrap_or(""));
-    Ok(state
-        .admission()
-        .precheck(header, purpose)?
-        .map(|ticket| ticket.size))
+    state.admission().precheck(header, purpose)
 }
 
-/// Checks an anonymous write's puzzle (§6.9) off the async threads.
+/// The rest of the puzzle check (§6.9) once the body is read, off the async threads.
 pub async fn admit(
     state: &AppState,
-    headers: &HeaderMap,
-    purpose: Purpose,
+    ticket: Option<Ticket>,
     size: u64,
 ) -> Result<crate::admission::Admitted, ApiError> {
-    let header = headers
-        .get(jasmine_client::puzzle::HEADER)
-        .map(|v| v.to_str().unwrap_or("").to_string());
     let state = state.clone();
-    tokio::task::spawn_blocking(move || state.admission().check(header.as_deref(), purpose, size))
+    tokio::task::spawn_blocking(move || state.admission().check(ticket, size))
         .await
         .map_err(|_| ApiError::from(StorageError::Unavailable))?
 }
