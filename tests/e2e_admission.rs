@@ -497,31 +497,44 @@ fn the_moderator_api_refuses_before_reading_a_body() {
     use std::io::Write;
     let tmp = tempfile::tempdir().unwrap();
     let server = start_tight(tmp.path());
-    let mut stream = std::net::TcpStream::connect(address(&server)).unwrap();
-    // A megabyte announced, not one byte of it sent, and no moderator's signature: the
-    // answer comes without the server waiting for the body.
-    stream
-        .write_all(
-            b"POST /v1/mod/alerts HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\
-              Authorization: Jasmine-Ed25519 moderator=\"mallory\", date=\"1\", nonce=\"00000000000000000000000000000000\", signature=\"AAAA\"\r\n\r\n",
-        )
-        .unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    let mut head = [0u8; 12];
-    std::io::Read::read_exact(&mut stream, &mut head).unwrap();
-    assert_eq!(&head, b"HTTP/1.1 401");
-    // The same without any Authorization header.
-    let mut stream = std::net::TcpStream::connect(address(&server)).unwrap();
-    stream
-        .write_all(b"POST /v1/mod/alerts HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n")
-        .unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    std::io::Read::read_exact(&mut stream, &mut head).unwrap();
-    assert_eq!(&head, b"HTTP/1.1 401");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    // A megabyte announced, not one byte of it sent, under a header that names a real
+    // moderator, this server and the current time, but whose signature is not hers:
+    // the answer comes without the server waiting for the body.
+    let forged = format!(
+        "Jasmine-Ed25519-v2 moderator=\"alice\", audience=\"127.0.0.1\", date=\"{now}\", \
+         nonce=\"{}\", body_sha256=\"{}\", signature=\"{}\"",
+        "0".repeat(32),
+        "0".repeat(64),
+        "A".repeat(86) + "=="
+    );
+    let version_1 = format!(
+        "Jasmine-Ed25519 moderator=\"alice\", date=\"{now}\", nonce=\"{}\", signature=\"AAAA\"",
+        "0".repeat(32)
+    );
+    for authorization in [Some(forged.as_str()), Some(version_1.as_str()), None] {
+        let mut stream = std::net::TcpStream::connect(address(&server)).unwrap();
+        let header = authorization
+            .map(|a| format!("Authorization: {a}\r\n"))
+            .unwrap_or_default();
+        stream
+            .write_all(
+                format!(
+                    "POST /v1/mod/alerts HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n{header}\r\n"
+                )
+                .as_bytes(),
+            )
+            .unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let mut head = [0u8; 12];
+        std::io::Read::read_exact(&mut stream, &mut head).unwrap();
+        assert_eq!(&head, b"HTTP/1.1 401", "{authorization:?}");
+    }
 }
 
 #[test]

@@ -574,18 +574,25 @@ async fn forged_alerts_replays_and_rolled_back_bundles_are_refused() {
     // A signed moderator request is good once: its replay is refused.
     let path = "/v1/mod/reports";
     let now = time_now();
-    let header = api_auth::authorization(
-        &api_key,
-        "alice",
-        "GET",
-        path,
-        b"",
-        now,
-        &mut rand::rngs::OsRng,
-    )
-    .unwrap();
-    let mut request = ApiRequest::new(Method::GET, path);
-    request.headers.push((http::header::AUTHORIZATION, header));
+    let signed_for = |audience: &str, body: &[u8], date: u64| {
+        let header = api_auth::authorization(
+            &api_key,
+            &api_auth::RequestToSign {
+                moderator: "alice",
+                audience,
+                method: "GET",
+                path_and_query: path,
+                body,
+            },
+            date,
+            &mut rand::rngs::OsRng,
+        )
+        .unwrap();
+        let mut request = ApiRequest::new(Method::GET, path);
+        request.headers.push((http::header::AUTHORIZATION, header));
+        request
+    };
+    let request = signed_for("127.0.0.1", b"", now);
     assert_eq!(send(&url, request.clone()).await.0, StatusCode::OK);
     let (status, body) = send(&url, request).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -593,19 +600,27 @@ async fn forged_alerts_replays_and_rolled_back_bundles_are_refused() {
         body["reason"].as_str().unwrap().contains("replay"),
         "{body}"
     );
-    let stale = api_auth::authorization(
-        &api_key,
-        "alice",
-        "GET",
-        path,
-        b"",
-        now - 3600,
-        &mut rand::rngs::OsRng,
-    )
-    .unwrap();
-    let mut request = ApiRequest::new(Method::GET, path);
-    request.headers.push((http::header::AUTHORIZATION, stale));
-    assert_eq!(send(&url, request).await.0, StatusCode::UNAUTHORIZED);
+    let stale = signed_for("127.0.0.1", b"", now - 3600);
+    assert_eq!(send(&url, stale).await.0, StatusCode::UNAUTHORIZED);
+    // A request Alice signed for another server (say, a hostile one that relays it
+    // here) is refused, as is a body other than the one she signed.
+    let (status, body) = send(&url, signed_for("elsewhere.onion", b"", now)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        body["reason"].as_str().unwrap().contains("another server"),
+        "{body}"
+    );
+    let mut swapped = signed_for("127.0.0.1", b"", now);
+    swapped.body = bytes::Bytes::from_static(b"[1]");
+    let (status, body) = send(&url, swapped).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        body["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not the body that was signed"),
+        "{body}"
+    );
 
     // Bundle 2 drops Bob. The reporter sees it; the server will not go back to 1.
     org.sign_bundle(2, &["alice"]);

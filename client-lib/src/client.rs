@@ -281,15 +281,16 @@ impl<T: Transport> JasmineClient<T> {
         mut request: ApiRequest,
     ) -> Result<ApiResponse, ClientError> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
-        let authorization = api_auth::authorization(
-            &credentials.api_key,
-            &credentials.id,
-            request.method.as_str(),
-            &request.path_and_query,
-            &request.body,
-            now,
-            &mut rand::rngs::OsRng,
-        )?;
+        let audience = self.transport.audience();
+        let to_sign = api_auth::RequestToSign {
+            moderator: &credentials.id,
+            audience: &audience,
+            method: request.method.as_str(),
+            path_and_query: &request.path_and_query,
+            body: &request.body,
+        };
+        let authorization =
+            api_auth::authorization(&credentials.api_key, &to_sign, now, &mut rand::rngs::OsRng)?;
         request
             .headers
             .push((http::header::AUTHORIZATION, authorization));

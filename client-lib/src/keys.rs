@@ -40,7 +40,7 @@ impl Domain {
             Domain::Bundle => "jasmine/bundle/v1",
             Domain::Alert => "jasmine/alert/v1",
             Domain::Retraction => "jasmine/retraction/v1",
-            Domain::Api => "jasmine/api/v1",
+            Domain::Api => "jasmine/api/v2",
             Domain::Reply => "jasmine/reply/v1",
             Domain::Inbox => "jasmine/inbox/v1",
             Domain::Outbox => "jasmine/outbox/v1",

@@ -278,7 +278,7 @@ impl Admission {
             return Err(bad_puzzle("this server did not issue that challenge"));
         }
         let (signed, mac) = bytes.split_at(CHALLENGE_BYTES - MAC_BYTES);
-        if !constant_time_eq(&self.mac(signed), mac) {
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(&self.mac(signed)[..], mac)) {
             return Err(puzzle_expired(
                 "this server did not issue that challenge, or has restarted since",
             ));
@@ -380,10 +380,6 @@ impl Admission {
             NoJsPath::Codename => inner.nojs_codenames.take(now),
         }
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Authentication of moderator API requests: the signature (made with an API key of
-//! the current bundle over method, path, body hash, date and nonce), the clock
-//! window, and replays. Seen nonces are kept in memory only; requests dated before
+//! the current bundle over audience, method, path, body hash, date and nonce), that
+//! the audience names this server, the clock window, and replays; all before the
+//! body is read. Seen nonces are kept in memory only; requests dated before
 //! the server started are refused, so a restart does not reopen the replay window.
 
 use std::collections::HashMap;
@@ -10,7 +11,7 @@ use axum::http::{HeaderMap, Method, Uri};
 use jasmine_client::api_auth;
 
 use crate::error::ApiError;
-use crate::state::{AppState, CurrentBundle};
+use crate::state::AppState;
 
 /// Remembers nonces for the clock window.
 pub struct ReplayGuard {
@@ -69,12 +70,38 @@ impl ReplayGuard {
     }
 }
 
+/// Host names of the loopback listener that a moderator on the same machine may sign
+/// for (a request signed for them was made on the machine itself).
+const LOOPBACK_AUDIENCES: [&str; 3] = ["127.0.0.1", "localhost", "::1"];
+
+/// A moderator request whose header checked out; its body is still to be checked.
+pub struct Authorized {
+    /// The moderator who signed it.
+    pub moderator: String,
+    request: api_auth::SignedRequest,
+}
+
+impl Authorized {
+    /// Checks the body read after the header against the hash the moderator signed.
+    pub fn check_body(&self, body: &[u8]) -> Result<(), ApiError> {
+        self.request
+            .check_body(body)
+            .map_err(|e| ApiError::unauthorized(e.to_string()))
+    }
+}
+
 impl AppState {
-    /// What can be checked of a moderator request before its body is read: the header
-    /// parses, names a moderator of the current bundle, and is dated within the clock
-    /// window. The signature (which covers the body's hash) is checked once the body
-    /// is read, by [`AppState::authenticate`].
-    pub fn precheck_authorization(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+    /// Checks a moderator request before its body is read: the header parses, is
+    /// signed for this server by a moderator of the current bundle (the signature
+    /// covers the body's hash, so it is checked here), is dated within the clock
+    /// window, and was not received before. The body is then checked against the hash
+    /// with [`Authorized::check_body`].
+    pub fn authorize(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+    ) -> Result<Authorized, ApiError> {
         let current = self.require_bundle()?;
         let request = parse_header(headers)?;
         if current.bundle.moderator(&request.moderator).is_none() {
@@ -82,25 +109,38 @@ impl AppState {
                 "the request is not signed by a moderator of the current key bundle",
             ));
         }
-        self.replay_guard().check_date(request.date, now_unix())
-    }
-
-    /// Checks a moderator request; returns the moderator id and the bundle used.
-    pub fn authenticate(
-        &self,
-        method: &Method,
-        uri: &Uri,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Result<(String, CurrentBundle), ApiError> {
-        let current = self.require_bundle()?;
-        let request = parse_header(headers)?;
+        if !self.is_audience(&request.audience, &current.bundle.onion) {
+            return Err(ApiError::unauthorized(format!(
+                "the request was signed for another server ({}); sign it for this one",
+                request.audience
+            )));
+        }
+        let now = now_unix();
+        self.replay_guard().check_date(request.date, now)?;
         let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        api_auth::verify_request(&request, &current.bundle, method.as_str(), path, body)
+        request
+            .verify(&current.bundle, method.as_str(), path)
             .map_err(|e| ApiError::unauthorized(e.to_string()))?;
         self.replay_guard()
-            .check(request.date, &request.nonce, now_unix())?;
-        Ok((request.moderator, current))
+            .check(request.date, &request.nonce, now)?;
+        Ok(Authorized {
+            moderator: request.moderator.clone(),
+            request,
+        })
+    }
+
+    /// Whether `audience` names this server: its onion address (as launched, or as
+    /// the current bundle gives it), or a loopback name.
+    fn is_audience(&self, audience: &str, bundle_onion: &str) -> bool {
+        let bundle_host = api_auth::audience_of_authority(
+            bundle_onion
+                .strip_prefix("http://")
+                .unwrap_or(bundle_onion)
+                .trim_end_matches('/'),
+        );
+        LOOPBACK_AUDIENCES.contains(&audience)
+            || self.onion_address() == Some(audience)
+            || (!bundle_host.is_empty() && bundle_host == audience)
     }
 }
 

@@ -105,14 +105,16 @@ fn run(args: Args) -> Result<(), String> {
             ),
         }
         jasmine_server::spawn_retention(state.clone());
-        let router = jasmine_server::app(state);
+        let router = jasmine_server::app(state.clone());
         if config.onion.enabled {
-            jasmine_server::onion::spawn(
+            let address = jasmine_server::onion::spawn(
                 &config.onion,
                 &config.data_dir,
                 router.clone(),
                 &config.connections,
             )?;
+            // Moderator requests are signed for this address.
+            state.set_onion_address(&address);
         }
         if !config.http {
             jasmine_server::shutdown_signal().await;

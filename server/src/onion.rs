@@ -135,14 +135,14 @@ impl OnionConfig {
     }
 }
 
-/// Starts the onion service in the background. Errors here are configuration errors;
-/// network trouble is logged and retried, never fatal.
+/// Starts the onion service in the background; returns its onion address. Errors here
+/// are configuration errors; network trouble is logged and retried, never fatal.
 pub fn spawn(
     config: &OnionConfig,
     data_dir: &std::path::Path,
     router: Router,
     limits: &crate::config::ConnectionConfig,
-) -> Result<(), String> {
+) -> Result<String, String> {
     let connections = crate::serve::Connections::new(limits);
     config.validate()?;
     let settings = TorSettings {
@@ -211,7 +211,7 @@ pub fn spawn(
         }
         tracing::warn!("the onion service stopped receiving connections");
     });
-    Ok(())
+    Ok(address)
 }
 
 /// Sets up rendezvous circuits for incoming introductions, `at_once` at a time: the

@@ -48,6 +48,7 @@ struct Inner {
     mailbox: crate::config::MailboxConfig,
     admission: crate::admission::Admission,
     connections: crate::config::ConnectionConfig,
+    onion_address: std::sync::OnceLock<String>,
 }
 
 impl AppState {
@@ -94,6 +95,7 @@ impl AppState {
                 mailbox: config.mailbox.clone(),
                 admission: crate::admission::Admission::new(&config.admission),
                 connections: config.connections.clone(),
+                onion_address: std::sync::OnceLock::new(),
             }),
         })
     }
@@ -136,6 +138,16 @@ impl AppState {
     /// The pinned root key.
     pub fn root(&self) -> &PublicKey {
         &self.inner.root
+    }
+
+    /// The onion address this server publishes, once the onion service is launched.
+    pub fn onion_address(&self) -> Option<&str> {
+        self.inner.onion_address.get().map(String::as_str)
+    }
+
+    /// Records the onion address (once; later calls are ignored).
+    pub fn set_onion_address(&self, address: &str) {
+        let _ = self.inner.onion_address.set(address.to_ascii_lowercase());
     }
 
     /// The replay guard of the moderator API.

@@ -29,16 +29,15 @@ async fn call(state: &AppState, request: Request<Body>) -> (StatusCode, Vec<u8>)
 /// `GET path`, signed by `who`; the JSON answer.
 async fn signed_get(state: &AppState, path: &str, who: &ModeratorSecrets) -> serde_json::Value {
     let now = time::OffsetDateTime::now_utc().unix_timestamp() as u64;
-    let authorization = api_auth::authorization(
-        who.api_key(),
-        who.id(),
-        "GET",
-        path,
-        b"",
-        now,
-        &mut rand::rngs::OsRng,
-    )
-    .unwrap();
+    let request = api_auth::RequestToSign {
+        moderator: who.id(),
+        audience: "127.0.0.1",
+        method: "GET",
+        path_and_query: path,
+        body: b"",
+    };
+    let authorization =
+        api_auth::authorization(who.api_key(), &request, now, &mut rand::rngs::OsRng).unwrap();
     let (status, body) = call(
         state,
         Request::get(path)

@@ -78,6 +78,10 @@ impl Transport for DirectHttp {
     fn isolated(&self) -> Self {
         self.clone()
     }
+
+    fn audience(&self) -> String {
+        crate::api_auth::audience_of_authority(&self.authority)
+    }
 }
 
 #[cfg(test)]

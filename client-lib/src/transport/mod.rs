@@ -93,6 +93,11 @@ pub trait Transport: Send + Sync {
     fn isolated(&self) -> Self
     where
         Self: Sized;
+
+    /// The server's name as this transport reaches it (the onion address, or the host
+    /// of a direct address, lowercase, without port): moderator requests are signed
+    /// for it, so that they cannot be relayed to another server.
+    fn audience(&self) -> String;
 }
 
 /// Direct HTTP or Tor, chosen from the server address: Tor for `.onion`.
@@ -138,6 +143,13 @@ impl Transport for AnyTransport {
         match self {
             AnyTransport::Direct(t) => AnyTransport::Direct(t.isolated()),
             AnyTransport::Tor(t) => AnyTransport::Tor(t.isolated()),
+        }
+    }
+
+    fn audience(&self) -> String {
+        match self {
+            AnyTransport::Direct(t) => t.audience(),
+            AnyTransport::Tor(t) => t.audience(),
         }
     }
 }

@@ -192,6 +192,10 @@ impl Transport for TorTransport {
             ..self.clone()
         }
     }
+
+    fn audience(&self) -> String {
+        self.onion_host.clone()
+    }
 }
 
 #[cfg(test)]

@@ -21,8 +21,9 @@ use crate::storage::{WriteOp, WriteOutcome};
 /// recipient filter, see [`recipient_versions`]).
 const MAX_LISTED: i64 = 10_000;
 
-/// Reads a moderator request's body (at most `limit` bytes) and checks its signature;
-/// returns the moderator and the body.
+/// Checks a moderator request's header (signature included), then reads its body (at
+/// most `limit` bytes) and checks it against the signed hash; returns the moderator
+/// and the body.
 pub(crate) async fn authenticated(
     state: &AppState,
     method: &Method,
@@ -31,12 +32,11 @@ pub(crate) async fn authenticated(
     body: Body,
     limit: usize,
 ) -> Result<(String, bytes::Bytes), ApiError> {
-    // Nothing of the body is read before the header names a moderator of the current
-    // bundle and a date within the clock window.
-    state.precheck_authorization(headers)?;
+    // Nothing of the body is read before the signed header checks out.
+    let authorized = state.authorize(method, uri, headers)?;
     let bytes = read_body(headers, body, limit).await?;
-    let (moderator, _) = state.authenticate(method, uri, headers, &bytes)?;
-    Ok((moderator, bytes))
+    authorized.check_body(&bytes)?;
+    Ok((authorized.moderator, bytes))
 }
 
 pub(crate) fn was_recipient(state: &AppState, bundle_version: u64, moderator: &str) -> bool {
