@@ -6,6 +6,8 @@
 
 use std::path::Path;
 
+use base64::Engine as _;
+
 use http::{Method, StatusCode};
 use jasmine_client::codename::Codename;
 use jasmine_client::transport::{ApiRequest, DirectHttp, Transport};
@@ -15,6 +17,7 @@ const REPORT_MARKER: &str = "REPORT-MARKER-c0d3";
 const REPLY_MARKER: &str = "REPLY-MARKER-51a2";
 const ANSWER_MARKER: &str = "ANSWER-MARKER-9be4";
 const SECOND_REPLY_MARKER: &str = "SECOND-REPLY-MARKER-77d0";
+const FORGED_MARKER: &str = "FORGED-ANSWER-MARKER-3e1f";
 
 fn report_json() -> String {
     serde_json::json!({
@@ -230,6 +233,65 @@ fn report_reply_read_answer_and_forget_with_a_codename() {
     assert!(r < a, "oldest first:\n{conversation}");
     assert!(conversation.contains("from you"), "{conversation}");
 
+    // Someone who knows the mailbox id but not the codename (the server sees the id in
+    // every read) answers in her name, signed with another key. The server stores it
+    // (it cannot tell); her reading, and the moderators', leave it out.
+    let verified = jasmine_client::bundle::verify_bundle(
+        &std::fs::read(&bundle).unwrap(),
+        &jasmine_client::keys::PublicKey::from_base64(&std::fs::read_to_string(&root).unwrap())
+            .unwrap(),
+        jasmine_client::Day::today_utc(),
+        None,
+    )
+    .unwrap();
+    let mut forger = Codename::parse(&codename).unwrap().derive().unwrap();
+    forger.answer_key = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
+    let forged = jasmine_client::mailbox::seal_answer(
+        &format!("{FORGED_MARKER} Appelez-moi au 06 00 00 00 00."),
+        &forger,
+        &verified,
+        jasmine_client::Day::today_utc(),
+    )
+    .unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (status, stored) = runtime.block_on(call(
+        &url,
+        post(
+            "/v1/mailbox/answer",
+            serde_json::json!({
+                "mailbox": mailbox,
+                "ciphertext": base64::engine::general_purpose::STANDARD.encode(&forged),
+            }),
+        ),
+    ));
+    assert!(status.is_success(), "{status} {stored}");
+    let reading = jasmine_tests::run(
+        "jasmine",
+        &reporter,
+        &[
+            "replies",
+            "--codename-file",
+            "codename.txt",
+            "--server",
+            &url,
+            "--root-key-file",
+            &root,
+        ],
+    );
+    let (shown, warned) = (
+        String::from_utf8_lossy(&reading.stdout),
+        String::from_utf8_lossy(&reading.stderr),
+    );
+    assert_eq!(reading.status.code(), Some(1), "{shown}\n{warned}");
+    assert!(
+        shown.contains(ANSWER_MARKER) && !shown.contains(FORGED_MARKER),
+        "{shown}"
+    );
+    assert!(
+        warned.contains("signature") && warned.contains("may be tampering"),
+        "{warned}"
+    );
+
     // Alice sees the answer waiting, pulls it, reads the conversation, replies online.
     org.pull(&url, "alice.api.key", "inbox-alice", &[]);
     let waiting = alice(&[
@@ -256,6 +318,7 @@ fn report_reply_read_answer_and_forget_with_a_codename() {
         shown.find(REPLY_MARKER) < shown.find(ANSWER_MARKER),
         "{shown}"
     );
+    assert!(!shown.contains(FORGED_MARKER), "{shown}");
     let online = alice(&[
         "reply",
         &id,
@@ -298,6 +361,7 @@ fn report_reply_read_answer_and_forget_with_a_codename() {
     ] {
         assert!(bob_sees.contains(marker), "{marker} missing:\n{bob_sees}");
     }
+    assert!(!bob_sees.contains(FORGED_MARKER), "{bob_sees}");
     assert!(bob_sees.contains("moderator alice"), "{bob_sees}");
 
     // A reply to a report without a codename is refused with the reason.
@@ -355,7 +419,8 @@ fn report_reply_read_answer_and_forget_with_a_codename() {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
-    assert_eq!((messages, mailboxes), (3, 1));
+    // Two replies, her answer, and the forged one (stored: only the readers can tell).
+    assert_eq!((messages, mailboxes), (4, 1));
 
     // The reporter deletes the conversation: gone from the server.
     let forgotten = as_reporter(&["forget", "--codename-file", "codename.txt"]);
@@ -456,7 +521,6 @@ async fn mailbox_api_refuses_bad_input_and_reveals_nothing() {
         serde_json::from_slice(&std::fs::read(org.dir.join("alice.card.json")).unwrap()).unwrap();
     let alice: age::x25519::Recipient = card["age_recipient"].as_str().unwrap().parse().unwrap();
     let to_moderators_only = jasmine_client::envelope::seal(&framed, &[alice]).unwrap();
-    use base64::Engine as _;
     let (status, answer) = call(
         url,
         post(

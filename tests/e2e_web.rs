@@ -727,10 +727,24 @@ async fn the_page_script_derives_reads_and_answers_as_the_protocol_says() {
             String::from_utf8_lossy(&out.stderr)
         );
         let derived: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        for field in ["identity", "recipient", "mailbox", "data"] {
+        for field in ["identity", "recipient", "mailbox", "data", "answer_key"] {
             assert_eq!(derived[field], v[field], "{field} of {}", v["codename"]);
         }
     }
+    // Her answer, signed with the key of her codename, byte for byte as client-lib signs it.
+    let example = &vectors["signed_answer"];
+    let out = node_codename(&[
+        "sign-answer",
+        vectors["valid"][0]["codename"].as_str().unwrap(),
+        &example["answer"].to_string(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let signed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(signed, example["signed"]);
     for refused in vectors["refused"].as_array().unwrap() {
         let out = node_codename(&["parse", refused["typed"].as_str().unwrap()]);
         assert!(!out.status.success(), "the page accepted {refused}");

@@ -179,7 +179,23 @@ fn codenames_derive_as_the_vectors_say_and_mistypes_are_refused() {
         );
         let identity: age::x25519::Identity = v["identity"].as_str().unwrap().parse().unwrap();
         assert_eq!(identity.to_public().to_string(), keys.recipient);
+        assert_eq!(
+            keys.answer_public().to_base64(),
+            v["answer_key"].as_str().unwrap()
+        );
     }
+    // The signed answer: Ed25519 is deterministic, so the signature is fixed.
+    let first = Codename::parse(valid[0]["codename"].as_str().unwrap())
+        .unwrap()
+        .derive()
+        .unwrap();
+    let example = &vectors["signed_answer"];
+    let answer: jasmine_client::mailbox::Answer =
+        serde_json::from_value(example["answer"].clone()).unwrap();
+    assert_eq!(
+        jasmine_client::mailbox::signed_answer(&answer, &first.answer_key).unwrap(),
+        example["signed"]
+    );
     let first = valid[0]["codename"].as_str().unwrap();
     for typed in vectors["read_as_the_first"].as_array().unwrap() {
         let read = Codename::parse(typed.as_str().unwrap()).unwrap();
@@ -224,6 +240,7 @@ fn the_age_cli_decrypts_the_reply_vector_for_the_reporter_and_the_moderator() {
         &identity,
         mailbox,
         Some(&bundle()),
+        None,
     )
     .unwrap();
     assert_eq!(message.text.as_str(), vectors::REPLY_TEXT);

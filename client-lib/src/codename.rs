@@ -9,7 +9,9 @@
 //! From the 20 data characters, Argon2id (64 MiB, 3 passes, 1 lane, fixed salt
 //! `jasmine/codename/v1`) derives 64 bytes: the first 32 are an X25519 secret, the age
 //! identity that reads the replies; the last 32 give the mailbox id,
-//! `hex(SHA-256("jasmine/mailbox/v1" || bytes[32..64]))[..32]`.
+//! `hex(SHA-256("jasmine/mailbox/v1" || bytes[32..64]))[..32]`; all 64 give the seed
+//! of the Ed25519 key that signs her answers, `SHA-256("jasmine/answer-key/v1" ||
+//! bytes[0..64])`, whose public half the report carries (inside its ciphertext).
 
 use std::fmt;
 
@@ -33,13 +35,15 @@ pub const ARGON2_PASSES: u32 = 3;
 pub const ARGON2_LANES: u32 = 1;
 const SALT: &[u8] = b"jasmine/codename/v1";
 const MAILBOX_TAG: &[u8] = b"jasmine/mailbox/v1";
+const ANSWER_KEY_TAG: &[u8] = b"jasmine/answer-key/v1";
 
 /// A codename: only its 20 data characters (upper case), wiped on drop (clones too).
 /// `Debug` hides it.
 #[derive(Clone)]
 pub struct Codename(Zeroizing<String>);
 
-/// What a codename gives: the key that reads replies and the mailbox they go to.
+/// What a codename gives: the key that reads replies, the mailbox they go to, and the
+/// key that signs her answers (wiped on drop).
 pub struct ReplyKeys {
     /// The age identity that decrypts replies (`AGE-SECRET-KEY-1…`).
     pub identity: age::x25519::Identity,
@@ -47,6 +51,15 @@ pub struct ReplyKeys {
     pub recipient: String,
     /// The mailbox id (32 hex characters), which the report carries.
     pub mailbox: String,
+    /// Signs her answers; its public half ([`ReplyKeys::answer_public`]) is in the report.
+    pub answer_key: ed25519_dalek::SigningKey,
+}
+
+impl ReplyKeys {
+    /// The public key that checks her answers, which the report carries.
+    pub fn answer_public(&self) -> crate::keys::PublicKey {
+        crate::keys::PublicKey::from(&self.answer_key)
+    }
 }
 
 fn checksum(data: &str) -> String {
@@ -139,11 +152,21 @@ impl Codename {
     pub fn derive(&self) -> Result<ReplyKeys, Error> {
         let params = argon2::Params::new(ARGON2_MEMORY_KIB, ARGON2_PASSES, ARGON2_LANES, Some(64))
             .map_err(|e| Error::Encryption(e.to_string()))?;
-        let argon =
-            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let argon = argon2::Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            params.clone(),
+        );
         let mut out = Zeroizing::new([0u8; 64]);
+        // The 64 MiB of working memory holds what the codename gives: wiped after use.
+        let mut memory = Zeroizing::new(vec![argon2::Block::default(); params.block_count()]);
         argon
-            .hash_password_into(self.0.as_bytes(), SALT, out.as_mut())
+            .hash_password_into_with_memory(
+                self.0.as_bytes(),
+                SALT,
+                out.as_mut(),
+                memory.as_mut_slice(),
+            )
             .map_err(|e| Error::Encryption(e.to_string()))?;
         let mut secret = Zeroizing::new([0u8; 32]);
         secret.copy_from_slice(&out[..32]);
@@ -168,10 +191,20 @@ impl Codename {
             return Err(Error::Encryption("derived key pair does not match".into()));
         }
         let mailbox = hex::encode(&Sha256::digest([MAILBOX_TAG, &out[32..]].concat())[..16]);
+        let mut seed: Zeroizing<[u8; 32]> = Zeroizing::new(
+            Sha256::new()
+                .chain_update(ANSWER_KEY_TAG)
+                .chain_update(&out[..])
+                .finalize()
+                .into(),
+        );
+        let answer_key = ed25519_dalek::SigningKey::from_bytes(&seed);
+        seed.zeroize();
         Ok(ReplyKeys {
             recipient,
             identity,
             mailbox,
+            answer_key,
         })
     }
 }

@@ -27,6 +27,9 @@ pub enum Domain {
     Api,
     /// A moderator's alert key signs a reply to a reporter (inside its ciphertext).
     Reply,
+    /// A reporter's answer key (derived from her codename) signs her answer (inside
+    /// its ciphertext).
+    Answer,
     /// A moderator's API key signs an inbox file (online machine → offline desk).
     Inbox,
     /// A moderator's alert key signs an outbox file (offline desk → online machine).
@@ -42,6 +45,7 @@ impl Domain {
             Domain::Retraction => "jasmine/retraction/v1",
             Domain::Api => "jasmine/api/v2",
             Domain::Reply => "jasmine/reply/v1",
+            Domain::Answer => "jasmine/answer/v1",
             Domain::Inbox => "jasmine/inbox/v1",
             Domain::Outbox => "jasmine/outbox/v1",
         }

@@ -7,8 +7,11 @@
 //!
 //! - `{"reply": {…, "signed_by": id}, "signature": …}`: from a moderator, signed with
 //!   their alert key for the domain `jasmine/reply/v1`;
-//! - `{"answer": {…}}`: from the reporter (no signature: knowing the mailbox id, which
-//!   only the reporter and the moderators know, is what lets one answer).
+//! - `{"answer": {…}, "signature": …}`: from the reporter, signed with the answer key
+//!   her codename gives (`jasmine/answer/v1`), whose public half her report carries.
+//!   Knowing the mailbox id (which the server sees) is not enough to write in her
+//!   name. `{"answer": {…}}` without a signature was written before answers were
+//!   signed: it is read, marked unverified, and refused where her report gives a key.
 //!
 //! Both carry the mailbox id: a message read from another mailbox than the one it
 //! names is refused, so a server cannot move messages between conversations.
@@ -92,8 +95,26 @@ pub enum Sender {
         /// Whether the signature verified.
         verified: bool,
     },
-    /// The reporter.
-    Reporter,
+    /// The reporter; `verified` says whether the signature was checked against the
+    /// answer key of her report.
+    Reporter {
+        /// Whether the signature verified.
+        verified: bool,
+    },
+}
+
+impl Sender {
+    /// Whether the message's signature was checked and holds.
+    pub fn is_verified(&self) -> bool {
+        match self {
+            Sender::Moderator { verified, .. } | Sender::Reporter { verified } => *verified,
+        }
+    }
+
+    /// Whether the reporter wrote it.
+    pub fn is_reporter(&self) -> bool {
+        matches!(self, Sender::Reporter { .. })
+    }
 }
 
 /// A decrypted message. The text is wiped on drop and never printed by `Debug`.
@@ -222,26 +243,38 @@ pub fn seal_answer(
         written_on: today,
         text: text.to_string(),
     };
-    let mut object = serde_json::Map::new();
-    object.insert(
-        "answer".into(),
-        serde_json::to_value(&answer).map_err(|e| Error::malformed("message", e.to_string()))?,
-    );
+    let signed = signed_answer(&answer, &reply_keys.answer_key)?;
     seal_value(
-        &Value::Object(object),
+        &signed,
         &recipients_with(bundle, &reply_keys.recipient)?,
         bundle.bundle().limits.max_report_bytes as usize,
     )
 }
 
-/// Decrypts a message read from `mailbox`. A moderator's signature is verified when a
-/// `bundle` is given (a reply that fails verification is refused); without one, the
-/// sender is marked unverified.
+/// `{"answer": answer, "signature": …}`, signed with the answer key.
+pub fn signed_answer(
+    answer: &Answer,
+    answer_key: &ed25519_dalek::SigningKey,
+) -> Result<Value, Error> {
+    let value =
+        serde_json::to_value(answer).map_err(|e| Error::malformed("message", e.to_string()))?;
+    let signature = keys::sign(Domain::Answer, answer_key, &value)?;
+    Ok(keys::wrap_signed("answer", value, signature))
+}
+
+/// Decrypts a message read from `mailbox`.
+///
+/// - A moderator's reply is verified when a `bundle` is given (one that fails is
+///   refused); without one, the sender is marked unverified.
+/// - A reporter's answer is verified when her `answer_key` (from her report) is given:
+///   one with a bad signature, or none, is refused. Without a key, the sender is marked
+///   unverified.
 pub fn open_message(
     ciphertext: &[u8],
     identity: &age::x25519::Identity,
     mailbox: &str,
     bundle: Option<&KeyBundle>,
+    answer_key: Option<&crate::keys::PublicKey>,
 ) -> Result<Message, Error> {
     let framed = envelope::open(ciphertext, identity)?;
     let value = crate::canonical::parse_strict(padding::unpad(&framed)?, "message")?;
@@ -289,16 +322,29 @@ pub fn open_message(
         let inner = object
             .remove("answer")
             .ok_or_else(|| Error::malformed("message", "neither a reply nor an answer"))?;
+        let signature = match object.remove("signature") {
+            None => None,
+            Some(Value::String(signature)) => Some(signature),
+            Some(_) => return Err(Error::malformed("answer", "the signature is not a string")),
+        };
         if let Some(extra) = object.keys().next() {
             return Err(Error::malformed(
                 "message",
                 format!("unexpected member '{extra}'"),
             ));
         }
+        let verified = match (answer_key, &signature) {
+            (Some(key), Some(signature)) => {
+                keys::verify(Domain::Answer, key, &inner, signature, "answer")?;
+                true
+            }
+            (Some(_), None) => return Err(Error::BadSignature("answer")),
+            (None, _) => false,
+        };
         let answer: Answer =
             serde_json::from_value(inner).map_err(|e| Error::malformed("answer", e.to_string()))?;
         (
-            Sender::Reporter,
+            Sender::Reporter { verified },
             answer.written_on,
             answer.text.clone(),
             answer.mailbox.clone(),
@@ -383,6 +429,7 @@ mod tests {
             &reporter.identity,
             &reporter.mailbox,
             Some(bundle.bundle()),
+            None,
         )
         .unwrap();
         assert_eq!(read.text.as_str(), reply.text);
@@ -395,7 +442,7 @@ mod tests {
             }
         );
         let by_moderator =
-            open_message(&sealed, alice.age_identity(), &reporter.mailbox, None).unwrap();
+            open_message(&sealed, alice.age_identity(), &reporter.mailbox, None, None).unwrap();
         assert!(matches!(
             by_moderator.sender,
             Sender::Moderator {
@@ -405,13 +452,22 @@ mod tests {
         ));
 
         let answer = seal_answer("Merci, oui.", &reporter, &bundle, today).unwrap();
+        let her_key = reporter.answer_public();
         for identity in [&reporter.identity, alice.age_identity()] {
-            let read =
-                open_message(&answer, identity, &reporter.mailbox, Some(bundle.bundle())).unwrap();
-            assert_eq!(
-                (read.sender, read.text.as_str()),
-                (Sender::Reporter, "Merci, oui.")
-            );
+            for (key, verified) in [(Some(&her_key), true), (None, false)] {
+                let read = open_message(
+                    &answer,
+                    identity,
+                    &reporter.mailbox,
+                    Some(bundle.bundle()),
+                    key,
+                )
+                .unwrap();
+                assert_eq!(
+                    (read.sender, read.text.as_str()),
+                    (Sender::Reporter { verified }, "Merci, oui.")
+                );
+            }
         }
         assert_eq!(
             mailbox_of(&answer, alice.age_identity()).unwrap(),
@@ -440,21 +496,22 @@ mod tests {
                 &forged,
                 &reporter.identity,
                 &reporter.mailbox,
-                Some(bundle.bundle())
+                Some(bundle.bundle()),
+                None,
             ),
             Err(Error::BadSignature(_))
         ));
         // Read from another mailbox than the one it names.
         let sealed = seal_reply(&reply, &reporter.recipient, alice.alert_key(), &bundle).unwrap();
         assert!(
-            open_message(&sealed, &reporter.identity, &other.mailbox, None)
+            open_message(&sealed, &reporter.identity, &other.mailbox, None, None)
                 .unwrap_err()
                 .to_string()
                 .contains("another mailbox")
         );
         // Another codename cannot read it.
         assert!(matches!(
-            open_message(&sealed, &other.identity, &reporter.mailbox, None),
+            open_message(&sealed, &other.identity, &reporter.mailbox, None, None),
             Err(Error::DecryptionFailed)
         ));
         reply.text = " ".into();
@@ -470,5 +527,54 @@ mod tests {
             is_mailbox_id(&reporter.mailbox) && !is_mailbox_id("ABCDEF0123456789abcdef0123456789")
         );
         assert_ne!(mailbox_key(&reporter.mailbox), reporter.mailbox);
+    }
+
+    /// Someone who knows the mailbox id (the server sees it in every read) but not the
+    /// codename cannot write in her name: an answer signed with another key, or not
+    /// signed, is refused where her report gives her answer key.
+    #[test]
+    fn fail_answers_not_signed_by_her() {
+        let (_, bundle, today) = setup();
+        let reporter = Codename::generate(&mut OsRng).derive().unwrap();
+        let her_key = reporter.answer_public();
+        let answer = Answer {
+            format: MESSAGE_FORMAT,
+            mailbox: reporter.mailbox.clone(),
+            written_on: today,
+            text: "Appelez-moi au 06 00 00 00 00".into(),
+        };
+        let seal = |value: &Value| {
+            seal_value(
+                value,
+                &recipients_with(&bundle, &reporter.recipient).unwrap(),
+                65536,
+            )
+            .unwrap()
+        };
+        let impostor = ed25519_dalek::SigningKey::generate(&mut OsRng);
+        let forged = seal(&signed_answer(&answer, &impostor).unwrap());
+        let unsigned =
+            seal(&serde_json::json!({ "answer": serde_json::to_value(&answer).unwrap() }));
+        let open = |ciphertext: &[u8], key| {
+            open_message(ciphertext, &reporter.identity, &reporter.mailbox, None, key)
+        };
+        assert!(matches!(
+            open(&forged, Some(&her_key)),
+            Err(Error::BadSignature(_))
+        ));
+        assert!(matches!(
+            open(&unsigned, Some(&her_key)),
+            Err(Error::BadSignature(_))
+        ));
+        // Without her key (a report written before answers were signed), both read,
+        // and are marked unverified.
+        for ciphertext in [&forged, &unsigned] {
+            assert_eq!(
+                open(ciphertext, None).unwrap().sender,
+                Sender::Reporter { verified: false }
+            );
+        }
+        let hers = seal(&signed_answer(&answer, &reporter.answer_key).unwrap());
+        assert!(open(&hers, Some(&her_key)).unwrap().sender.is_verified());
     }
 }

@@ -279,7 +279,25 @@ pub enum FollowUp {
         recipient: String,
         /// The mailbox id derived from the codename (32 lowercase hex).
         mailbox: String,
+        /// The Ed25519 public key (standard base64) derived from the codename that
+        /// signs her answers, so that moderators can tell hers from any written by
+        /// someone who only knows the mailbox id. Absent from reports written before
+        /// answers were signed (their answers cannot be checked).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        answer_key: Option<String>,
     },
+}
+
+impl FollowUp {
+    /// The follow-up through the mailbox of a codename: its reply recipient, its
+    /// mailbox id and the public key that checks her answers.
+    pub fn through_codename(keys: &crate::codename::ReplyKeys) -> FollowUp {
+        FollowUp::Codename {
+            recipient: keys.recipient.clone(),
+            mailbox: keys.mailbox.clone(),
+            answer_key: Some(keys.answer_public().to_base64()),
+        }
+    }
 }
 
 /// The first rule a report breaks (`docs/PROTOCOL.md` §4.3): a stable [`code`], the
@@ -332,11 +350,14 @@ pub enum ReportProblem {
     RecipientInvalid,
     /// `mailbox_invalid`: a codename follow-up whose `mailbox` is not 32 lowercase hex.
     MailboxInvalid,
+    /// `answer_key_invalid`: a codename follow-up whose `answer_key` is not the
+    /// canonical base64 of a valid Ed25519 public key (not of small order).
+    AnswerKeyInvalid,
 }
 
 impl ReportProblem {
     /// Every code, in rule order.
-    pub const CODES: [&'static str; 15] = [
+    pub const CODES: [&'static str; 16] = [
         "malformed",
         "date_invalid",
         "format_unsupported",
@@ -352,6 +373,7 @@ impl ReportProblem {
         "contact_too_long",
         "recipient_invalid",
         "mailbox_invalid",
+        "answer_key_invalid",
     ];
 
     /// The stable code (snake_case), one of [`ReportProblem::CODES`].
@@ -372,6 +394,7 @@ impl ReportProblem {
             ReportProblem::ContactTooLong => "contact_too_long",
             ReportProblem::RecipientInvalid => "recipient_invalid",
             ReportProblem::MailboxInvalid => "mailbox_invalid",
+            ReportProblem::AnswerKeyInvalid => "answer_key_invalid",
         }
     }
 
@@ -392,6 +415,7 @@ impl ReportProblem {
             ReportProblem::ContactMissing | ReportProblem::ContactTooLong => "follow_up.details",
             ReportProblem::RecipientInvalid => "follow_up.recipient",
             ReportProblem::MailboxInvalid => "follow_up.mailbox",
+            ReportProblem::AnswerKeyInvalid => "follow_up.answer_key",
         }
     }
 
@@ -441,6 +465,9 @@ impl ReportProblem {
             }
             ReportProblem::MailboxInvalid => {
                 "follow_up.mailbox must be 32 lowercase hex characters".into()
+            }
+            ReportProblem::AnswerKeyInvalid => {
+                "follow_up.answer_key must be the base64 of an Ed25519 public key".into()
             }
         }
     }
@@ -541,12 +568,23 @@ impl Report {
                     return Some(ReportProblem::ContactTooLong);
                 }
             }
-            FollowUp::Codename { recipient, mailbox } => {
+            FollowUp::Codename {
+                recipient,
+                mailbox,
+                answer_key,
+            } => {
                 if crate::bundle::parse_recipient(recipient).is_err() {
                     return Some(ReportProblem::RecipientInvalid);
                 }
                 if !crate::mailbox::is_mailbox_id(mailbox) {
                     return Some(ReportProblem::MailboxInvalid);
+                }
+                if let Some(key) = answer_key {
+                    let canonical = crate::keys::PublicKey::from_base64(key)
+                        .is_ok_and(|parsed| parsed.to_base64() == *key);
+                    if !canonical {
+                        return Some(ReportProblem::AnswerKeyInvalid);
+                    }
                 }
             }
         }
@@ -649,9 +687,14 @@ impl zeroize::Zeroize for Report {
         match &mut self.follow_up {
             FollowUp::None => {}
             FollowUp::Contact { details } => details.zeroize(),
-            FollowUp::Codename { recipient, mailbox } => {
+            FollowUp::Codename {
+                recipient,
+                mailbox,
+                answer_key,
+            } => {
                 recipient.zeroize();
                 mailbox.zeroize();
+                answer_key.zeroize();
             }
         }
         self.categories.clear();
@@ -743,6 +786,7 @@ mod tests {
                 r.follow_up = FollowUp::Codename {
                     recipient: "age1nope".into(),
                     mailbox: "0".repeat(32),
+                    answer_key: None,
                 }
             },
             "recipient_invalid",

@@ -362,7 +362,7 @@ pub fn export(args: ExportArgs) -> Result<()> {
             .unwrap_or_default()
         {
             let from = match &m.sender {
-                jasmine_client::mailbox::Sender::Reporter => "reporter".to_string(),
+                jasmine_client::mailbox::Sender::Reporter { .. } => "reporter".to_string(),
                 jasmine_client::mailbox::Sender::Moderator { id, .. } => id.clone(),
             };
             conversation.push(serde_json::json!({"from": from, "written_on": m.written_on, "text": m.text.as_str()}));

@@ -46,14 +46,16 @@ pub fn store_message(inbox: &Path, meta: &PendingMessage, ciphertext: &[u8]) -> 
     )
 }
 
-/// Every message in the inbox that opens with the moderator's keys, grouped by
-/// mailbox, oldest first (by day; within a day, in the order they were stored).
+/// Every message in the inbox that opens with the moderator's keys and checks against
+/// `trust`, grouped by mailbox, oldest first (by day; within a day, in the order they
+/// were stored).
 pub fn conversations(
     inbox: &Path,
     keys: &keyfiles::OfflineKeys,
+    trust: &crate::opening::Trust,
 ) -> Result<BTreeMap<String, Vec<Message>>> {
     let dir = messages_dir(inbox);
-    let mut found: Vec<(Day, std::time::SystemTime, String, Vec<u8>)> = Vec::new();
+    let mut found: Vec<(Day, std::time::SystemTime, String, MessageFrom, Vec<u8>)> = Vec::new();
     if dir.exists() {
         for item in
             std::fs::read_dir(&dir).with_context(|| format!("cannot open {}", dir.display()))?
@@ -67,35 +69,32 @@ pub fn conversations(
                 let meta: PendingMessage = serde_json::from_slice(&meta_bytes)
                     .with_context(|| format!("{} is damaged", meta_path.display()))?;
                 let stored = std::fs::metadata(&meta_path)?.modified()?;
-                found.push((meta.posted_on, stored, meta.id, files::read_file(&path)?));
+                found.push((
+                    meta.posted_on,
+                    stored,
+                    meta.id,
+                    meta.from,
+                    files::read_file(&path)?,
+                ));
             }
         }
     }
     found.sort_by_key(|entry| (entry.0, entry.1));
-    Ok(group_by_mailbox(
+    let (by_mailbox, unreadable) = crate::opening::conversations(
         found
             .into_iter()
-            .map(|(_, _, id, ciphertext)| (id, ciphertext)),
+            .map(|(_, _, id, from, ciphertext)| (id, Some(from), ciphertext)),
         keys,
-    ))
-}
-
-/// Opens messages (id, ciphertext), in the order given, with any of the moderator's
-/// identities, and groups them by the mailbox each names; one that cannot be read is
-/// skipped with a warning.
-pub fn group_by_mailbox(
-    messages: impl IntoIterator<Item = (String, Vec<u8>)>,
-    keys: &keyfiles::OfflineKeys,
-) -> BTreeMap<String, Vec<Message>> {
-    let (by_mailbox, unreadable) = crate::opening::conversations(messages, keys);
+        trust,
+    );
     warn_skipped(&unreadable);
-    by_mailbox
+    Ok(by_mailbox)
 }
 
 /// Warns of each message left out of the conversations.
 pub fn warn_skipped(unreadable: &[(String, crate::opening::Unreadable)]) {
     for (id, why) in unreadable {
-        eprintln!("warning: message {id} cannot be read with your keys ({why}); skipped");
+        eprintln!("warning: message {id} is not shown ({why}); skipped");
     }
 }
 
@@ -109,8 +108,18 @@ pub fn conversation_text(messages: &[Message]) -> String {
     out.push_str(&format!("Conversation ({} message(s)):\n", messages.len()));
     for m in messages {
         let from = match &m.sender {
-            Sender::Reporter => "the reporter".to_string(),
-            Sender::Moderator { id, .. } => format!("moderator {}", display::escape(id)),
+            Sender::Reporter { verified: true } => "the reporter".to_string(),
+            Sender::Reporter { verified: false } => {
+                "the reporter? (NOT VERIFIED: her report predates signed answers or is not here)"
+                    .to_string()
+            }
+            Sender::Moderator {
+                id, verified: true, ..
+            } => format!("moderator {}", display::escape(id)),
+            Sender::Moderator { id, .. } => format!(
+                "moderator {}? (NOT VERIFIED: no key bundle to check it against)",
+                display::escape(id)
+            ),
         };
         out.push_str(&format!("  — {}, {from}:\n", m.written_on));
         for line in m.text.lines() {
@@ -180,7 +189,10 @@ pub fn seal_for(
     keys: &keyfiles::OfflineKeys,
     bundle: &VerifiedBundle,
 ) -> Result<(String, Vec<u8>)> {
-    let FollowUp::Codename { recipient, mailbox } = &report.follow_up else {
+    let FollowUp::Codename {
+        recipient, mailbox, ..
+    } = &report.follow_up
+    else {
         bail!(
             "report {id} did not ask for answers with a codename; there is no mailbox to reply to"
         );
@@ -311,7 +323,7 @@ pub fn waiting(args: WaitingArgs) -> Result<()> {
         let messages = conversations.remove(mailbox).unwrap_or_default();
         let status = match messages.last() {
             None => "no reply yet".to_string(),
-            Some(m) if m.sender == Sender::Reporter => {
+            Some(m) if m.sender.is_reporter() => {
                 format!("the reporter wrote on {}", m.written_on)
             }
             Some(_) => continue,

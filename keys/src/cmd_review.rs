@@ -211,7 +211,7 @@ pub fn review(args: ReviewArgs) -> Result<()> {
                 FollowUp::Codename { mailbox, .. } => conversations
                     .get(mailbox)
                     .and_then(|m| m.last())
-                    .is_some_and(|m| m.sender == jasmine_client::mailbox::Sender::Reporter),
+                    .is_some_and(|m| m.sender.is_reporter()),
                 _ => false,
             };
             desk.state.cases.get(id).is_some_and(|c| {

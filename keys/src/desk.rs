@@ -27,7 +27,7 @@ use zeroize::Zeroizing;
 use crate::airgap::{self, Acknowledgements, Inbox, Outbox, OutboxReply};
 use crate::files;
 use crate::keyfiles::OfflineKeys;
-use crate::opening::{self, Conversations, Unopened, Unreadable};
+use crate::opening::{self, Conversations, Trust, Unopened, Unreadable};
 
 /// Where a case stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -233,6 +233,10 @@ pub struct State {
     /// bundle is refused after it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub highest_bundle: Option<u64>,
+    /// Every key bundle an import was checked against (verified against the root key
+    /// then), by version: moderators' replies are verified against them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub bundles: BTreeMap<u64, jasmine_client::bundle::KeyBundle>,
 }
 
 /// An open desk.
@@ -283,6 +287,7 @@ impl Desk {
                 pending: Pending::default(),
                 alerts: BTreeMap::new(),
                 highest_bundle: None,
+                bundles: BTreeMap::new(),
             }
         } else {
             bail!(
@@ -411,8 +416,24 @@ impl Desk {
         })
     }
 
-    /// Every readable mailbox message, opened and grouped by mailbox, in the order
-    /// they reached the desk; those that fail to open, for any reason, come apart.
+    /// What messages are checked against: the bundles imported, and the answer key of
+    /// every readable report (opened for it).
+    pub fn trust(&self, keys: &OfflineKeys) -> Trust {
+        let mut trust = Trust {
+            bundles: self.state.bundles.values().rev().cloned().collect(),
+            ..Trust::default()
+        };
+        for (id, _) in self.readable_cases() {
+            if let Ok(report) = self.open_report(&id, keys) {
+                trust.add_report(&report);
+            }
+        }
+        trust
+    }
+
+    /// Every readable mailbox message, opened, checked against [`Desk::trust`] and
+    /// grouped by mailbox, in the order they reached the desk; those that fail to open
+    /// or to check, for any reason, come apart.
     pub fn open_conversations(&self, keys: &OfflineKeys) -> (Conversations, Unopened) {
         let mut entries: Vec<_> = self
             .state
@@ -424,15 +445,16 @@ impl Desk {
         let mut missing = Vec::new();
         let ciphertexts: Vec<_> = entries
             .into_iter()
-            .filter_map(|(id, _)| match files::read_file(&self.message_path(id)) {
-                Ok(bytes) => Some((id.clone(), bytes)),
+            .filter_map(|(id, m)| match files::read_file(&self.message_path(id)) {
+                Ok(bytes) => Some((id.clone(), Some(m.from), bytes)),
                 Err(_) => {
                     missing.push((id.clone(), Unreadable::FileMissing));
                     None
                 }
             })
             .collect();
-        let (conversations, mut unreadable) = opening::conversations(ciphertexts, keys);
+        let (conversations, mut unreadable) =
+            opening::conversations(ciphertexts, keys, &self.trust(keys));
         unreadable.extend(missing);
         (conversations, unreadable)
     }
@@ -523,6 +545,10 @@ impl Desk {
             }
             push_unique(&mut self.state.pending.acknowledge.reports, &report.id);
         }
+        // Messages are checked against this bundle too, and the answer keys of every
+        // report, those just taken included.
+        self.state.bundles.insert(bundle.version, bundle.clone());
+        let trust = self.trust(keys);
         for message in &inbox.messages {
             if !jasmine_client::alert::is_alert_id(&message.id) {
                 bail!("the inbox file holds a malformed message id; nothing was taken");
@@ -531,7 +557,8 @@ impl Desk {
                 .decode(&message.ciphertext)
                 .context("the inbox file holds a damaged ciphertext")?;
             if self.add_message(&message.id, message.posted_on, message.from, &ciphertext)? {
-                let unreadable = opening::message(&ciphertext, keys).err();
+                let unreadable =
+                    opening::message(&ciphertext, keys, &trust, Some(message.from)).err();
                 if let Some(entry) = self.state.messages.get_mut(&message.id) {
                     entry.unreadable = unreadable;
                 }
@@ -958,6 +985,123 @@ mod tests {
         assert!(!desk.message_path(&id(5)).exists());
         assert_eq!(desk.state.pending.acknowledge.reports.len(), 4);
         assert_eq!(desk.discard_unreadable().unwrap(), Discarded::default());
+    }
+
+    /// Someone who knows a mailbox id (the server sees it in every read) writes in the
+    /// reporter's name and in a moderator's, and the server mislabels a reply: the
+    /// desk keeps only what her answer key and the moderator's alert key verify.
+    #[test]
+    fn fail_answers_and_replies_not_signed_by_whom_they_claim() {
+        use jasmine_client::codename::Codename;
+        use jasmine_client::keys::{sign, wrap_signed, Domain};
+        use jasmine_client::mailbox::{signed_answer, Answer, Reply, Sender, MESSAGE_FORMAT};
+        let dir = tempfile::tempdir().unwrap();
+        let keys = OfflineKeys::for_tests("alice");
+        let me = keys.age_identity.to_public();
+        let mut desk = Desk::open(dir.path(), &keys, Some(&organisation())).unwrap();
+        let her = Codename::generate(&mut rand::rngs::OsRng).derive().unwrap();
+        let mut report = Report::example(day());
+        report.follow_up = jasmine_client::report::FollowUp::through_codename(&her);
+        let seal = |value: &Value| sealed_bytes(&serde_json::to_vec(value).unwrap(), &me);
+        let answer = Answer {
+            format: MESSAGE_FORMAT,
+            mailbox: her.mailbox.clone(),
+            written_on: day(),
+            text: "Appelez-moi au 06 00 00 00 00".into(),
+        };
+        let reply = serde_json::to_value(Reply {
+            format: MESSAGE_FORMAT,
+            mailbox: her.mailbox.clone(),
+            written_on: day(),
+            text: "Nous sommes là.".into(),
+            signed_by: "alice".into(),
+        })
+        .unwrap();
+        let signed_reply = |key: &ed25519_dalek::SigningKey| {
+            let signature = sign(Domain::Reply, key, &reply).unwrap();
+            seal(&wrap_signed("reply", reply.clone(), signature))
+        };
+        let impostor = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
+        let message = |n: u8, from: MessageFrom, ciphertext: Vec<u8>| {
+            (
+                PendingMessage {
+                    id: id(n),
+                    posted_on: day(),
+                    from,
+                    bundle_version: 1,
+                    size: 0,
+                },
+                ciphertext,
+            )
+        };
+        let inbox = inbox_of(
+            &organisation(),
+            "alice",
+            vec![(
+                pending_report(1),
+                sealed_bytes(&report.to_json().unwrap(), &me),
+            )],
+            vec![
+                message(2, MessageFrom::Moderator, signed_reply(&keys.alert_key)),
+                message(
+                    3,
+                    MessageFrom::Reporter,
+                    seal(&signed_answer(&answer, &her.answer_key).unwrap()),
+                ),
+                message(
+                    4,
+                    MessageFrom::Reporter,
+                    seal(&signed_answer(&answer, &impostor).unwrap()),
+                ),
+                message(
+                    5,
+                    MessageFrom::Reporter,
+                    seal(&serde_json::json!({ "answer": answer })),
+                ),
+                message(6, MessageFrom::Moderator, signed_reply(&impostor)),
+                message(7, MessageFrom::Reporter, signed_reply(&keys.alert_key)),
+            ],
+            Value::Null,
+            Vec::new(),
+        );
+        let counts = desk.import(&inbox, &keys, &bundle_for(&keys)).unwrap();
+        assert_eq!((counts.messages, counts.unreadable_messages), (6, 4));
+        let why = |n: u8| desk.state.messages[&id(n)].unreadable;
+        assert_eq!(why(2), None);
+        assert_eq!(why(3), None);
+        assert_eq!(
+            why(4),
+            Some(Unreadable::BadSignature),
+            "another key signed her answer"
+        );
+        assert_eq!(why(5), Some(Unreadable::BadSignature), "an unsigned answer");
+        assert_eq!(
+            why(6),
+            Some(Unreadable::BadSignature),
+            "a reply alice did not sign"
+        );
+        assert_eq!(
+            why(7),
+            Some(Unreadable::WrongSender),
+            "a reply labelled hers"
+        );
+        let (conversations, failed) = desk.open_conversations(&keys);
+        assert!(failed.is_empty(), "{failed:?}");
+        let senders: Vec<_> = conversations[&her.mailbox]
+            .iter()
+            .map(|m| m.sender.clone())
+            .collect();
+        assert_eq!(
+            senders,
+            vec![
+                Sender::Moderator {
+                    id: "alice".into(),
+                    name: Some("Alice".into()),
+                    verified: true
+                },
+                Sender::Reporter { verified: true },
+            ]
+        );
     }
 
     #[test]

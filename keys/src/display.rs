@@ -161,7 +161,7 @@ mod tests {
     fn a_conversation_cannot_drive_the_terminal() {
         let messages = [
             Message {
-                sender: Sender::Reporter,
+                sender: Sender::Reporter { verified: true },
                 written_on: Day::parse("2026-11-21").unwrap(),
                 text: String::from("merci \u{1b}[2J\n\u{202e}olleh").into(),
             },

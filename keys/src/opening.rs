@@ -4,11 +4,21 @@
 //! cannot be read. Anyone can post a report to the anonymous server, so a ciphertext
 //! that does not open is junk to set aside, never a reason to stop: the reason says
 //! only which check failed, never anything of its bytes.
+//!
+//! A message is also checked against what the desk trusts ([`Trust`]): a moderator's
+//! reply must verify with that moderator's alert key in a bundle the desk imported,
+//! a reporter's answer with the answer key her report gives, and the server's label
+//! (moderator or reporter) must match who signed it. One that fails is set aside: a
+//! server, or anyone who learned a mailbox id, cannot put words in her mouth or in a
+//! moderator's.
 
 use std::collections::BTreeMap;
 
-use jasmine_client::mailbox::{self, Message};
-use jasmine_client::report::Report;
+use jasmine_client::bundle::KeyBundle;
+use jasmine_client::keys::PublicKey;
+use jasmine_client::mailbox::{self, Message, Sender};
+use jasmine_client::report::{FollowUp, Report};
+use jasmine_client::wire::MessageFrom;
 use jasmine_client::{envelope, padding, Error};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -27,6 +37,11 @@ pub enum Unreadable {
     NotAValidMessage,
     /// Its ciphertext file is missing from the desk, or cannot be read.
     FileMissing,
+    /// Its signature does not verify: not written by whom it claims (a moderator's
+    /// reply not signed by that moderator, an answer not signed with her answer key).
+    BadSignature,
+    /// The server says a moderator posted it and it is an answer, or the reverse.
+    WrongSender,
 }
 
 impl Unreadable {
@@ -37,6 +52,10 @@ impl Unreadable {
             Unreadable::NotAValidReport => "not a valid report",
             Unreadable::NotAValidMessage => "not a valid message",
             Unreadable::FileMissing => "its file is missing",
+            Unreadable::BadSignature => {
+                "its signature does not verify: not written by whom it claims"
+            }
+            Unreadable::WrongSender => "the server names another sender than the one who signed it",
         }
     }
 }
@@ -62,16 +81,61 @@ pub fn report(ciphertext: &[u8], keys: &OfflineKeys) -> Result<Report, Unreadabl
     Report::from_json(json).map_err(|_| Unreadable::NotAValidReport)
 }
 
-/// Decrypts and checks a mailbox message (frame, strict format, the signed envelope of
-/// a reply, the mailbox it names, its text): (mailbox id, message). A reply's
-/// signature is verified where a key bundle is at hand (the reporter's side).
-pub fn message(ciphertext: &[u8], keys: &OfflineKeys) -> Result<(String, Message), Unreadable> {
+/// What messages are checked against.
+#[derive(Clone, Debug, Default)]
+pub struct Trust {
+    /// Key bundles (each verified against the root key when it was imported), newest
+    /// first: a reply must verify with its signer's alert key in one of them.
+    pub bundles: Vec<KeyBundle>,
+    /// For each mailbox a report on the desk names, the key that signs her answers,
+    /// or `None` when the report was written before answers were signed.
+    pub answer_keys: BTreeMap<String, Option<PublicKey>>,
+}
+
+impl Trust {
+    /// Records the answer key of `report`, if it asks for follow-up with a codename.
+    pub fn add_report(&mut self, report: &Report) {
+        if let FollowUp::Codename {
+            mailbox,
+            answer_key,
+            ..
+        } = &report.follow_up
+        {
+            let key = answer_key
+                .as_deref()
+                .and_then(|k| PublicKey::from_base64(k).ok());
+            self.answer_keys.insert(mailbox.clone(), key);
+        }
+    }
+}
+
+/// Decrypts and checks a mailbox message: the frame, the strict format, the mailbox
+/// it names, its text, its signature against `trust`, and, when the server's label
+/// `from` is given, that it matches who signed it. Returns (mailbox id, message).
+///
+/// A reply is verified when `trust` holds a bundle (with none, it is marked
+/// unverified); an answer when the report of its mailbox gives an answer key (a report
+/// written before answers were signed, or none on this desk: marked unverified).
+pub fn message(
+    ciphertext: &[u8],
+    keys: &OfflineKeys,
+    trust: &Trust,
+    from: Option<MessageFrom>,
+) -> Result<(String, Message), Unreadable> {
     for identity in keys.identities() {
         match mailbox::mailbox_of(ciphertext, identity) {
             Ok(mailbox) => {
-                return mailbox::open_message(ciphertext, identity, &mailbox, None)
-                    .map(|message| (mailbox, message))
-                    .map_err(|_| Unreadable::NotAValidMessage)
+                let answer_key = trust.answer_keys.get(&mailbox).copied().flatten();
+                let message = open_checked(ciphertext, identity, &mailbox, trust, answer_key)?;
+                let labelled_right = match from {
+                    Some(MessageFrom::Moderator) => !message.sender.is_reporter(),
+                    Some(MessageFrom::Reporter) => message.sender.is_reporter(),
+                    None => true,
+                };
+                if !labelled_right {
+                    return Err(Unreadable::WrongSender);
+                }
+                return Ok((mailbox, message));
             }
             Err(Error::DecryptionFailed) => continue,
             Err(_) => return Err(Unreadable::NotAValidMessage),
@@ -80,21 +144,55 @@ pub fn message(ciphertext: &[u8], keys: &OfflineKeys) -> Result<(String, Message
     Err(Unreadable::DoesNotDecrypt)
 }
 
+fn open_checked(
+    ciphertext: &[u8],
+    identity: &age::x25519::Identity,
+    mailbox: &str,
+    trust: &Trust,
+    answer_key: Option<PublicKey>,
+) -> Result<Message, Unreadable> {
+    let refused = |e: Error| match e {
+        Error::BadSignature(_) | Error::UnknownSigner(_) => Unreadable::BadSignature,
+        _ => Unreadable::NotAValidMessage,
+    };
+    let message = mailbox::open_message(ciphertext, identity, mailbox, None, answer_key.as_ref())
+        .map_err(refused)?;
+    let Sender::Moderator { id, .. } = &message.sender else {
+        return Ok(message);
+    };
+    if trust.bundles.is_empty() {
+        return Ok(message);
+    }
+    // The newest bundle that lists the signer with a key that verifies.
+    let mut last = Unreadable::BadSignature;
+    for bundle in trust.bundles.iter().filter(|b| b.moderator(id).is_some()) {
+        match mailbox::open_message(ciphertext, identity, mailbox, Some(bundle), None) {
+            Ok(verified) => return Ok(verified),
+            Err(e) => last = refused(e),
+        }
+    }
+    Err(last)
+}
+
 /// Conversations by mailbox id, oldest message first.
 pub type Conversations = BTreeMap<String, Vec<Message>>;
 
 /// Ids of what failed to open, each with the reason.
 pub type Unopened = Vec<(String, Unreadable)>;
 
-/// Opens messages `(id, ciphertext)`, in the order given, and groups them by the
-/// mailbox each names; those that do not open come apart, with the reason.
+/// One message to open: its id, the server's label, its ciphertext.
+pub type Sealed = (String, Option<MessageFrom>, Vec<u8>);
+
+/// Opens messages, in the order given, checks each against `trust`, and groups them by
+/// the mailbox each names; those that do not open or check come apart, with the reason.
 pub fn conversations(
-    messages: impl IntoIterator<Item = (String, Vec<u8>)>,
+    messages: impl IntoIterator<Item = Sealed>,
     keys: &OfflineKeys,
+    trust: &Trust,
 ) -> (Conversations, Unopened) {
     let (mut by_mailbox, mut unreadable) = (BTreeMap::<_, Vec<_>>::new(), Vec::new());
-    for (id, ciphertext) in messages {
-        match message(&ciphertext, keys) {
+    for (id, from, ciphertext) in messages {
+        match message(&ciphertext, keys, trust, from) {
             Ok((mailbox, message)) => by_mailbox.entry(mailbox).or_default().push(message),
             Err(why) => unreadable.push((id, why)),
         }
@@ -157,12 +255,13 @@ pub mod tests {
             report(&unpadded, &keys).unwrap_err(),
             Unreadable::NotAValidReport
         );
+        let trust = Trust::default();
         assert_eq!(
-            message(&sealed_report(&me), &keys).unwrap_err(),
+            message(&sealed_report(&me), &keys, &trust, None).unwrap_err(),
             Unreadable::NotAValidMessage
         );
         assert_eq!(
-            message(&sealed_report(&stranger), &keys).unwrap_err(),
+            message(&sealed_report(&stranger), &keys, &trust, None).unwrap_err(),
             Unreadable::DoesNotDecrypt
         );
     }

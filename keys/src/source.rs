@@ -76,7 +76,17 @@ impl Source {
     /// Every conversation, by mailbox id, oldest message first.
     pub fn conversations(&self, keys: &OfflineKeys) -> Result<BTreeMap<String, Vec<Message>>> {
         match self {
-            Source::Folder(dir) => cmd_replies::conversations(dir, keys),
+            Source::Folder(dir) => {
+                // A folder keeps no bundle: replies read unverified; answers are checked
+                // against the answer keys of the reports in it.
+                let mut trust = crate::opening::Trust::default();
+                for (id, _) in self.reports()? {
+                    if let Ok(report) = self.open_report(&id, keys) {
+                        trust.add_report(&report);
+                    }
+                }
+                cmd_replies::conversations(dir, keys, &trust)
+            }
             Source::Desk(desk) => {
                 let (conversations, unreadable) = desk.open_conversations(keys);
                 cmd_replies::warn_skipped(&unreadable);

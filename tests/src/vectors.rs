@@ -173,6 +173,7 @@ pub fn codename_vectors() -> serde_json::Value {
                 "recipient": keys.recipient,
                 "mailbox": keys.mailbox,
                 "mailbox_key": jasmine_client::mailbox::mailbox_key(&keys.mailbox),
+                "answer_key": keys.answer_public().to_base64(),
             })
         })
         .collect();
@@ -180,6 +181,18 @@ pub fn codename_vectors() -> serde_json::Value {
         .expect("vector")
         .display()
         .to_string();
+    let first_keys = Codename::from_data(CODENAME_DATA[0])
+        .expect("vector")
+        .derive()
+        .expect("derive");
+    let answer = jasmine_client::mailbox::Answer {
+        format: jasmine_client::mailbox::MESSAGE_FORMAT,
+        mailbox: first_keys.mailbox.clone(),
+        written_on: jasmine_client::Day::parse("2026-12-01").expect("day"),
+        text: "Merci. Oui, je veux bien être accompagnée.".into(),
+    };
+    let signed_answer =
+        jasmine_client::mailbox::signed_answer(&answer, &first_keys.answer_key).expect("answer");
     let groups: Vec<&str> = first.split('-').collect();
     let mut swapped = groups.clone();
     swapped.swap(2, 3);
@@ -197,6 +210,11 @@ pub fn codename_vectors() -> serde_json::Value {
             "output_bytes": 64
         },
         "valid": valid,
+        "signed_answer": {
+            "about": "an answer of the first codename, signed with its answer key (jasmine/answer/v1): the signature is deterministic",
+            "answer": serde_json::to_value(&answer).expect("answer"),
+            "signed": signed_answer,
+        },
         "read_as_the_first": [
             first.to_lowercase(),
             first.replace('-', " "),

@@ -311,6 +311,7 @@ problem-contact-missing = You asked to be contacted: write how to reach you, or 
 problem-contact-too-long = “How to reach you” is too long: { $max } characters at most.
 problem-recipient-invalid = Your codename could not be prepared. Nothing was sent: reload the page and try again.
 problem-mailbox-invalid = The reply box of your codename could not be prepared. Nothing was sent: reload the page and try again.
+problem-answer-key-invalid = The key that signs your answers could not be prepared from your codename. Nothing was sent: reload the page and try again.
 
 # Protection against mass sending, and admission
 puzzle-progress = Protection against mass sending: working… { $percent } %

@@ -311,6 +311,7 @@ problem-contact-missing = Pediste que te contacten: escribe cómo contactarte o 
 problem-contact-too-long = «Cómo contactarte» es demasiado largo: { $max } caracteres como máximo.
 problem-recipient-invalid = No se pudo preparar tu nombre en clave. No se ha enviado nada: vuelve a cargar la página e inténtalo de nuevo.
 problem-mailbox-invalid = No se pudo preparar el buzón de respuestas de tu nombre en clave. No se ha enviado nada: vuelve a cargar la página e inténtalo de nuevo.
+problem-answer-key-invalid = No se pudo preparar, a partir de tu nombre en clave, la clave que firma tus respuestas. No se ha enviado nada: vuelve a cargar la página e inténtalo de nuevo.
 
 # Protection against mass sending, and admission
 puzzle-progress = Protección contra los envíos masivos: calculando… { $percent } %

@@ -313,6 +313,7 @@ problem-contact-missing = Vous avez demandé qu'on vous contacte : écrivez comm
 problem-contact-too-long = « Comment vous joindre » est trop long : { $max } caractères au plus.
 problem-recipient-invalid = Votre nom de code n'a pas pu être préparé. Rien n'a été envoyé : rechargez la page et réessayez.
 problem-mailbox-invalid = La boîte de réponses de votre nom de code n'a pas pu être préparée. Rien n'a été envoyé : rechargez la page et réessayez.
+problem-answer-key-invalid = La clé qui signe vos réponses n'a pas pu être préparée à partir de votre nom de code. Rien n'a été envoyé : rechargez la page et réessayez.
 
 # Protection against mass sending, and admission
 puzzle-progress = Protection contre les envois massifs : calcul en cours… { $percent } %

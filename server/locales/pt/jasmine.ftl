@@ -311,6 +311,7 @@ problem-contact-missing = Você pediu que a associação entre em contato: escre
 problem-contact-too-long = «Como contatar você» é longo demais: no máximo { $max } caracteres.
 problem-recipient-invalid = Não foi possível preparar o seu nome de código. Nada foi enviado: recarregue a página e tente de novo.
 problem-mailbox-invalid = Não foi possível preparar a caixa de respostas do seu nome de código. Nada foi enviado: recarregue a página e tente de novo.
+problem-answer-key-invalid = Não foi possível preparar, a partir do seu nome de código, a chave que assina as suas respostas. Nada foi enviado: recarregue a página e tente de novo.
 
 # Protection against mass sending, and admission
 puzzle-progress = Proteção contra envios em massa: calculando… { $percent } %

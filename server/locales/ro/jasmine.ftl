@@ -311,6 +311,7 @@ problem-contact-missing = Ai cerut să te contactăm: scrie cum te putem contact
 problem-contact-too-long = „Cum te putem contacta” este prea lung: cel mult { $max } de caractere.
 problem-recipient-invalid = Numele tău de cod nu a putut fi pregătit. Nu s-a trimis nimic: reîncarcă pagina și încearcă din nou.
 problem-mailbox-invalid = Căsuța de răspunsuri a numelui tău de cod nu a putut fi pregătită. Nu s-a trimis nimic: reîncarcă pagina și încearcă din nou.
+problem-answer-key-invalid = Cheia care îți semnează răspunsurile nu a putut fi pregătită din numele tău de cod. Nu s-a trimis nimic: reîncarcă pagina și încearcă din nou.
 
 # Protection against mass sending, and admission
 puzzle-progress = Protecție împotriva trimiterilor în masă: se calculează… { $percent } %

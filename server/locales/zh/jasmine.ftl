@@ -311,6 +311,7 @@ problem-contact-missing = 您选择了希望我们联系您：请写下怎么联
 problem-contact-too-long = “怎么联系您”一栏太长了：最多 { $max } 个字符。
 problem-recipient-invalid = 无法准备您的代号。没有发出任何内容：请重新加载页面，再试一次。
 problem-mailbox-invalid = 无法准备您代号的回复信箱。没有发出任何内容：请重新加载页面，再试一次。
+problem-answer-key-invalid = 无法根据您的代号准备用于签署您回复的密钥。没有发出任何内容：请重新加载页面，再试一次。
 
 # Protection against mass sending, and admission
 puzzle-progress = 防止批量发送的保护：正在计算… { $percent } %

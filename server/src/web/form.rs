@@ -91,7 +91,7 @@ fn problem_message(tr: &Tr, problem: &ReportProblem) -> String {
 }
 
 /// One problem of every code, for its message.
-fn every_problem() -> [ReportProblem; 15] {
+fn every_problem() -> [ReportProblem; 16] {
     [
         ReportProblem::Malformed(String::new()),
         ReportProblem::DateInvalid,
@@ -108,6 +108,7 @@ fn every_problem() -> [ReportProblem; 15] {
         ReportProblem::ContactTooLong,
         ReportProblem::RecipientInvalid,
         ReportProblem::MailboxInvalid,
+        ReportProblem::AnswerKeyInvalid,
     ]
 }
 
@@ -201,10 +202,7 @@ pub async fn submit(
             Ok(keys) => keys,
             Err(reason) => return refuse(&site, StatusCode::SERVICE_UNAVAILABLE, reason),
         };
-        report.follow_up = FollowUp::Codename {
-            recipient: keys.recipient.clone(),
-            mailbox: keys.mailbox.clone(),
-        };
+        report.follow_up = FollowUp::through_codename(&keys);
         Some(codename)
     } else {
         None

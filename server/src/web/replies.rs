@@ -203,6 +203,7 @@ pub async fn submit(
             &keys.identity,
             &keys.mailbox,
             Some(verified.bundle()),
+            Some(&keys.answer_public()),
         ) {
             Ok(message) => shown.push(shown_message(&site, &message)),
             Err(_) => unreadable += 1,
@@ -222,7 +223,7 @@ pub async fn submit(
 fn shown_message(site: &Site, message: &mailbox::Message) -> ShownMessage {
     let day = message.written_on.to_string();
     let (from, heading) = match &message.sender {
-        Sender::Reporter => ("reporter", site.tr.t1("replies-from-you", "day", &day)),
+        Sender::Reporter { .. } => ("reporter", site.tr.t1("replies-from-you", "day", &day)),
         Sender::Moderator { id, name, verified } => {
             let name = name.clone().unwrap_or_else(|| id.clone());
             let mut heading = site.tr.t2("replies-from-team", "name", &name, "day", &day);

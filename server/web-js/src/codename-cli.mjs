@@ -1,19 +1,25 @@
 // For the tests, with codename.js unchanged:
-//   node codename-cli.mjs derive <typed codename>          → {"data","recipient","mailbox","identity"}
+//   node codename-cli.mjs derive <typed codename>          → {"data","recipient","mailbox","identity","answer_key"}
+//   node codename-cli.mjs sign-answer <typed codename> <answer JSON>
+//                                                          → {"answer","signature"}
 //   node codename-cli.mjs parse <typed codename>           → the data, or exit 1
 //   node codename-cli.mjs answer <bundle file> <root key> <typed codename> <text>
 //                                                          → base64 of the sealed answer
 //   node codename-cli.mjs read <bundle file> <root key> <typed codename> <messages JSON file>
 //                                                          → the opened messages as JSON
 import { readFileSync } from "node:fs";
-import { deriveReplyKeys, displayCodename, generateCodename, openMessage, parseCodename, sealAnswer } from "./codename.js";
+import { deriveReplyKeys, displayCodename, generateCodename, openMessage, parseCodename, sealAnswer, signedAnswer } from "./codename.js";
 import { verifyBundle } from "./seal.js";
 
 const [command, ...args] = process.argv.slice(2);
 const out = (v) => process.stdout.write(typeof v === "string" ? v : JSON.stringify(v));
 if (command === "derive") {
   const data = parseCodename(args[0]);
-  out({ data, ...(await deriveReplyKeys(data)) });
+  const { identity, recipient, mailbox, answerKey } = await deriveReplyKeys(data);
+  out({ data, identity, recipient, mailbox, answer_key: answerKey });
+} else if (command === "sign-answer") {
+  const keys = await deriveReplyKeys(parseCodename(args[0]));
+  out(signedAnswer(JSON.parse(args[1]), keys));
 } else if (command === "parse") {
   out(parseCodename(args[0]));
 } else if (command === "generate") {

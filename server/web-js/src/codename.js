@@ -6,7 +6,7 @@ import { Decrypter, Encrypter } from "age-encryption";
 import { ed25519, x25519 } from "@noble/curves/ed25519.js";
 import { argon2idAsync } from "@noble/hashes/argon2.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { bech32 } from "@scure/base";
+import { base64, bech32 } from "@scure/base";
 import { canonicalJson, pad } from "./seal.js";
 
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -75,7 +75,8 @@ export function parseCodename(typed) {
 }
 
 // Argon2id (64 MiB, 3 passes, 1 lane) → the age identity and recipient of the reply
-// key, and the mailbox id. A few seconds in a browser.
+// key, the mailbox id, and the key that signs her answers (seed and public key). A few
+// seconds in a browser.
 export async function deriveReplyKeys(data) {
   const out = await argon2idAsync(encoder.encode(data), encoder.encode("jasmine/codename/v1"), {
     t: 3,
@@ -87,9 +88,11 @@ export async function deriveReplyKeys(data) {
   const recipient = bech32.encode("age", bech32.toWords(x25519.getPublicKey(secret)), false);
   const identity = bech32.encode("AGE-SECRET-KEY-", bech32.toWords(secret), false).toUpperCase();
   const mailbox = hex(sha256(concat(encoder.encode("jasmine/mailbox/v1"), out.slice(32)))).slice(0, 32);
+  const answerSeed = sha256(concat(encoder.encode("jasmine/answer-key/v1"), out));
+  const answerKey = base64.encode(ed25519.getPublicKey(answerSeed));
   secret.fill(0);
   out.fill(0);
-  return { identity, recipient, mailbox };
+  return { identity, recipient, mailbox, answerKey, answerSeed };
 }
 
 function unpad(framed) {
@@ -100,14 +103,26 @@ function unpad(framed) {
   return framed.subarray(4, 4 + length);
 }
 
-// A reporter's answer, sealed to every moderator of the bundle and to the reply key.
+// The follow-up member of a report that asks for answers through this codename.
+export function codenameFollowUp(keys) {
+  return { kind: "codename", recipient: keys.recipient, mailbox: keys.mailbox, answer_key: keys.answerKey };
+}
+
+// {answer, signature}: her answer signed with the answer key (jasmine/answer/v1).
+export function signedAnswer(answer, keys) {
+  const signed = concat(encoder.encode("jasmine/answer/v1"), new Uint8Array([0]), encoder.encode(canonicalJson(answer)));
+  return { answer, signature: base64.encode(ed25519.sign(signed, keys.answerSeed)) };
+}
+
+// A reporter's answer, signed, sealed to every moderator of the bundle and to the
+// reply key.
 export async function sealAnswer(text, keys, bundle, day) {
   if (!text.trim()) throw new Error("the message is empty");
   if ([...text].length > 10000) throw new Error("the message is too long");
   const encrypter = new Encrypter();
   for (const moderator of bundle.moderators) encrypter.addRecipient(moderator.age_recipient);
   encrypter.addRecipient(keys.recipient);
-  const value = { answer: { format: 1, mailbox: keys.mailbox, written_on: day, text } };
+  const value = signedAnswer({ format: 1, mailbox: keys.mailbox, written_on: day, text }, keys);
   const framed = pad(encoder.encode(JSON.stringify(value)));
   const ciphertext = await encrypter.encrypt(framed);
   framed.fill(0);
@@ -135,8 +150,14 @@ export async function openMessage(ciphertextB64, keys, bundle) {
       throw new Error("a reply whose signature does not verify");
     }
     message = { from: "moderator", name: moderator.name, day: reply.written_on, text: reply.text, mailbox: reply.mailbox };
-  } else if (value.answer && Object.keys(value).length === 1) {
+  } else if (value.answer && Object.keys(value).length === 2 && typeof value.signature === "string") {
+    // Hers only if signed with the key of her codename: knowing the mailbox id is not
+    // enough (an answer without a signature is refused here: hers always have one).
     const a = value.answer;
+    const signed = concat(encoder.encode("jasmine/answer/v1"), new Uint8Array([0]), encoder.encode(canonicalJson(a)));
+    if (!ed25519.verify(b64decode(value.signature), signed, b64decode(keys.answerKey), { zip215: false })) {
+      throw new Error("an answer whose signature does not verify");
+    }
     message = { from: "reporter", day: a.written_on, text: a.text, mailbox: a.mailbox };
   } else {
     throw new Error("neither a reply nor an answer");

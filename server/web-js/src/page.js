@@ -5,7 +5,7 @@
 import { reportFromFields, sealReport, verifyBundle } from "./seal.js";
 import { reportProblem } from "./report-rules.js";
 import { PUZZLE_HEADER, deriveInWorker, solvePuzzleInWorker } from "./work.js";
-import { deriveReplyKeys, displayCodename, generateCodename, openMessage, parseCodename, sealAnswer } from "./codename.js";
+import { codenameFollowUp, deriveReplyKeys, displayCodename, generateCodename, openMessage, parseCodename, sealAnswer } from "./codename.js";
 
 async function currentBundle(rootKey) {
   const keys = await fetch("/v1/keys", { cache: "no-store" });
@@ -163,7 +163,7 @@ function reportForm() {
         progress.hidden = false;
         const chars = generateCodename();
         const keys = await replyKeys(chars);
-        report.follow_up = { kind: "codename", recipient: keys.recipient, mailbox: keys.mailbox };
+        report.follow_up = codenameFollowUp(keys);
         codename = displayCodename(chars);
       }
       const ciphertext = await sealReport(report, bundle);

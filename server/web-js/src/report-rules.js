@@ -8,7 +8,8 @@
 // two UTF-16 units), and "empty" is after trimming Unicode White_Space, as Rust's
 // `str::trim` does (JavaScript's `trim` also removes U+FEFF, which is not White_Space).
 
-import { bech32 } from "@scure/base";
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { base64, bech32 } from "@scure/base";
 
 export const REPORT_FORMAT = 1;
 export const MAX_NARRATIVE_CHARS = 20000;
@@ -78,13 +79,28 @@ const REQUIRED = (check) => [true, check, false];
 const DEFAULT = (check) => [false, check, false];
 const OPTION = (check) => [false, check, true];
 
+// The key that checks her answers: canonical base64 of 32 bytes that are an Ed25519
+// point not of small order (client-lib's PublicKey::from_base64, written back the same).
+function isAnswerKey(text) {
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(text)) return false;
+  let point;
+  try {
+    point = ed25519.Point.fromBytes(base64.decode(text));
+  } catch {
+    return false;
+  }
+  return !point.isSmallOrder() && base64.encode(base64.decode(text)) === text;
+}
+
 function followUpOk(value) {
   if (!isObject(value)) return false;
   const { kind, ...rest } = value;
   // serde ignores other members next to `"kind": "none"` (a unit variant).
   if (kind === "none") return true;
   if (kind === "contact") return membersOk(rest, { details: REQUIRED(isText) });
-  if (kind === "codename") return membersOk(rest, { recipient: REQUIRED(isText), mailbox: REQUIRED(isText) });
+  if (kind === "codename") {
+    return membersOk(rest, { recipient: REQUIRED(isText), mailbox: REQUIRED(isText), answer_key: OPTION(isText) });
+  }
   return false;
 }
 
@@ -174,6 +190,9 @@ export function reportProblem(report) {
   } else if (follow.kind === "codename") {
     if (!isAgeRecipient(follow.recipient)) return problem("recipient_invalid", "follow_up.recipient");
     if (!/^[0-9a-f]{32}$/.test(follow.mailbox)) return problem("mailbox_invalid", "follow_up.mailbox");
+    if (follow.answer_key != null && !isAnswerKey(follow.answer_key)) {
+      return problem("answer_key_invalid", "follow_up.answer_key");
+    }
   }
   return null;
 }

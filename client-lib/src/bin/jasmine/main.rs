@@ -200,10 +200,7 @@ fn report(args: ReportArgs) -> Result<()> {
     let codename = if wants_codename {
         let codename = Codename::generate(&mut rand::rngs::OsRng);
         let keys = codename.derive()?;
-        report.follow_up = FollowUp::Codename {
-            recipient: keys.recipient.clone(),
-            mailbox: keys.mailbox.clone(),
-        };
+        report.follow_up = FollowUp::through_codename(&keys);
         Some(codename)
     } else {
         None
@@ -314,7 +311,13 @@ fn replies(args: CodenameArgs) -> Result<()> {
             .decode(&entry.ciphertext)
             .map_err(|_| jasmine_client::Error::DecryptionFailed)
             .and_then(|c| {
-                mailbox::open_message(&c, &keys.identity, &keys.mailbox, Some(bundle.bundle()))
+                mailbox::open_message(
+                    &c,
+                    &keys.identity,
+                    &keys.mailbox,
+                    Some(bundle.bundle()),
+                    Some(&keys.answer_public()),
+                )
             });
         match opened {
             Ok(message) => print!("{}", prompts::message_text(&message)),

@@ -293,7 +293,7 @@ pub fn ask_message() -> Result<String> {
 pub fn message_text(message: &jasmine_client::mailbox::Message) -> String {
     use jasmine_client::mailbox::Sender;
     let from = match &message.sender {
-        Sender::Reporter => "you".to_string(),
+        Sender::Reporter { .. } => "you".to_string(),
         Sender::Moderator { id, name, verified } => format!(
             "the association ({}{})",
             escape(name.as_deref().unwrap_or(id)),
