@@ -204,14 +204,46 @@ fn rotation_revocation_and_a_new_moderator() {
         1,
     );
     assert!(refused.contains("no moderator 'mallory'"), "{refused}");
+    // Alice's key retires: the bundle must list what it signed, from what the server
+    // published (fetched online, carried to the root key's machine).
+    let refused = fails(
+        "jasmine-keys",
+        &org.dir,
+        &bundle_sign_args(
+            "2",
+            &["rotated/alice.card.json", "carol.card.json"],
+            "x.json",
+            &["--previous", "bundle-1.json", "--revoke", "bob"],
+        ),
+        1,
+    );
+    assert!(refused.contains("--published"), "{refused}");
+    keys(&[
+        "bundle",
+        "published",
+        "--api-key",
+        "alice.api.key",
+        "--server",
+        &url,
+        "--out",
+        "published.json",
+    ]);
     let signed = keys(&bundle_sign_args(
         "2",
         &["rotated/alice.card.json", "carol.card.json"],
         "bundle-2.json",
-        &["--previous", "bundle-1.json", "--revoke", "bob"],
+        &[
+            "--previous",
+            "bundle-1.json",
+            "--revoke",
+            "bob",
+            "--published",
+            "published.json",
+        ],
     ));
     assert!(
-        signed.contains("former key of 'alice'") && signed.contains("'bob' revoked"),
+        signed.contains("former key of 'alice': the 1 alert(s)")
+            && signed.contains("'bob' revoked"),
         "{signed}"
     );
     org.upload_bundle("bundle-2.json", &url);
@@ -380,6 +412,61 @@ fn rotation_revocation_and_a_new_moderator() {
         "{}",
         server.log()
     );
+    // Whoever keeps alice's retired key signs a new alert, dated today (the day the
+    // key retired, so `until` alone would let it through), and a hostile server slips
+    // it into its feed: readers refuse it, because bundle 2 lists what that key signed.
+    let mut draft: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(org.dir.join("alice-draft.json")).unwrap()).unwrap();
+    draft["alert"]["id"] = serde_json::Value::from("0f".repeat(16));
+    std::fs::write(org.dir.join("backdated-draft.json"), draft.to_string()).unwrap();
+    keys(&[
+        "alert",
+        "sign",
+        "--draft",
+        "backdated-draft.json",
+        "--key",
+        "alice.offline.age",
+        "--out",
+        "alice-backdated.json",
+    ]);
+    let backdated: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(org.dir.join("alice-backdated.json")).unwrap())
+            .unwrap();
+    let backdated_id = backdated["alert"]["id"].as_str().unwrap().to_string();
+    {
+        let db = rusqlite::Connection::open(server.data_dir.join("jasmine.sqlite3")).unwrap();
+        db.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+        db.execute(
+            "INSERT INTO alerts (id, published_on, region, severity, signed_json) VALUES (?1, ?2, '59', 'risky', ?3)",
+            rusqlite::params![
+                backdated_id,
+                backdated["alert"]["published"].as_str().unwrap(),
+                backdated.to_string()
+            ],
+        )
+        .unwrap();
+    }
+    let feed = run(
+        "jasmine",
+        &reporter,
+        &["alerts", "--server", &url, "--root-key-file", &root],
+    );
+    let (shown, warned) = (
+        String::from_utf8_lossy(&feed.stdout),
+        String::from_utf8_lossy(&feed.stderr),
+    );
+    assert!(!shown.contains(&backdated_id), "{shown}");
+    assert!(
+        warned.contains("not among what it signed before it was retired"),
+        "{warned}"
+    );
+    {
+        let db = rusqlite::Connection::open(server.data_dir.join("jasmine.sqlite3")).unwrap();
+        db.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+        db.execute("DELETE FROM alerts WHERE id = ?1", [&backdated_id])
+            .unwrap();
+    }
+
     // Carol retracts bob's alert; the feed is whole again.
     keys(&[
         "alert",

@@ -5,6 +5,7 @@
 use rand::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sha2::Digest;
 
 use crate::bundle::KeyBundle;
 use crate::keys::{self, Domain};
@@ -268,6 +269,52 @@ fn sign_object<T: Serialize>(
     Ok(bytes)
 }
 
+/// The digest a bundle lists for a signed alert or retraction that a retired key
+/// signed (`FormerKey::signed`): 32 lowercase hex characters, the first half of
+/// `SHA-256(JCS(signed document))`.
+pub fn signed_digest(signed: &Value) -> Result<String, Error> {
+    let bytes = crate::canonical::to_canonical_bytes(signed)?;
+    Ok(hex::encode(&sha2::Sha256::digest(&bytes)[..16]))
+}
+
+/// The digests of the documents among `published` (signed alerts and retractions)
+/// that verify against `bundle` and were signed with `key`: what a bundle that retires
+/// `key` lists as signed by it (`FormerKey::signed`). Sorted, without repeats.
+pub fn digests_signed_with(
+    published: &[Value],
+    bundle: &KeyBundle,
+    key: &crate::keys::PublicKey,
+) -> Vec<String> {
+    let mut digests: Vec<String> = published
+        .iter()
+        .filter(|doc| {
+            let verifies = verify_alert_value((*doc).clone(), bundle).is_ok()
+                || verify_retraction_value((*doc).clone(), bundle).is_ok();
+            verifies && signed_with(doc, key)
+        })
+        .filter_map(|doc| signed_digest(doc).ok())
+        .collect();
+    digests.sort();
+    digests.dedup();
+    digests
+}
+
+/// Whether a signed alert or retraction carries a signature of `key`.
+fn signed_with(doc: &Value, key: &crate::keys::PublicKey) -> bool {
+    [("alert", Domain::Alert), ("retraction", Domain::Retraction)]
+        .into_iter()
+        .any(|(member, domain)| {
+            keys::unwrap_signed(doc.clone(), member, member).is_ok_and(|(value, signature)| {
+                keys::verify(domain, key, &value, &signature, member).is_ok()
+            })
+        })
+}
+
+/// Whether `text` has the form of a [`signed_digest`].
+pub fn is_signed_digest(text: &str) -> bool {
+    is_alert_id(text)
+}
+
 /// Verifies a signed alert (JSON value) against the moderators of `bundle`.
 pub fn verify_alert_value(signed: Value, bundle: &KeyBundle) -> Result<Alert, Error> {
     let (alert, until): (Alert, _) = verify_object(signed, "alert", Domain::Alert, bundle, true)?;
@@ -298,7 +345,8 @@ pub fn verify_retraction(signed_json: &[u8], bundle: &KeyBundle) -> Result<Retra
 }
 
 /// Verifies against the signer's current key or, when `former` allows it, a retired
-/// key of theirs; returns the object and, for a retired key, its last valid day.
+/// key of theirs; returns the object and, for a retired key, its last valid day. A
+/// retired key that lists what it signed verifies only that.
 fn verify_object<T: for<'de> Deserialize<'de>>(
     signed: Value,
     member: &'static str,
@@ -306,6 +354,7 @@ fn verify_object<T: for<'de> Deserialize<'de>>(
     bundle: &KeyBundle,
     former: bool,
 ) -> Result<(T, Option<Day>), Error> {
+    let digest = signed_digest(&signed)?;
     let (value, signature) = keys::unwrap_signed(signed, member, member)?;
     let signer = value
         .get("signed_by")
@@ -315,18 +364,25 @@ fn verify_object<T: for<'de> Deserialize<'de>>(
     let candidates: Vec<_> = bundle
         .alert_keys(&signer)
         .into_iter()
-        .filter(|(_, until)| former || until.is_none())
+        .filter(|(_, retired)| former || retired.is_none())
         .collect();
     if candidates.is_empty() {
         return Err(Error::UnknownSigner(signer));
     }
     let mut last = Error::BadSignature(member);
-    for (key, until) in candidates {
+    for (key, retired) in candidates {
         match keys::verify(domain, &key, &value, &signature, member) {
             Ok(()) => {
+                if let Some(listed) = retired.and_then(|f| f.signed.as_ref()) {
+                    if !listed.contains(&digest) {
+                        return Err(Error::UnknownSigner(format!(
+                            "{signer} (a retired key: this is not among what it signed before it was retired)"
+                        )));
+                    }
+                }
                 let object = serde_json::from_value(value)
                     .map_err(|e| Error::malformed(member, e.to_string()))?;
-                return Ok((object, until));
+                return Ok((object, retired.map(|f| f.until)));
             }
             Err(e) => last = e,
         }
@@ -447,5 +503,70 @@ mod tests {
                 .unwrap()
                 .replacen("\"retraction\"", "\"alert\"", 1);
         assert!(verify_alert(as_alert.as_bytes(), &bundle).is_err());
+    }
+
+    /// Whoever keeps a retired key cannot sign more with it: the bundle that retires it
+    /// lists what it signed, and a new alert, even dated within `until`, is refused;
+    /// a retraction too. A bundle written before the lists (none given) still verifies
+    /// by `until` alone.
+    #[test]
+    fn fail_a_retired_key_signs_nothing_new() {
+        let (m, mut previous, alert) = setup();
+        let before =
+            serde_json::from_slice::<Value>(&sign_alert(&alert, m.alert_key()).unwrap()).unwrap();
+        let mut later = alert.clone();
+        later.id = new_alert_id(&mut OsRng);
+        let backdated =
+            serde_json::from_slice::<Value>(&sign_alert(&later, m.alert_key()).unwrap()).unwrap();
+        let retraction = serde_json::from_slice::<Value>(
+            &sign_retraction(
+                &Retraction {
+                    alert_id: new_alert_id(&mut OsRng),
+                    retracted_on: alert.published,
+                    signed_by: "alice".into(),
+                    reason: String::new(),
+                },
+                m.alert_key(),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let signed = digests_signed_with(
+            std::slice::from_ref(&before),
+            &previous,
+            &m.alert_key().into(),
+        );
+        assert_eq!(signed, vec![signed_digest(&before).unwrap()]);
+        // Bundle 2: alice left; her key is a former key that lists the one alert.
+        let entry = previous.moderators.remove(0);
+        previous
+            .moderators
+            .push(ModeratorSecrets::generate("bob", &mut OsRng).public_entry("Bob"));
+        previous.version = 2;
+        previous.former.push(crate::bundle::FormerKey {
+            id: "alice".into(),
+            name: entry.name,
+            alert_key: entry.alert_key,
+            until: alert.published,
+            signed: Some(signed),
+        });
+        previous.validate().unwrap();
+        assert_eq!(
+            verify_alert_value(before.clone(), &previous).unwrap(),
+            alert
+        );
+        for refused in [
+            verify_alert_value(backdated.clone(), &previous).map(|_| ()),
+            verify_retraction_value(retraction.clone(), &previous).map(|_| ()),
+        ] {
+            let refused = refused.unwrap_err().to_string();
+            assert!(refused.contains("not among what it signed"), "{refused}");
+        }
+        // Written before the rule: `until` alone.
+        previous.former[0].signed = None;
+        assert!(verify_alert_value(backdated, &previous).is_ok());
+        // Lists are checked when a bundle is.
+        previous.former[0].signed = Some(vec!["A".repeat(32)]);
+        assert!(previous.validate().is_err());
     }
 }

@@ -56,10 +56,20 @@ pub struct FormerKey {
     pub alert_key: PublicKey,
     /// Last day on which what it signed is valid.
     pub until: Day,
+    /// The digests ([`crate::alert::signed_digest`]) of every alert and retraction it
+    /// signed before it was retired: it verifies those only, so that whoever keeps the
+    /// key cannot sign more, backdated. Absent in bundles written before this rule
+    /// (their former keys verify by `until` alone); every bundle `jasmine-keys` signs
+    /// now has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed: Option<Vec<String>>,
 }
 
 /// Most retired keys a bundle lists.
 pub const MAX_FORMER_KEYS: usize = 256;
+
+/// Most digests the former keys of one bundle list together.
+pub const MAX_FORMER_SIGNED: usize = 20_000;
 
 /// One moderator's public keys.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,6 +174,27 @@ impl KeyBundle {
                     f.id
                 ));
             }
+            if let Some(signed) = &f.signed {
+                let distinct: HashSet<&String> = signed.iter().collect();
+                if distinct.len() != signed.len()
+                    || !signed.iter().all(|d| crate::alert::is_signed_digest(d))
+                {
+                    return bad(format!(
+                        "former key of '{}': what it signed must be distinct digests of 32 lowercase hex characters",
+                        f.id
+                    ));
+                }
+            }
+        }
+        let listed: usize = self
+            .former
+            .iter()
+            .map(|f| f.signed.as_ref().map_or(0, Vec::len))
+            .sum();
+        if listed > MAX_FORMER_SIGNED {
+            return bad(format!(
+                "former keys may list at most {MAX_FORMER_SIGNED} signed documents together"
+            ));
         }
         let limits = &self.limits;
         if !(4096..=16 * 1024 * 1024).contains(&limits.max_report_bytes) {
@@ -175,9 +206,9 @@ impl KeyBundle {
         Ok(())
     }
 
-    /// The alert keys that may have signed as `id`: the current one (no end date),
-    /// then retired ones with the last day they were valid.
-    pub fn alert_keys(&self, id: &str) -> Vec<(PublicKey, Option<Day>)> {
+    /// The alert keys that may have signed as `id`: the current one (no retirement),
+    /// then retired ones.
+    pub fn alert_keys(&self, id: &str) -> Vec<(PublicKey, Option<&FormerKey>)> {
         self.moderator(id)
             .map(|m| (m.alert_key, None))
             .into_iter()
@@ -185,7 +216,7 @@ impl KeyBundle {
                 self.former
                     .iter()
                     .filter(|f| f.id == id)
-                    .map(|f| (f.alert_key, Some(f.until))),
+                    .map(|f| (f.alert_key, Some(f))),
             )
             .collect()
     }

@@ -297,6 +297,23 @@ impl<T: Transport> JasmineClient<T> {
         self.call(request).await
     }
 
+    /// One page of everything ever published, retracted alerts included, as signed
+    /// (`GET /v1/mod/published`; retractions come on the first page).
+    pub async fn published_page(
+        &self,
+        credentials: &ModeratorCredentials,
+        offset: u64,
+    ) -> Result<crate::wire::AlertFeed, ClientError> {
+        let response = self
+            .moderator_call(
+                credentials,
+                ApiRequest::new(Method::GET, format!("/v1/mod/published?offset={offset}")),
+            )
+            .await?;
+        let strict = crate::canonical::parse_strict(&response.body, "published alerts")?;
+        serde_json::from_value(strict).map_err(|e| ClientError::BadResponse(e.to_string()))
+    }
+
     /// Reports this moderator has not acknowledged.
     pub async fn pending_reports(
         &self,

@@ -288,17 +288,24 @@ pub fn open_message(
             .to_string();
         let (name, verified) = match bundle {
             Some(bundle) => {
-                let moderator = bundle
-                    .moderator(&signer)
-                    .ok_or_else(|| Error::UnknownSigner(signer.clone()))?;
-                keys::verify(
-                    Domain::Reply,
-                    &moderator.alert_key,
-                    &inner,
-                    &signature,
-                    "reply",
-                )?;
-                (Some(moderator.name.clone()), true)
+                // The moderator's current alert key, or a retired one (a reply written
+                // before a rotation); a revoked key is in neither.
+                let candidates = bundle.alert_keys(&signer);
+                if candidates.is_empty() {
+                    return Err(Error::UnknownSigner(signer));
+                }
+                let verifies = candidates.iter().find(|(key, _)| {
+                    keys::verify(Domain::Reply, key, &inner, &signature, "reply").is_ok()
+                });
+                let Some((_, retired)) = verifies else {
+                    return Err(Error::BadSignature("reply"));
+                };
+                let name = match (bundle.moderator(&signer), retired) {
+                    (Some(m), _) => m.name.clone(),
+                    (None, Some(f)) => f.name.clone(),
+                    (None, None) => signer.clone(),
+                };
+                (Some(name), true)
             }
             None => (None, false),
         };

@@ -221,6 +221,12 @@ pub struct SignBundleArgs {
     /// over as former keys (their alerts up to today keep verifying).
     #[arg(long)]
     previous: Option<PathBuf>,
+    /// What the server published (written by `jasmine-keys bundle published`; repeat
+    /// for several): a key that retires verifies, from this bundle on, only the alerts
+    /// and retractions of these files that it signed. Needed with --previous whenever
+    /// a key retires.
+    #[arg(long = "published")]
+    published: Vec<PathBuf>,
     /// A moderator whose keys are lost or compromised: none of their keys is carried
     /// over, so nothing they signed verifies any more (repeat for several).
     #[arg(long = "revoke")]
@@ -234,10 +240,14 @@ pub struct SignBundleArgs {
 
 /// The former keys of the next bundle: those of `previous`, and the alert keys of
 /// its moderators that the new bundle no longer lists, minus every key of `revoked`.
+/// Each lists what it signed (`FormerKey::signed`), from `published`: a key retiring
+/// now, and one carried over from a bundle written before that rule, get the digests
+/// of the documents of `published` that verify against `previous` with that key.
 fn carried_over(
     previous: &KeyBundle,
     moderators: &[bundle::ModeratorEntry],
     revoked: &[String],
+    published: Option<&[serde_json::Value]>,
     today: Day,
 ) -> Result<Vec<bundle::FormerKey>> {
     for id in revoked {
@@ -259,8 +269,22 @@ fn carried_over(
                 name: m.name.clone(),
                 alert_key: m.alert_key,
                 until: today,
+                signed: None,
             });
         }
+    }
+    for f in former.iter_mut().filter(|f| f.signed.is_none()) {
+        let Some(published) = published else {
+            bail!(
+                "the alert key of '{}' retires: give what the server published with --published (a moderator writes it online with `jasmine-keys bundle published --api-key … --server … --out published.json`), so that the bundle lists what that key signed and it can sign nothing more",
+                f.id
+            );
+        };
+        f.signed = Some(jasmine_client::alert::digests_signed_with(
+            published,
+            previous,
+            &f.alert_key,
+        ));
     }
     Ok(former)
 }
@@ -293,7 +317,22 @@ pub fn sign_bundle(args: SignBundleArgs) -> Result<()> {
                     previous.version
                 );
             }
-            carried_over(&previous, &moderators, &args.revoke, today)?
+            let published = if args.published.is_empty() {
+                None
+            } else {
+                let mut all = Vec::new();
+                for path in &args.published {
+                    all.extend(crate::published::Published::read(path)?.documents());
+                }
+                Some(all)
+            };
+            carried_over(
+                &previous,
+                &moderators,
+                &args.revoke,
+                published.as_deref(),
+                today,
+            )?
         }
         None if !args.revoke.is_empty() => {
             bail!("--revoke needs --previous (the bundle the key is revoked from)")
@@ -325,13 +364,47 @@ pub fn sign_bundle(args: SignBundleArgs) -> Result<()> {
     );
     for f in &draft.former {
         println!(
-            "  former key of '{}': what it signed up to {} stays valid",
-            f.id, f.until
+            "  former key of '{}': the {} alert(s) and retraction(s) it signed up to {} stay valid; it can sign nothing more",
+            f.id,
+            f.signed.as_ref().map_or(0, Vec::len),
+            f.until
         );
     }
     for id in &args.revoke {
         println!("  '{id}' revoked: nothing signed with their keys verifies any more; retract or re-sign their alerts");
     }
+    Ok(())
+}
+
+/// `bundle published`.
+#[derive(Args)]
+pub struct PublishedArgs {
+    /// Your API key file (<id>.api.key): the list includes retracted alerts, which
+    /// only moderators may fetch.
+    #[arg(long)]
+    api_key: PathBuf,
+    #[command(flatten)]
+    server: crate::ServerArg,
+    /// File to write.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// Writes every alert (retracted ones too) and retraction the server ever published,
+/// as signed, for `bundle sign --published` on the root key's machine.
+pub fn published(args: PublishedArgs) -> Result<()> {
+    let credentials = keyfiles::read_api(&args.api_key)?;
+    let published = crate::block_on(async {
+        let client = jasmine_client::client::JasmineClient::new(args.server.transport().await?);
+        crate::published::fetch_all(&client, &credentials).await
+    })??;
+    published.write(&args.out)?;
+    println!(
+        "{} alert(s) and {} retraction(s) written to {} (public data; checked when the bundle is signed)",
+        published.alerts.len(),
+        published.retractions.len(),
+        args.out.display()
+    );
     Ok(())
 }
 

@@ -64,7 +64,9 @@ fn pull_to_file(args: &PullArgs, out: &Path, root_key: &Path) -> Result<()> {
         let bundle = client
             .fetch_bundle(&organisation, jasmine_client::Day::today_utc(), None)
             .await?;
-        let alerts = signed_alerts(&transport, bundle.bundle()).await?;
+        let alerts = crate::published::fetch(&transport)
+            .await?
+            .standing_alerts(bundle.bundle());
         let bundle: serde_json::Value = serde_json::from_slice(bundle.signed_json())?;
         Ok((reports, messages, bundle, alerts))
     })??;
@@ -90,54 +92,6 @@ fn pull_to_file(args: &PullArgs, out: &Path, root_key: &Path) -> Result<()> {
     );
     println!("The server keeps them until your outbox file acknowledges them.");
     Ok(())
-}
-
-/// Every published alert that verifies against `bundle` and is not retracted, as
-/// signed (`{"alert": …, "signature": …}`).
-async fn signed_alerts(
-    transport: &jasmine_client::transport::AnyTransport,
-    bundle: &jasmine_client::bundle::KeyBundle,
-) -> Result<Vec<serde_json::Value>> {
-    use jasmine_client::alert::{verify_alert_value, verify_retraction_value};
-    use jasmine_client::transport::{ApiRequest, Transport};
-    let mut alerts = Vec::new();
-    let mut offset = None;
-    loop {
-        let path = match offset {
-            Some(offset) => format!("/v1/alerts?offset={offset}&limit=100"),
-            None => "/v1/alerts?limit=100".to_string(),
-        };
-        let response = transport
-            .send(ApiRequest::new(http::Method::GET, path))
-            .await?;
-        if !response.status.is_success() {
-            bail!(
-                "the server refused to list the alerts ({})",
-                response.status
-            );
-        }
-        let feed: jasmine_client::wire::AlertFeed = serde_json::from_value(
-            jasmine_client::canonical::parse_strict(&response.body, "alert feed")?,
-        )
-        .context("unexpected alert feed from the server")?;
-        let retracted: Vec<String> = feed
-            .retractions
-            .into_iter()
-            .filter_map(|r| verify_retraction_value(r, bundle).ok())
-            .map(|r| r.alert_id)
-            .collect();
-        for signed in feed.alerts {
-            if let Ok(alert) = verify_alert_value(signed.clone(), bundle) {
-                if !retracted.contains(&alert.id) {
-                    alerts.push(signed);
-                }
-            }
-        }
-        match feed.next_offset {
-            Some(next) => offset = Some(next),
-            None => return Ok(alerts),
-        }
-    }
 }
 
 pub fn pull(args: PullArgs) -> Result<()> {

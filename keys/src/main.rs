@@ -22,6 +22,7 @@ mod matching;
 mod opening;
 mod passphrase;
 mod pii;
+mod published;
 mod sanitize;
 mod source;
 mod stats;
@@ -121,6 +122,8 @@ enum BundleCommand {
     Sign(cmd_org::SignBundleArgs),
     /// (online) Upload a signed bundle to the server.
     Upload(cmd_org::UploadArgs),
+    /// (online) Write every alert and retraction the server ever published, for `bundle sign --published`.
+    Published(cmd_org::PublishedArgs),
 }
 
 #[derive(Subcommand)]
@@ -218,6 +221,7 @@ fn main() -> ExitCode {
         }
         Command::Bundle(BundleCommand::Sign(a)) => cmd_org::sign_bundle(a),
         Command::Bundle(BundleCommand::Upload(a)) => cmd_org::upload_bundle(a),
+        Command::Bundle(BundleCommand::Published(a)) => cmd_org::published(a),
         Command::Pull(a) => cmd_reports::pull(a),
         Command::Import(a) => cmd_desk::import(a),
         Command::Review(a) => cmd_review::review(a),

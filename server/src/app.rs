@@ -30,6 +30,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/mod/reports/{id}/ack", post(moderator::acknowledge))
         .route("/v1/mod/alerts", post(moderator::publish_alert))
         .route("/v1/mod/retractions", post(moderator::publish_retraction))
+        .route("/v1/mod/published", get(moderator::published))
         .merge(crate::web::routes())
         .fallback(|| async { ApiError::not_found(crate::error::NO_SUCH_PATH) })
         .method_not_allowed_fallback(|| async {

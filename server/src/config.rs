@@ -34,6 +34,11 @@ pub struct Config {
     pub write_queue: usize,
     /// Read-only database connections kept open.
     pub readers: usize,
+    /// Seconds between two compactions of the database (`VACUUM` and an emptied WAL),
+    /// when anything was written in between: rows written since the last one lie in
+    /// the file in the order they arrived, and deleted ciphertext may linger in the WAL
+    /// until then.
+    pub compact_interval_secs: u64,
     /// Accepted clock difference for signed moderator requests, in seconds.
     pub api_clock_window_secs: u64,
     /// The onion service.
@@ -62,6 +67,7 @@ impl Default for Config {
             max_stored_bytes: 2 * 1024 * 1024 * 1024,
             write_queue: 8192,
             readers: 4,
+            compact_interval_secs: 3600,
             api_clock_window_secs: 300,
             onion: OnionConfig::default(),
             web: crate::web::WebConfig::default(),
@@ -98,6 +104,9 @@ impl Config {
     pub fn validate(&self) -> Result<(), String> {
         if self.write_queue == 0 || self.readers == 0 {
             return Err("write_queue and readers must be at least 1".into());
+        }
+        if !(1..=86_400).contains(&self.compact_interval_secs) {
+            return Err("compact_interval_secs must be between 1 and 86400".into());
         }
         if !(10..=3600).contains(&self.api_clock_window_secs) {
             return Err("api_clock_window_secs must be between 10 and 3600".into());

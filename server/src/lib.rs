@@ -90,8 +90,10 @@ fn prepare_data_dir(dir: &Path) -> Result<(), String> {
 }
 
 /// Deletes reports older than the current bundle's retention and mailboxes inactive
-/// for longer than `mailbox.expiry_days`, now and then hourly.
+/// for longer than `mailbox.expiry_days`, now and then hourly; compacts the database
+/// every `compact_interval_secs`.
 pub fn spawn_retention(state: AppState) {
+    spawn_compaction(state.clone());
     tokio::spawn(async move {
         loop {
             if let Some(current) = state.current_bundle() {
@@ -124,6 +126,23 @@ pub fn spawn_retention(state: AppState) {
                 Err(e) => tracing::warn!("mailbox expiry pass failed: {e}"),
             }
             tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        }
+    });
+}
+
+/// Compacts the database every `compact_interval_secs` (see [`WriteOp::Compact`]).
+fn spawn_compaction(state: AppState) {
+    let every = std::time::Duration::from_secs(state.compact_interval_secs());
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            match state.storage().write(WriteOp::Compact).await {
+                Ok(storage::WriteOutcome::Compacted(true)) => {
+                    tracing::debug!("database compacted")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!("compaction did not complete: {e}"),
+            }
         }
     });
 }

@@ -49,6 +49,7 @@ struct Inner {
     admission: crate::admission::Admission,
     connections: crate::config::ConnectionConfig,
     onion_address: std::sync::OnceLock<String>,
+    compact_interval_secs: u64,
 }
 
 impl AppState {
@@ -96,6 +97,7 @@ impl AppState {
                 admission: crate::admission::Admission::new(&config.admission),
                 connections: config.connections.clone(),
                 onion_address: std::sync::OnceLock::new(),
+                compact_interval_secs: config.compact_interval_secs,
             }),
         })
     }
@@ -148,6 +150,11 @@ impl AppState {
     /// Records the onion address (once; later calls are ignored).
     pub fn set_onion_address(&self, address: &str) {
         let _ = self.inner.onion_address.set(address.to_ascii_lowercase());
+    }
+
+    /// Seconds between two compactions of the database.
+    pub fn compact_interval_secs(&self) -> u64 {
+        self.inner.compact_interval_secs
     }
 
     /// The replay guard of the moderator API.

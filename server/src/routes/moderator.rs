@@ -297,3 +297,74 @@ pub async fn publish_retraction(
     )
         .into_response())
 }
+
+/// Alerts per page of `GET /v1/mod/published`.
+const PUBLISHED_PAGE: u64 = 500;
+
+/// `?offset=` of `GET /v1/mod/published`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishedParams {
+    offset: Option<u64>,
+}
+
+/// `GET /v1/mod/published`: every alert ever published (retracted, hidden and all:
+/// the public feed leaves out retracted ones), oldest first, 500 a page, and, on the
+/// first page, every retraction; as signed. What the root key's holder needs to list,
+/// when a key retires, what it signed.
+pub async fn published(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    query: Result<axum::extract::Query<PublishedParams>, axum::extract::rejection::QueryRejection>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    authenticated(&state, &method, &uri, &headers, body, MAX_SMALL_BODY).await?;
+    let axum::extract::Query(params) =
+        query.map_err(|e| ApiError::bad_request("bad_query", e.body_text()))?;
+    let offset = params.offset.unwrap_or(0);
+    if offset > 1_000_000_000 {
+        return Err(ApiError::bad_request(
+            "bad_query",
+            "offset must be at most 1000000000",
+        ));
+    }
+    let (alerts, retractions) = state
+        .storage()
+        .read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT signed_json FROM alerts ORDER BY published_on, id LIMIT ?1 OFFSET ?2",
+            )?;
+            let alerts = stmt
+                .query_map(
+                    rusqlite::params![(PUBLISHED_PAGE + 1) as i64, offset as i64],
+                    |r| r.get::<_, String>(0),
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let retractions = if offset == 0 {
+                let mut stmt = c.prepare_cached(
+                    "SELECT signed_json FROM retractions ORDER BY retracted_on, alert_id",
+                )?;
+                let rows = stmt
+                    .query_map([], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                rows
+            } else {
+                Vec::new()
+            };
+            Ok((alerts, retractions))
+        })
+        .await?;
+    let more = alerts.len() as u64 > PUBLISHED_PAGE;
+    let raw = |json: String| {
+        serde_json::value::RawValue::from_string(json)
+            .map_err(|_| ApiError::from(crate::storage::StorageError::Unavailable))
+    };
+    let body = serde_json::json!({
+        "alerts": alerts.into_iter().take(PUBLISHED_PAGE as usize).map(raw).collect::<Result<Vec<_>, _>>()?,
+        "retractions": retractions.into_iter().map(raw).collect::<Result<Vec<_>, _>>()?,
+        "next_offset": more.then_some(offset + PUBLISHED_PAGE),
+    });
+    Ok(Json(body).into_response())
+}

@@ -167,6 +167,11 @@ pub enum WriteOp {
         /// First day of activity kept.
         day: Day,
     },
+    /// Compaction, when anything was written since the last one: `VACUUM` rewrites the
+    /// file in key order (random ids: the file no longer shows which row came first)
+    /// and drops free pages; a `TRUNCATE` checkpoint empties the WAL, whose old frames
+    /// still hold deleted ciphertext. Runs alone, outside any batch.
+    Compact,
 }
 
 /// What a write did.
@@ -180,6 +185,8 @@ pub enum WriteOutcome {
     Deleted(bool),
     /// Number of reports purged.
     Purged(u64),
+    /// Compacted (`false`: nothing was written since the last compaction, nothing done).
+    Compacted(bool),
 }
 
 /// Settings of the storage layer.
@@ -380,6 +387,130 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(count, 200);
+    }
+
+    /// Where each of `probes` first occurs in the bytes of every file of `dir`
+    /// (database, WAL, shared memory): (file name, offset), or `None`.
+    fn find_in_files(dir: &Path, probes: &[Vec<u8>]) -> Vec<Option<(String, usize)>> {
+        let files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| {
+                let entry = entry.unwrap();
+                let name = entry.file_name().to_string_lossy().into_owned();
+                (name, std::fs::read(entry.path()).expect("every file reads"))
+            })
+            .collect();
+        probes
+            .iter()
+            .map(|probe| {
+                files.iter().find_map(|(name, bytes)| {
+                    bytes
+                        .windows(probe.len())
+                        .position(|w| w == probe.as_slice())
+                        .map(|at| (name.clone(), at))
+                })
+            })
+            .collect()
+    }
+
+    /// Rows written lie in the file in the order they arrived; a compaction rewrites
+    /// them in the order of their random ids. Deleted ciphertext (acknowledged or
+    /// expired) is gone from every file once compacted: `secure_delete` zeroes it in
+    /// the database, and the emptied WAL no longer holds the frames that wrote it.
+    #[tokio::test]
+    async fn compaction_hides_arrival_order_and_leaves_nothing_deleted() {
+        use rand::RngCore;
+        let dir = tempfile::tempdir().unwrap();
+        let storage = open(dir.path(), u64::MAX);
+        let day = |d: &str| Day::parse(d).unwrap();
+        let (mut ids, mut probes) = (Vec::new(), Vec::new());
+        for n in 0..40 {
+            let mut raw = [0u8; 16];
+            rand::rngs::OsRng.fill_bytes(&mut raw);
+            let id = hex::encode(raw);
+            let mut ciphertext = vec![0u8; 4096];
+            rand::rngs::OsRng.fill_bytes(&mut ciphertext);
+            probes.push(ciphertext[2000..2032].to_vec());
+            let op = WriteOp::InsertReport {
+                id: id.clone(),
+                received_on: day(if n % 4 == 3 {
+                    "2026-01-05"
+                } else {
+                    "2026-11-28"
+                }),
+                bundle_version: 1,
+                ciphertext,
+                may_use_reserve: true,
+            };
+            assert_eq!(storage.write(op).await.unwrap(), WriteOutcome::Done);
+            ids.push(id);
+        }
+        let order_in_files = |probes: &[Vec<u8>]| {
+            let mut found: Vec<(usize, usize)> = find_in_files(dir.path(), probes)
+                .into_iter()
+                .enumerate()
+                .map(|(i, at)| (at.expect("every kept report is in the files").1, i))
+                .collect();
+            found.sort();
+            found.into_iter().map(|(_, i)| i).collect::<Vec<_>>()
+        };
+        let arrival: Vec<usize> = (0..ids.len()).collect();
+        assert_eq!(
+            order_in_files(&probes),
+            arrival,
+            "before: the order of arrival"
+        );
+
+        assert_eq!(
+            storage.write(WriteOp::Compact).await.unwrap(),
+            WriteOutcome::Compacted(true)
+        );
+        let mut by_id = arrival.clone();
+        by_id.sort_by_key(|&i| ids[i].clone());
+        assert_ne!(by_id, arrival, "random ids are not in arrival order");
+        assert_eq!(
+            order_in_files(&probes),
+            by_id,
+            "after: the order of the ids"
+        );
+        assert_eq!(
+            std::fs::metadata(dir.path().join("jasmine.sqlite3-wal")).map_or(0, |m| m.len()),
+            0,
+            "the WAL is emptied"
+        );
+        assert_eq!(
+            storage.write(WriteOp::Compact).await.unwrap(),
+            WriteOutcome::Compacted(false),
+            "nothing written since: nothing to do"
+        );
+
+        // Half are acknowledged (deleted), a quarter expire.
+        for id in ids.iter().step_by(2) {
+            let ack = WriteOp::Acknowledge {
+                report_id: id.clone(),
+                moderator_id: "x".into(),
+                required: vec!["x".into()],
+            };
+            assert_eq!(
+                storage.write(ack).await.unwrap(),
+                WriteOutcome::Deleted(true)
+            );
+        }
+        let purge = WriteOp::PurgeReceivedBefore {
+            day: day("2026-06-01"),
+        };
+        assert_eq!(
+            storage.write(purge).await.unwrap(),
+            WriteOutcome::Purged(10)
+        );
+        assert_eq!(
+            storage.write(WriteOp::Compact).await.unwrap(),
+            WriteOutcome::Compacted(true)
+        );
+        let gone = |i: usize| i % 2 == 0 || i % 4 == 3;
+        for (i, found) in find_in_files(dir.path(), &probes).into_iter().enumerate() {
+            assert_eq!(found.is_none(), gone(i), "report {i} ({found:?})");
+        }
     }
 
     #[tokio::test]

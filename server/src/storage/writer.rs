@@ -24,10 +24,35 @@ pub(super) struct Job {
 /// Runs until every sender is dropped.
 pub(super) fn run(mut conn: Connection, jobs: Receiver<Job>, mut quota: Quota) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
-    while let Ok(first) = jobs.recv() {
+    // Whether anything was committed since the last compaction (start counts).
+    let mut written = true;
+    let mut waiting: Option<Job> = None;
+    loop {
+        let first = match waiting.take() {
+            Some(job) => job,
+            None => match jobs.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            },
+        };
+        if matches!(first.op, WriteOp::Compact) {
+            let outcome = if written {
+                compact(&conn)
+            } else {
+                Ok(WriteOutcome::Compacted(false))
+            };
+            written = written && outcome.is_err();
+            let _ = first.reply.send(outcome);
+            continue;
+        }
         batch.push(first);
         while batch.len() < MAX_BATCH {
             match jobs.try_recv() {
+                // A compaction waits for the batch before it to be committed.
+                Ok(job) if matches!(job.op, WriteOp::Compact) => {
+                    waiting = Some(job);
+                    break;
+                }
                 Ok(job) => batch.push(job),
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
             }
@@ -36,6 +61,7 @@ pub(super) fn run(mut conn: Connection, jobs: Receiver<Job>, mut quota: Quota) {
         let outcomes = commit_batch(&mut conn, &batch, &mut quota);
         match outcomes {
             Ok(outcomes) => {
+                written |= outcomes.iter().any(Result::is_ok);
                 for (job, outcome) in batch.drain(..).zip(outcomes) {
                     let _ = job.reply.send(outcome);
                 }
@@ -52,6 +78,22 @@ pub(super) fn run(mut conn: Connection, jobs: Receiver<Job>, mut quota: Quota) {
             }
         }
     }
+}
+
+/// `VACUUM`, then a `TRUNCATE` checkpoint (see [`WriteOp::Compact`]).
+fn compact(conn: &Connection) -> Result<WriteOutcome, StorageError> {
+    conn.execute_batch("VACUUM;")?;
+    // (busy, WAL frames, frames checkpointed): busy when a reader held the WAL; the
+    // next compaction tries again.
+    let (busy, _, _): (i64, i64, i64) =
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+    if busy != 0 {
+        tracing::warn!("compaction: readers kept the WAL busy; it is emptied next time");
+        return Err(StorageError::Busy);
+    }
+    Ok(WriteOutcome::Compacted(true))
 }
 
 fn commit_batch(
@@ -341,6 +383,9 @@ fn apply(conn: &Connection, op: &WriteOp, quota: &mut Quota) -> Result<WriteOutc
             }
             Ok(WriteOutcome::Done)
         }
+        WriteOp::Compact => Err(StorageError::Conflict(
+            "compaction runs alone, never in a batch".into(),
+        )),
         WriteOp::PurgeMailboxesInactiveBefore { day } => {
             let (_, freed) = delete_ciphertexts(
                 conn,
