@@ -17,18 +17,20 @@ use jasmine_client::bundle::{ModeratorEntry, ModeratorSecrets};
 use jasmine_client::client::ModeratorCredentials;
 use jasmine_client::keys::{signing_key_from_base64, signing_key_to_base64, PublicKey};
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::files;
 
-#[derive(Serialize, Deserialize)]
+// The key files' contents, as written and read: wiped when dropped (the base64 of the
+// keys, the age identities).
+#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
 #[serde(deny_unknown_fields)]
 struct RootKeyFile {
     kind: String,
     ed25519_seed: String,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
 #[serde(deny_unknown_fields)]
 struct OfflineKeyFile {
     kind: String,
@@ -41,7 +43,7 @@ struct OfflineKeyFile {
     previous_age_identities: Vec<String>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
 #[serde(deny_unknown_fields)]
 struct ApiKeyFile {
     kind: String,
@@ -75,7 +77,7 @@ pub fn write_root(dir: &Path, key: &SigningKey, passphrase: &SecretString) -> Re
 /// Reads the root key.
 pub fn read_root(path: &Path, passphrase: &SecretString) -> Result<SigningKey> {
     let plain = files::read_secret(path, passphrase)?;
-    let file: RootKeyFile = serde_json::from_slice(&plain)
+    let mut file: RootKeyFile = serde_json::from_slice(&plain)
         .with_context(|| format!("{} is not a root key file", path.display()))?;
     if file.kind != ROOT_KIND {
         bail!(
@@ -84,7 +86,9 @@ pub fn read_root(path: &Path, passphrase: &SecretString) -> Result<SigningKey> {
             file.kind
         );
     }
-    Ok(signing_key_from_base64(&Zeroizing::new(file.ed25519_seed))?)
+    Ok(signing_key_from_base64(&Zeroizing::new(std::mem::take(
+        &mut file.ed25519_seed,
+    )))?)
 }
 
 /// Reads a public key file (`root.pub`).
@@ -200,7 +204,7 @@ impl OfflineKeys {
 /// Reads a moderator's offline key file.
 pub fn read_offline(path: &Path, passphrase: &SecretString) -> Result<OfflineKeys> {
     let plain = files::read_secret(path, passphrase)?;
-    let file: OfflineKeyFile = serde_json::from_slice(&plain)
+    let mut file: OfflineKeyFile = serde_json::from_slice(&plain)
         .with_context(|| format!("{} is not a moderator key file", path.display()))?;
     if file.kind != OFFLINE_KIND {
         bail!(
@@ -209,14 +213,13 @@ pub fn read_offline(path: &Path, passphrase: &SecretString) -> Result<OfflineKey
             file.kind
         );
     }
-    let text = Zeroizing::new(file.age_identity);
+    let text = Zeroizing::new(std::mem::take(&mut file.age_identity));
     let parse = |text: &str| {
         text.parse::<age::x25519::Identity>()
             .map_err(|_| anyhow::anyhow!("{} holds a damaged age identity", path.display()))
     };
     let age_identity = parse(&text)?;
-    let previous_texts: Vec<Zeroizing<String>> = file
-        .previous_age_identities
+    let previous_texts: Vec<Zeroizing<String>> = std::mem::take(&mut file.previous_age_identities)
         .into_iter()
         .map(Zeroizing::new)
         .collect();
@@ -225,9 +228,9 @@ pub fn read_offline(path: &Path, passphrase: &SecretString) -> Result<OfflineKey
         .map(|t| parse(t))
         .collect::<Result<Vec<_>>>()?;
     Ok(OfflineKeys {
-        id: file.id,
+        id: std::mem::take(&mut file.id),
         age_identity,
-        alert_key: signing_key_from_base64(&Zeroizing::new(file.alert_key))?,
+        alert_key: signing_key_from_base64(&Zeroizing::new(std::mem::take(&mut file.alert_key)))?,
         previous,
         age_identity_text: text,
         previous_texts,
@@ -237,7 +240,7 @@ pub fn read_offline(path: &Path, passphrase: &SecretString) -> Result<OfflineKey
 /// Reads a moderator's API key file.
 pub fn read_api(path: &Path) -> Result<ModeratorCredentials> {
     let plain = Zeroizing::new(files::read_file(path)?);
-    let file: ApiKeyFile = serde_json::from_slice(&plain)
+    let mut file: ApiKeyFile = serde_json::from_slice(&plain)
         .with_context(|| format!("{} is not an API key file", path.display()))?;
     if file.kind != API_KIND {
         bail!(
@@ -247,8 +250,8 @@ pub fn read_api(path: &Path) -> Result<ModeratorCredentials> {
         );
     }
     Ok(ModeratorCredentials {
-        id: file.id,
-        api_key: signing_key_from_base64(&Zeroizing::new(file.api_key))?,
+        id: std::mem::take(&mut file.id),
+        api_key: signing_key_from_base64(&Zeroizing::new(std::mem::take(&mut file.api_key)))?,
     })
 }
 
@@ -256,4 +259,27 @@ pub fn read_api(path: &Path) -> Result<ModeratorCredentials> {
 pub fn read_card(path: &Path) -> Result<ModeratorEntry> {
     serde_json::from_slice(&files::read_file(path)?)
         .with_context(|| format!("{} is not a moderator card", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wiped_on_drop<T: ZeroizeOnDrop>() {}
+
+    /// The key files' contents are wiped when dropped, as written and as read (the
+    /// check fails to compile if one is not).
+    #[test]
+    fn key_file_contents_are_wiped_on_drop() {
+        wiped_on_drop::<RootKeyFile>();
+        wiped_on_drop::<OfflineKeyFile>();
+        wiped_on_drop::<ApiKeyFile>();
+        let mut file = ApiKeyFile {
+            kind: API_KIND.into(),
+            id: "alice".into(),
+            api_key: "c2VjcmV0".into(),
+        };
+        file.zeroize();
+        assert!(file.api_key.is_empty() && file.id.is_empty());
+    }
 }

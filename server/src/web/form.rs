@@ -15,7 +15,7 @@ use jasmine_client::report::{
     Severity, When, REPORT_FORMAT,
 };
 use jasmine_client::{envelope, Day};
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use super::i18n::Tr;
 use super::pages::{PageBase, ReportForm};
@@ -251,7 +251,7 @@ fn list(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn optional(text: String) -> Option<String> {
+fn optional(text: &str) -> Option<String> {
     let trimmed = text.trim();
     (!trimmed.is_empty()).then(|| trimmed.to_string())
 }
@@ -265,53 +265,46 @@ fn enum_value<T: serde::de::DeserializeOwned>(field: &str, value: &str) -> Resul
 /// codename (the caller fills in `follow_up` then); the error is the report's first
 /// problem (client-lib's rules, as the page's script checks them) or names the field.
 fn parse(body: &[u8], lang: &str) -> Result<(Report, bool), FormError> {
-    let mut fields: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
-    let mut take = |name: &str| -> String {
-        fields
-            .iter_mut()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| std::mem::take(v))
-            .unwrap_or_default()
-    };
-    let date = Day::parse(take("date").trim())
+    // Every value is wiped once used: the fields when they drop, each value taken out
+    // (untrimmed) when it drops; the report wipes itself.
+    let mut fields = super::fields::FormFields::parse(body);
+    let date = Day::parse(fields.take("date").trim())
         .map_err(|_| FormError::Problem(ReportProblem::DateInvalid))?;
-    let precision: DatePrecision = enum_value("precision", &take("precision"))?;
-    let part = take("part_of_day");
+    let precision: DatePrecision = enum_value("precision", &fields.take("precision"))?;
+    let part = fields.take("part_of_day");
     let part_of_day: Option<PartOfDay> = if part.is_empty() {
         None
     } else {
         Some(enum_value("part_of_day", &part)?)
     };
-    let setting: Setting = enum_value("setting", &take("setting"))?;
-    let severity: Severity = enum_value("severity", &take("severity"))?;
-    let follow_up_choice = take("follow_up");
-    let wants_codename = follow_up_choice == "codename";
+    let setting: Setting = enum_value("setting", &fields.take("setting"))?;
+    let severity: Severity = enum_value("severity", &fields.take("severity"))?;
+    let follow_up_choice = fields.take("follow_up");
+    let wants_codename = follow_up_choice.as_str() == "codename";
     let follow_up = match follow_up_choice.as_str() {
         "contact" => FollowUp::Contact {
-            details: take("contact").trim().to_string(),
+            details: fields.take("contact").trim().to_string(),
         },
         _ => FollowUp::None,
     };
-    let consent_to_publish = take("consent") == "yes";
-    let country = take("country").trim().to_ascii_uppercase();
-    let region = optional(take("region"));
-    let city = optional(take("city"));
-    let description = take("description").trim().to_string();
-    let phones = list(&take("phones"));
-    let handles = list(&take("handles"));
-    let vehicle = optional(take("vehicle"));
-    let plates = list(&take("plates"));
-    let narrative = take("narrative").trim().to_string();
+    let consent_to_publish = fields.take("consent").as_str() == "yes";
+    let country = fields.take("country").trim().to_ascii_uppercase();
+    let region = optional(&fields.take("region"));
+    let city = optional(&fields.take("city"));
+    let description = fields.take("description").trim().to_string();
+    let phones = list(&fields.take("phones"));
+    let handles = list(&fields.take("handles"));
+    let vehicle = optional(&fields.take("vehicle"));
+    let plates = list(&fields.take("plates"));
+    let narrative = fields.take("narrative").trim().to_string();
     let mut categories = Vec::new();
-    for (_, value) in fields.iter().filter(|(n, _)| n == "category") {
+    for value in fields.all("category") {
         let category = Category::parse(value).ok_or_else(|| format!("category: '{value}'"))?;
         if !categories.contains(&category) {
             categories.push(category);
         }
     }
-    for (_, value) in fields.iter_mut() {
-        value.zeroize();
-    }
+    drop(fields);
     let report = Report {
         format: REPORT_FORMAT,
         language: lang.to_string(),

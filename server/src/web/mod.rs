@@ -5,6 +5,7 @@
 pub mod content;
 pub mod directory;
 mod feeds;
+mod fields;
 mod form;
 pub mod i18n;
 mod info;

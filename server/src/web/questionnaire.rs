@@ -14,6 +14,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use zeroize::Zeroize;
 
 use super::i18n::{Tr, DEFAULT_LANGUAGE};
 use super::pages::PageBase;
@@ -153,10 +154,20 @@ pub enum Answer {
     Text(String),
 }
 
-/// Every answer, in the order of [`QUESTIONS`].
+/// Every answer, in the order of [`QUESTIONS`]; texts are wiped on drop.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Answers {
     pub answers: Vec<Answer>,
+}
+
+impl Drop for Answers {
+    fn drop(&mut self) {
+        for answer in &mut self.answers {
+            if let Answer::Text(text) = answer {
+                text.zeroize();
+            }
+        }
+    }
 }
 
 /// The message id of a question (`option: None`) or of one of its options.
@@ -227,12 +238,18 @@ impl Answers {
 }
 
 /// One line of a summary: the question and its answers (`text`: written by the
-/// person, shown as she wrote it).
+/// person, shown as she wrote it). Wiped on drop.
 #[derive(Debug, Clone)]
 pub struct Line {
     pub question: String,
     pub answers: Vec<String>,
     pub text: bool,
+}
+
+impl Drop for Line {
+    fn drop(&mut self) {
+        self.answers.zeroize();
+    }
 }
 
 /// The words around a summary's lines, in one language.
@@ -416,8 +433,9 @@ pub async fn submit(
     let Some(site) = site(&state, &lang) else {
         return not_found();
     };
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    let answers = match Answers::from_form(&pairs) {
+    // The fields, the answers and the summaries wipe themselves when dropped.
+    let fields = super::fields::FormFields::parse(&body);
+    let answers = match Answers::from_form(fields.pairs()) {
         Ok(answers) => answers,
         Err(reason) => {
             return form_page(
