@@ -355,17 +355,19 @@ async fn the_form_without_javascript_has_its_own_budget_and_says_so() {
     // codename with a valid checksum: one an hour here, then the page explains.
     let codename = jasmine_client::codename::Codename::generate(&mut rand::rngs::OsRng);
     let read = format!("codename={}&action=read", codename.display().as_str());
-    let replies = || {
+    let replies = |token: String| {
         ApiRequest::new(Method::POST, "/ar/replies").with_body(
             "application/x-www-form-urlencoded",
-            read.as_bytes().to_vec(),
+            format!("{read}&once={token}").into_bytes(),
         )
     };
+    let token = jasmine_tests::form_token(&server.url, "/ar/replies").await;
     assert_eq!(
-        transport.send(replies()).await.unwrap().status,
+        transport.send(replies(token)).await.unwrap().status,
         StatusCode::OK
     );
-    let spent = transport.send(replies()).await.unwrap();
+    let token = jasmine_tests::form_token(&server.url, "/ar/replies").await;
+    let spent = transport.send(replies(token)).await.unwrap();
     assert_eq!(spent.status, StatusCode::SERVICE_UNAVAILABLE);
     let page = String::from_utf8_lossy(&spent.body);
     assert!(

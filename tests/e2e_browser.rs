@@ -474,3 +474,54 @@ fn the_quick_exit_leaves_at_once_while_a_codename_is_derived() {
     std::thread::sleep(std::time::Duration::from_secs(1));
     assert_eq!(server.stored_reports(), 0, "no report arrived later");
 }
+
+/// Leaving leaves no trail she can be caught by (issue 13, points 2 and 3), on a phone
+/// screen: with JavaScript, moving between pages replaces the history entry, Shift
+/// pressed three times leaves, and Back then goes to the site she came from, not to
+/// her form; the search posts its words (no URL holds them). Without JavaScript, Back
+/// to the report form shows it empty, and Back or reload after the questionnaire's
+/// summary does not show it again. Every page has the one neutral title.
+#[test]
+fn leaving_leaves_no_trail_with_and_without_javascript() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_org, server) = org_and_server(tmp.path(), &["alice"]);
+    let seen = browser("exit-and-history.mjs", &[&server.url]);
+    println!("exit and history: {seen}");
+    let js = &seen["js"];
+    assert_eq!(
+        js["entries_of_the_visit"], 1,
+        "four pages, one history entry: {seen}"
+    );
+    assert!(
+        js["after_shift"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://www.google.com/"),
+        "Shift x3 left for the exit page: {seen}"
+    );
+    assert_eq!(
+        js["after_back"], "https://search.example/results",
+        "Back goes where she came from: {seen}"
+    );
+    assert_eq!(js["back_shows_her_words"], false);
+    assert!(
+        !js["search_url"].as_str().unwrap().contains("preservatif"),
+        "{seen}"
+    );
+    assert_eq!(
+        js["after_exit_back_shows_query"], false,
+        "Back after the exit shows no search: {seen}"
+    );
+    let nojs = &seen["nojs"];
+    assert_eq!(
+        nojs["form_restored"],
+        serde_json::json!({"rape": false, "narrative": ""}),
+        "{seen}"
+    );
+    assert_eq!(nojs["summary_shown"], true, "{seen}");
+    assert_eq!(nojs["back_shows_summary"], false, "{seen}");
+    assert_eq!(nojs["reload_shows_summary"], false, "{seen}");
+    for page in seen["titles"].as_array().unwrap() {
+        assert_eq!(page["title"], "Jasmine", "{page}");
+    }
+}

@@ -31,7 +31,14 @@ async fn get(
     )
 }
 
+/// Posts a form as a browser does: with the token of the form it came from (fetched
+/// from the page at `path` when `body` has none).
 async fn post_form(url: &str, path: &str, body: String) -> (StatusCode, String) {
+    let body = if body.contains("once=") {
+        body
+    } else {
+        format!("{body}&once={}", jasmine_tests::form_token(url, path).await)
+    };
     let request =
         ApiRequest::new(Method::POST, path).with_body("application/x-www-form-urlencoded", body);
     let response = DirectHttp::new(url).unwrap().send(request).await.unwrap();
@@ -181,10 +188,12 @@ async fn every_page_in_every_language_is_served_with_the_site_rules() {
 
     // The questionnaire without JavaScript: the summary is made in the request, in
     // French then in the visitor's language, and never kept by the browser.
-    let request = ApiRequest::new(Method::POST, "/ru/questionnaire").with_body(
-        "application/x-www-form-urlencoded",
-        "when=lt24&what=robbery&what=sexual&allergies-detail=%D0%BF%D0%B5%D0%BD%D0%B8%D1%86%D0%B8%D0%BB%D0%BB%D0%B8%D0%BD".to_string(),
+    let filled = format!(
+        "when=lt24&what=robbery&what=sexual&allergies-detail=%D0%BF%D0%B5%D0%BD%D0%B8%D1%86%D0%B8%D0%BB%D0%BB%D0%B8%D0%BD&once={}",
+        jasmine_tests::form_token(&server.url, "/ru/questionnaire").await
     );
+    let request = ApiRequest::new(Method::POST, "/ru/questionnaire")
+        .with_body("application/x-www-form-urlencoded", filled.clone());
     let response = DirectHttp::new(&server.url)
         .unwrap()
         .send(request)
@@ -208,6 +217,18 @@ async fn every_page_in_every_language_is_served_with_the_site_rules() {
             "{expected} not in the French summary"
         );
     }
+    // Back or reload posts it again: nothing of it is shown a second time.
+    let (status, again) = post_form(&server.url, "/ru/questionnaire", filled).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "the form again, with a message"
+    );
+    assert!(
+        !again.contains("пенициллин") && !again.contains("id=\"summary-fr\""),
+        "{again}"
+    );
+    assert!(again.contains("id=\"questionnaire\""), "{again}");
     let (status, refused) = post_form(
         &server.url,
         "/fr/questionnaire",
@@ -334,9 +355,22 @@ async fn a_codename_without_javascript_reads_and_answers_in_server_memory() {
     let url = server.url.clone();
     let form = "date=2026-11-21&precision=day&setting=car&category=threats&severity=risky\
                 &narrative=NOJS-REPORT-MARKER&follow_up=codename";
-    let (status, page) = post_form(&url, "/es/report", form.into()).await;
+    let form = format!(
+        "{form}&once={}",
+        jasmine_tests::form_token(&url, "/es/report").await
+    );
+    let (status, page) = post_form(&url, "/es/report", form.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{page}");
     let codename = codename_in(&page);
+    // Back or reload posts it again: not stored twice, no codename shown.
+    let (status, again) = post_form(&url, "/es/report", form).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    assert!(!again.contains(&codename), "{again}");
+    let stored: i64 = server
+        .database()
+        .query_row("SELECT count(*) FROM reports", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, 1);
     assert!(
         jasmine_client::codename::Codename::parse(&codename).is_ok(),
         "{codename}"
@@ -407,16 +441,25 @@ async fn a_codename_without_javascript_reads_and_answers_in_server_memory() {
     assert!(conversation.contains("data-path=\"server\""));
 
     // She answers from the page; the moderator reads the answer.
-    let (status, answered) = post_form(
-        &url,
-        "/es/replies",
-        format!("codename={codename}&action=answer&message=NOJS-ANSWER-MARKER+gracias"),
-    )
-    .await;
+    let answer = format!(
+        "codename={codename}&action=answer&message=NOJS-ANSWER-MARKER+gracias&once={}",
+        jasmine_tests::form_token(&url, "/es/replies").await
+    );
+    let (status, answered) = post_form(&url, "/es/replies", answer.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{answered}");
     assert!(
         answered.contains("NOJS-ANSWER-MARKER gracias"),
         "{answered}"
+    );
+    // Back or reload posts the same form again: nothing is sent again, and nothing of
+    // the conversation is shown; she is asked for her codename.
+    let (status, again) = post_form(&url, "/es/replies", answer).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    assert!(
+        !again.contains("NOJS-ANSWER-MARKER")
+            && !again.contains("NOJS-REPLY-MARKER")
+            && !again.contains(&codename),
+        "{again}"
     );
     org.pull(&url, "alice.api.key", "inbox-alice", &[]);
     let shown = ok(
@@ -431,7 +474,11 @@ async fn a_codename_without_javascript_reads_and_answers_in_server_memory() {
             "alice.offline.age",
         ],
     );
-    assert!(shown.contains("NOJS-ANSWER-MARKER gracias"), "{shown}");
+    assert_eq!(
+        shown.matches("NOJS-ANSWER-MARKER gracias").count(),
+        1,
+        "sent once: {shown}"
+    );
 
     // The server's files hold neither the texts nor the codename.
     for file in ["jasmine.sqlite3", "jasmine.sqlite3-wal"] {

@@ -12,6 +12,7 @@ mod app;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod once;
 pub mod onion;
 pub mod published;
 pub mod routes;

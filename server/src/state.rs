@@ -50,6 +50,7 @@ struct Inner {
     connections: crate::config::ConnectionConfig,
     onion_address: std::sync::OnceLock<String>,
     compact_interval_secs: u64,
+    form_tokens: crate::once::FormTokens,
 }
 
 impl AppState {
@@ -98,6 +99,7 @@ impl AppState {
                 connections: config.connections.clone(),
                 onion_address: std::sync::OnceLock::new(),
                 compact_interval_secs: config.compact_interval_secs,
+                form_tokens: crate::once::FormTokens::default(),
             }),
         })
     }
@@ -150,6 +152,11 @@ impl AppState {
     /// Records the onion address (once; later calls are ignored).
     pub fn set_onion_address(&self, address: &str) {
         let _ = self.inner.onion_address.set(address.to_ascii_lowercase());
+    }
+
+    /// The single-use tokens of the forms without JavaScript.
+    pub fn form_tokens(&self) -> &crate::once::FormTokens {
+        &self.inner.form_tokens
     }
 
     /// Seconds between two compactions of the database.

@@ -468,6 +468,24 @@ impl Drop for Server {
     }
 }
 
+/// The single-use token (`once`) of the form on the page at `path` of the server at
+/// `url`, as a browser would post it with the form.
+pub async fn form_token(url: &str, path: &str) -> String {
+    use jasmine_client::transport::{ApiRequest, DirectHttp, Transport};
+    let response = DirectHttp::new(url)
+        .expect("server address")
+        .send(ApiRequest::new(http::Method::GET, path))
+        .await
+        .expect("the form page");
+    let page = String::from_utf8_lossy(&response.body);
+    let marker = "name=\"once\" value=\"";
+    let start = page
+        .find(marker)
+        .unwrap_or_else(|| panic!("no form token on {path}"))
+        + marker.len();
+    page[start..start + page[start..].find('"').expect("end of the token")].to_string()
+}
+
 /// `request` with a solved admission puzzle (`docs/PROTOCOL.md` §6.9) for `purpose`
 /// and a body of `size` bytes (at least 1), asked of the server at `url`: for tests that
 /// send an anonymous write by hand and check what the server says about the rest.

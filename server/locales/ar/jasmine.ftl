@@ -319,3 +319,10 @@ puzzle-failed = لم يكتمل حساب الحماية. لم يُرسَل أي 
 admission-busy-report = أُرسل عدد كبير جدًا من البلاغات دون JavaScript خلال هذه الساعة: لم يُرسَل بلاغك. يُرجى المحاولة بعد ساعة، أو تفعيل JavaScript (في Tor Browser: مستوى الأمان «قياسي» Standard أو «أكثر أمانًا» Safer)، أو استخدام تطبيق «jasmine».
 admission-busy-replies = يطّلع الآن عدد كبير جدًا من الأشخاص على ردودهم دون JavaScript. يُرجى المحاولة بعد ساعة، أو تفعيل JavaScript (في Tor Browser: مستوى الأمان «قياسي» Standard أو «أكثر أمانًا» Safer)، أو استخدام تطبيق «jasmine».
 admission-full = تستقبل الخدمة الآن عددًا كبيرًا جدًا من الإرسالات، ولم تتمكن من الاحتفاظ بإرسالك. لم يُرسَل أي شيء: يُرجى المحاولة لاحقًا.
+
+# Single-use forms: a page posted again (Back, reload) shows nothing of her words.
+once-report = أُرسل هذا البلاغ من قبل: لم يُرسَل مرة ثانية.
+once-replies = حفاظًا على سلامتك، لا تُعرض هذه المحادثة مرة أخرى من سجل المتصفح. أدخلي اسمك الرمزي من جديد.
+once-questionnaire = حفاظًا على سلامتك، لا يُعرض هذا الملخص مرة أخرى من سجل المتصفح. املئي الاستبيان من جديد إذا احتجتِ إليه.
+# The footer's link to the page on leaving no trail (info page cover-your-tracks).
+cover-tracks = إخفاء آثارك

@@ -319,3 +319,10 @@ puzzle-failed = The protection step did not finish. Nothing was sent: please try
 admission-busy-report = Too many reports without JavaScript were sent this hour: yours was not sent. Try again in an hour, turn on JavaScript (in Tor Browser: security level “Standard” or “Safer”), or use the “jasmine” app.
 admission-busy-replies = Too many people are reading their replies without JavaScript right now. Try again in an hour, turn on JavaScript (in Tor Browser: security level “Standard” or “Safer”), or use the “jasmine” app.
 admission-full = The service is receiving too much right now and could not keep yours. Nothing was sent: please try again later.
+
+# Single-use forms: a page posted again (Back, reload) shows nothing of her words.
+once-report = This report was already sent: it was not sent a second time.
+once-replies = For your safety, this conversation is not shown again from the browser's history. Enter your codename again.
+once-questionnaire = For your safety, this summary is not shown again from the browser's history. Fill in the questionnaire again if you need it.
+# The footer's link to the page on leaving no trail (info page cover-your-tracks).
+cover-tracks = Cover your tracks

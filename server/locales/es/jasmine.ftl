@@ -319,3 +319,10 @@ puzzle-failed = El cálculo de protección no terminó. No se ha enviado nada: i
 admission-busy-report = En esta hora se han enviado demasiados avisos sin JavaScript: el tuyo no se ha enviado. Inténtalo de nuevo dentro de una hora, activa JavaScript (en Tor Browser: nivel de seguridad «Estándar» o «Más seguro») o usa la aplicación «jasmine».
 admission-busy-replies = Ahora mismo hay demasiadas personas consultando sus respuestas sin JavaScript. Inténtalo de nuevo dentro de una hora, activa JavaScript (en Tor Browser: nivel de seguridad «Estándar» o «Más seguro») o usa la aplicación «jasmine».
 admission-full = El servicio está recibiendo demasiados envíos ahora mismo y no pudo guardar el tuyo. No se ha enviado nada: inténtalo de nuevo más tarde.
+
+# Single-use forms: a page posted again (Back, reload) shows nothing of her words.
+once-report = Esta denuncia ya se envió: no se ha enviado una segunda vez.
+once-replies = Por su seguridad, esta conversación no se vuelve a mostrar desde el historial del navegador. Introduzca de nuevo su nombre en clave.
+once-questionnaire = Por su seguridad, este resumen no se vuelve a mostrar desde el historial del navegador. Rellene de nuevo el cuestionario si lo necesita.
+# The footer's link to the page on leaving no trail (info page cover-your-tracks).
+cover-tracks = Borrar sus huellas

@@ -321,3 +321,10 @@ puzzle-failed = Le calcul de protection n'a pas abouti. Rien n'a été envoyé :
 admission-busy-report = Trop de signalements sans JavaScript ont été envoyés cette heure-ci : le vôtre n'a pas été envoyé. Réessayez dans une heure, activez JavaScript (dans Tor Browser : niveau de sécurité « Standard » ou « Plus sûr »), ou utilisez l'application « jasmine ».
 admission-busy-replies = Trop de personnes consultent leurs réponses sans JavaScript en ce moment. Réessayez dans une heure, activez JavaScript (dans Tor Browser : niveau de sécurité « Standard » ou « Plus sûr »), ou utilisez l'application « jasmine ».
 admission-full = Le service reçoit trop d'envois en ce moment et n'a pas pu garder le vôtre. Rien n'a été envoyé : réessayez plus tard.
+
+# Single-use forms: a page posted again (Back, reload) shows nothing of her words.
+once-report = Ce signalement a déjà été envoyé : il n'a pas été envoyé une deuxième fois.
+once-replies = Pour votre sécurité, cette conversation ne se réaffiche pas depuis l'historique du navigateur. Entrez de nouveau votre nom de code.
+once-questionnaire = Pour votre sécurité, ce résumé ne se réaffiche pas depuis l'historique du navigateur. Remplissez de nouveau le questionnaire si vous en avez besoin.
+# The footer's link to the page on leaving no trail (info page cover-your-tracks).
+cover-tracks = Effacer vos traces

@@ -319,3 +319,10 @@ puzzle-failed = O cálculo de proteção não terminou. Nada foi enviado: tente 
 admission-busy-report = Foram enviados relatos demais sem JavaScript nesta hora: o seu não foi enviado. Tente de novo daqui a uma hora, ative o JavaScript (no Tor Browser: nível de segurança «Padrão» ou «Mais seguro») ou use o aplicativo «jasmine».
 admission-busy-replies = Há pessoas demais consultando as suas respostas sem JavaScript neste momento. Tente de novo daqui a uma hora, ative o JavaScript (no Tor Browser: nível de segurança «Padrão» ou «Mais seguro») ou use o aplicativo «jasmine».
 admission-full = O serviço está recebendo envios demais neste momento e não pôde guardar o seu. Nada foi enviado: tente de novo mais tarde.
+
+# Single-use forms: a page posted again (Back, reload) shows nothing of her words.
+once-report = Esta denúncia já foi enviada: não foi enviada uma segunda vez.
+once-replies = Para a sua segurança, esta conversa não volta a ser mostrada a partir do histórico do navegador. Introduza de novo o seu nome de código.
+once-questionnaire = Para a sua segurança, este resumo não volta a ser mostrado a partir do histórico do navegador. Preencha de novo o questionário se precisar.
+# The footer's link to the page on leaving no trail (info page cover-your-tracks).
+cover-tracks = Apagar os seus rastos

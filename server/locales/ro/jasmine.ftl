@@ -319,3 +319,10 @@ puzzle-failed = Calculul de protecție nu s-a încheiat. Nu s-a trimis nimic: î
 admission-busy-report = În această oră s-au trimis prea multe semnalări fără JavaScript: a ta nu a fost trimisă. Încearcă din nou peste o oră, activează JavaScript (în Tor Browser: nivelul de securitate „Standard” sau „Mai sigur”) sau folosește aplicația „jasmine”.
 admission-busy-replies = Prea multe persoane își citesc acum răspunsurile fără JavaScript. Încearcă din nou peste o oră, activează JavaScript (în Tor Browser: nivelul de securitate „Standard” sau „Mai sigur”) sau folosește aplicația „jasmine”.
 admission-full = Serviciul primește prea multe trimiteri în acest moment și nu a putut-o păstra pe a ta. Nu s-a trimis nimic: încearcă din nou mai târziu.
+
+# Single-use forms: a page posted again (Back, reload) shows nothing of her words.
+once-report = Această sesizare a fost deja trimisă: nu a fost trimisă a doua oară.
+once-replies = Pentru siguranța dumneavoastră, această conversație nu se mai afișează din istoricul browserului. Introduceți din nou numele de cod.
+once-questionnaire = Pentru siguranța dumneavoastră, acest rezumat nu se mai afișează din istoricul browserului. Completați din nou chestionarul dacă aveți nevoie.
+# The footer's link to the page on leaving no trail (info page cover-your-tracks).
+cover-tracks = Ștergeți-vă urmele

@@ -319,3 +319,10 @@ puzzle-failed = Защитный расчёт не завершился. Нич�
 admission-busy-report = За этот час без JavaScript отправлено слишком много сообщений: ваше не отправлено. Попробуйте снова через час, включите JavaScript (в Tor Browser: уровень безопасности «Обычный» – Standard – или «Высокий» – Safer) или используйте приложение «jasmine».
 admission-busy-replies = Сейчас слишком много людей читают свои ответы без JavaScript. Попробуйте снова через час, включите JavaScript (в Tor Browser: уровень безопасности «Обычный» – Standard – или «Высокий» – Safer) или используйте приложение «jasmine».
 admission-full = Сервис сейчас получает слишком много отправок и не смог сохранить вашу. Ничего не отправлено: попробуйте позже.
+
+# Single-use forms: a page posted again (Back, reload) shows nothing of her words.
+once-report = Это сообщение уже отправлено: второй раз оно не отправлено.
+once-replies = Ради вашей безопасности этот разговор не показывается снова из истории браузера. Введите кодовое имя ещё раз.
+once-questionnaire = Ради вашей безопасности эта сводка не показывается снова из истории браузера. Заполните анкету ещё раз, если она вам нужна.
+# The footer's link to the page on leaving no trail (info page cover-your-tracks).
+cover-tracks = Скрыть следы

@@ -319,3 +319,10 @@ puzzle-failed = Захисне обчислення не завершилося.
 admission-busy-report = За цю годину без JavaScript надіслано забагато повідомлень: ваше не надіслано. Спробуйте ще раз за годину, увімкніть JavaScript (у Tor Browser: рівень безпеки «Стандартний» – Standard – або «Безпечніший» – Safer) або скористайтеся застосунком «jasmine».
 admission-busy-replies = Зараз забагато людей читають свої відповіді без JavaScript. Спробуйте ще раз за годину, увімкніть JavaScript (у Tor Browser: рівень безпеки «Стандартний» – Standard – або «Безпечніший» – Safer) або скористайтеся застосунком «jasmine».
 admission-full = Сервіс зараз отримує забагато надсилань і не зміг зберегти ваше. Нічого не надіслано: спробуйте пізніше.
+
+# Single-use forms: a page posted again (Back, reload) shows nothing of her words.
+once-report = Це повідомлення вже надіслано: вдруге його не надіслано.
+once-replies = Задля вашої безпеки ця розмова не показується знову з історії браузера. Введіть кодове ім'я ще раз.
+once-questionnaire = Задля вашої безпеки це резюме не показується знову з історії браузера. Заповніть анкету ще раз, якщо вона вам потрібна.
+# The footer's link to the page on leaving no trail (info page cover-your-tracks).
+cover-tracks = Приховати сліди

@@ -319,3 +319,10 @@ puzzle-failed = 保护计算没有完成。没有发出任何内容：请再试�
 admission-busy-report = 这一小时内不用 JavaScript 发出的举报太多了：您的举报没有发出。请一小时后再试，或者打开 JavaScript（在 Tor Browser 中把安全级别设为“标准”Standard 或“更安全”Safer），或者使用“jasmine”应用程序。
 admission-busy-replies = 现在不用 JavaScript 查看回复的人太多了。请一小时后再试，或者打开 JavaScript（在 Tor Browser 中把安全级别设为“标准”Standard 或“更安全”Safer），或者使用“jasmine”应用程序。
 admission-full = 服务现在收到的发送太多，没能保存您的内容。没有发出任何内容：请稍后再试。
+
+# Single-use forms: a page posted again (Back, reload) shows nothing of her words.
+once-report = 此报告已经发送过：没有再次发送。
+once-replies = 为了您的安全，此对话不会从浏览器历史记录中再次显示。请重新输入您的代号。
+once-questionnaire = 为了您的安全，此摘要不会从浏览器历史记录中再次显示。如有需要，请重新填写问卷。
+# The footer's link to the page on leaving no trail (info page cover-your-tracks).
+cover-tracks = 清除您的痕迹

@@ -182,7 +182,14 @@ pub async fn submit(
         }
         Err(FormError::Other(reason)) => return refuse(&site, StatusCode::BAD_REQUEST, reason),
     };
+    // The form is good for one report: posted again (Back, reload), it stores nothing
+    // and shows nothing of the first. A token that is missing or too old (a server
+    // restart voids them) does not cost her the report.
+    let token = super::fields::FormFields::parse(&raw).take("once");
     drop(raw);
+    if let Err(crate::once::Refused::Spent) = state.form_tokens().spend(&token) {
+        return refuse(&site, StatusCode::CONFLICT, site.tr.t("once-report"));
+    }
     // No puzzle without JavaScript: the server's work (a codename's Argon2id, the
     // encryption) runs on an hourly budget of its own, which an attacker can spend
     // without touching any other path.

@@ -45,23 +45,33 @@ struct InfoPage<'a> {
     sources: Vec<String>,
 }
 
-/// `GET /<lang>/info`.
+/// `GET /<lang>/info` (a `?q=` still searches, for old links).
 pub async fn index(
     State(state): State<AppState>,
     Path(lang): Path<String>,
     query: Result<Query<SearchQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let Some(site) = site(&state, &lang) else {
+    let query = query.ok().and_then(|Query(q)| q.q).unwrap_or_default();
+    index_page(&state, &lang, &query)
+}
+
+/// `POST /<lang>/info`: the search form posts its words, so that they are in no URL
+/// (the browser's history keeps URLs, even of pages replaced as she goes).
+pub async fn search(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let mut fields = super::fields::FormFields::parse(&body);
+    let query = fields.take("q");
+    index_page(&state, &lang, &query)
+}
+
+fn index_page(state: &AppState, lang: &str, query: &str) -> Response {
+    let Some(site) = site(state, lang) else {
         return not_found();
     };
-    let query: String = query
-        .ok()
-        .and_then(|Query(q)| q.q)
-        .unwrap_or_default()
-        .trim()
-        .chars()
-        .take(200)
-        .collect();
+    let query: String = query.trim().chars().take(200).collect();
     let content = state.content();
     let results = content
         .search(site.tr.lang, &query)

@@ -37,6 +37,10 @@ pub struct WebConfig {
     pub association_contact: String,
     /// Where the quick-exit button leads.
     pub exit_url: String,
+    /// The title of every page, the same everywhere, so that a tab, the history or the
+    /// phone's list of open apps says nothing of what she reads. The association may
+    /// choose something unremarkable.
+    pub page_title: String,
     /// The folder of the information pages (`<lang>/<slug>.md`); default: the
     /// `server/content` folder of the source tree this server was built from.
     pub content_dir: Option<std::path::PathBuf>,
@@ -58,6 +62,7 @@ impl Default for WebConfig {
             association_name: "Jasmine".into(),
             association_contact: "(set web.association_contact in the configuration)".into(),
             exit_url: "https://www.google.com/search?q=meteo".into(),
+            page_title: "Jasmine".into(),
             content_dir: None,
         }
     }
@@ -79,7 +84,7 @@ pub fn routes() -> Router<AppState> {
         .route("/{lang}/alerts", get(pages::alerts))
         .route("/{lang}/alerts/{id}", get(pages::alert))
         .route("/{lang}/help", get(pages::help))
-        .route("/{lang}/info", get(info::index))
+        .route("/{lang}/info", get(info::index).post(info::search))
         .route("/{lang}/info/{slug}", get(info::page))
         .route("/{lang}/directory", get(info::directory))
         .route(

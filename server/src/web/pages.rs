@@ -23,6 +23,11 @@ pub struct PageBase<'a> {
     pub languages: Vec<(&'static str, String, bool)>,
     /// Where the quick exit leads.
     pub exit_url: String,
+    /// The one title of every page (`web.page_title`): tabs, history and the list of
+    /// open apps show nothing of what she reads.
+    pub page_title: String,
+    /// A single-use token for the page's forms (`crate::once`).
+    pub once: String,
 }
 
 impl<'a> PageBase<'a> {
@@ -42,6 +47,8 @@ impl<'a> PageBase<'a> {
                 })
                 .collect(),
             exit_url: site.state.web().exit_url.clone(),
+            page_title: site.state.web().page_title.clone(),
+            once: site.state.form_tokens().issue(),
         }
     }
 }

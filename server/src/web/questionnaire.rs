@@ -192,6 +192,10 @@ impl Answers {
     pub fn from_form(pairs: &[(String, String)]) -> Result<Answers, String> {
         let mut answers = vec![Answer::None; QUESTIONS.len()];
         for (name, value) in pairs {
+            // The form's single-use token (taken out before, by the handler).
+            if name == "once" {
+                continue;
+            }
             let (index, question) = QUESTIONS
                 .iter()
                 .enumerate()
@@ -434,7 +438,13 @@ pub async fn submit(
         return not_found();
     };
     // The fields, the answers and the summaries wipe themselves when dropped.
-    let fields = super::fields::FormFields::parse(&body);
+    let mut fields = super::fields::FormFields::parse(&body);
+    // Good for one post: posted again (Back, reload), the summary is not shown again.
+    if state.form_tokens().spend(&fields.take("once")).is_err() {
+        let mut page = form_page(&state, &lang, Some(site.tr.t("once-questionnaire")));
+        *page.status_mut() = StatusCode::CONFLICT;
+        return page;
+    }
     let answers = match Answers::from_form(fields.pairs()) {
         Ok(answers) => answers,
         Err(reason) => {

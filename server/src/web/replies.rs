@@ -99,6 +99,7 @@ struct Fields {
     codename: Zeroizing<String>,
     action: String,
     message: Zeroizing<String>,
+    once: String,
 }
 
 fn fields(body: &[u8]) -> Fields {
@@ -109,6 +110,7 @@ fn fields(body: &[u8]) -> Fields {
             "codename" => fields.codename = value,
             "action" => fields.action = value.to_string(),
             "message" => fields.message = value,
+            "once" => fields.once = value.to_string(),
             _ => {}
         }
     }
@@ -139,6 +141,12 @@ pub async fn submit(
     };
     let fields = fields(&raw);
     drop(raw);
+    // Each page's form is good for one post: posted again (Back, reload), it shows
+    // nothing and asks for the codename again.
+    if state.form_tokens().spend(&fields.once).is_err() {
+        page.error = Some(site.tr.t("once-replies"));
+        return html(StatusCode::CONFLICT, page.render());
+    }
     let Ok(codename) = Codename::parse(&fields.codename) else {
         page.error = Some(site.tr.t("replies-bad-codename"));
         return html(StatusCode::BAD_REQUEST, page.render());
