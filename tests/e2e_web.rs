@@ -1003,6 +1003,34 @@ async fn a_report_that_breaks_a_rule_is_refused_in_the_visitors_language_with_an
         )),
         "{page}"
     );
+    // Nothing she wrote is lost to a mistake: the form comes back filled in.
+    let (status, page) = post_form(
+        &server.url,
+        "/ar/report",
+        "date=2026-11-21&precision=week&setting=car&severity=dangerous&phones=06+12+34+56+78\
+         &narrative=KEEP-MY-WORDS+%D9%84%D8%A7&follow_up=contact&contact=signal+lola&consent=yes"
+            .into(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let page = unescape(&page);
+    for kept in [
+        ">KEEP-MY-WORDS لا</textarea>",
+        "name=\"phones\" value=\"06 12 34 56 78\"",
+        "name=\"contact\" value=\"signal lola\"",
+        "value=\"dangerous\" selected",
+        "value=\"week\" selected",
+        "value=\"contact\" checked",
+        "value=\"yes\" checked",
+        "name=\"date\" value=\"2026-11-21\"",
+    ] {
+        assert!(page.contains(kept), "{kept} not kept:\n{page}");
+    }
+    assert!(!page.contains("value=\"threats\" checked"));
+    // A fresh form pre-answers nothing: no date, no danger, no precision.
+    let (_, _, fresh) = get(&server.url, "/fr/report", &[]).await;
+    assert!(fresh.contains("name=\"date\" value=\"\""), "no date given");
+    assert!(!fresh.contains(" selected"), "no option chosen for her");
     let long = "é".repeat(MAX_NARRATIVE_CHARS + 1);
     let (status, page) = post_form(
         &server.url,

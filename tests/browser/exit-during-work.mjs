@@ -27,6 +27,7 @@ const cdp = await context.newCDPSession(page);
 await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
 await page.goto(base + "/fr/report");
 await page.fill("#date", "2026-11-20");
+await page.selectOption("#severity", "risky");
 await page.check("input[name=category][value=theft_or_non_payment]");
 await page.fill("#narrative", "EXIT-DURING-WORK");
 await page.check("input[name=follow_up][value=codename]");

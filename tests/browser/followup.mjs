@@ -19,6 +19,7 @@ async function check(page, name) {
 
 async function fillReport(page, marker) {
   await page.fill("#date", "2026-11-20");
+  await page.selectOption("#severity", "risky");
   await page.selectOption("#setting", "hotel");
   await page.check("input[name=category][value=physical_violence]");
   await page.fill("#narrative", marker);

@@ -15,6 +15,7 @@ page.on("response", async (r) => {
 });
 await page.goto(base + "/fr/report");
 await page.fill("#date", "2026-11-20");
+await page.selectOption("#severity", "risky");
 await page.check("input[name=category][value=theft_or_non_payment]");
 await page.fill("#narrative", marker);
 await page.click("button[type=submit]");

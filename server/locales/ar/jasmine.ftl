@@ -326,3 +326,6 @@ once-replies = حفاظًا على سلامتك، لا تُعرض هذه الم�
 once-questionnaire = حفاظًا على سلامتك، لا يُعرض هذا الملخص مرة أخرى من سجل المتصفح. املئي الاستبيان من جديد إذا احتجتِ إليه.
 # The footer's link to the page on leaving no trail (info page cover-your-tracks).
 cover-tracks = إخفاء آثارك
+# The report form: the mark of a question that must be answered, and the message when it was not.
+report-required = (إلزامي)
+report-unanswered = يُرجى الإجابة عن هذا السؤال: { $field }

@@ -326,3 +326,6 @@ once-replies = За вашата безопасност този разгово�
 once-questionnaire = За вашата безопасност това резюме не се показва отново от историята на браузъра. Попълнете въпросника отново, ако ви трябва.
 # The footer's link to the page on leaving no trail (info page cover-your-tracks).
 cover-tracks = Заличете следите си
+# The report form: the mark of a question that must be answered, and the message when it was not.
+report-required = (задължително)
+report-unanswered = Моля, отговорете на този въпрос: { $field }

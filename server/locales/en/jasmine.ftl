@@ -326,3 +326,6 @@ once-replies = For your safety, this conversation is not shown again from the br
 once-questionnaire = For your safety, this summary is not shown again from the browser's history. Fill in the questionnaire again if you need it.
 # The footer's link to the page on leaving no trail (info page cover-your-tracks).
 cover-tracks = Cover your tracks
+# The report form: the mark of a question that must be answered, and the message when it was not.
+report-required = (required)
+report-unanswered = Please answer this question: { $field }

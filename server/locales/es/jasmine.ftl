@@ -326,3 +326,6 @@ once-replies = Por su seguridad, esta conversación no se vuelve a mostrar desde
 once-questionnaire = Por su seguridad, este resumen no se vuelve a mostrar desde el historial del navegador. Rellene de nuevo el cuestionario si lo necesita.
 # The footer's link to the page on leaving no trail (info page cover-your-tracks).
 cover-tracks = Borrar sus huellas
+# The report form: the mark of a question that must be answered, and the message when it was not.
+report-required = (obligatorio)
+report-unanswered = Responde a esta pregunta: { $field }

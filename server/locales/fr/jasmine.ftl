@@ -328,3 +328,6 @@ once-replies = Pour votre sécurité, cette conversation ne se réaffiche pas de
 once-questionnaire = Pour votre sécurité, ce résumé ne se réaffiche pas depuis l'historique du navigateur. Remplissez de nouveau le questionnaire si vous en avez besoin.
 # The footer's link to the page on leaving no trail (info page cover-your-tracks).
 cover-tracks = Effacer vos traces
+# The report form: the mark of a question that must be answered, and the message when it was not.
+report-required = (obligatoire)
+report-unanswered = Répondez à cette question : { $field }

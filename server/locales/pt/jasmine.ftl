@@ -326,3 +326,6 @@ once-replies = Para a sua segurança, esta conversa não volta a ser mostrada a 
 once-questionnaire = Para a sua segurança, este resumo não volta a ser mostrado a partir do histórico do navegador. Preencha de novo o questionário se precisar.
 # The footer's link to the page on leaving no trail (info page cover-your-tracks).
 cover-tracks = Apagar os seus rastos
+# The report form: the mark of a question that must be answered, and the message when it was not.
+report-required = (obrigatório)
+report-unanswered = Responda a esta pergunta: { $field }

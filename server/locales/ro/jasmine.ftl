@@ -326,3 +326,6 @@ once-replies = Pentru siguranța dumneavoastră, această conversație nu se mai
 once-questionnaire = Pentru siguranța dumneavoastră, acest rezumat nu se mai afișează din istoricul browserului. Completați din nou chestionarul dacă aveți nevoie.
 # The footer's link to the page on leaving no trail (info page cover-your-tracks).
 cover-tracks = Ștergeți-vă urmele
+# The report form: the mark of a question that must be answered, and the message when it was not.
+report-required = (obligatoriu)
+report-unanswered = Vă rugăm să răspundeți la această întrebare: { $field }

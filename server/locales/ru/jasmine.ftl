@@ -326,3 +326,6 @@ once-replies = Ради вашей безопасности этот разго�
 once-questionnaire = Ради вашей безопасности эта сводка не показывается снова из истории браузера. Заполните анкету ещё раз, если она вам нужна.
 # The footer's link to the page on leaving no trail (info page cover-your-tracks).
 cover-tracks = Скрыть следы
+# The report form: the mark of a question that must be answered, and the message when it was not.
+report-required = (обязательно)
+report-unanswered = Ответьте, пожалуйста, на этот вопрос: { $field }

@@ -326,3 +326,6 @@ once-replies = Задля вашої безпеки ця розмова не п�
 once-questionnaire = Задля вашої безпеки це резюме не показується знову з історії браузера. Заповніть анкету ще раз, якщо вона вам потрібна.
 # The footer's link to the page on leaving no trail (info page cover-your-tracks).
 cover-tracks = Приховати сліди
+# The report form: the mark of a question that must be answered, and the message when it was not.
+report-required = (обов'язково)
+report-unanswered = Будь ласка, дайте відповідь на це питання: { $field }

@@ -326,3 +326,6 @@ once-replies = 为了您的安全，此对话不会从浏览器历史记录中�
 once-questionnaire = 为了您的安全，此摘要不会从浏览器历史记录中再次显示。如有需要，请重新填写问卷。
 # The footer's link to the page on leaving no trail (info page cover-your-tracks).
 cover-tracks = 清除您的痕迹
+# The report form: the mark of a question that must be answered, and the message when it was not.
+report-required = （必填）
+report-unanswered = 请回答这个问题：{ $field }

@@ -37,6 +37,25 @@ impl FormFields {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The first value of `name` (empty if none), left in place: to fill a form in
+    /// again with what she sent.
+    pub fn value(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Whether `name` was sent with `value` (a ticked box, a chosen option).
+    pub fn has(&self, name: &str, value: &str) -> bool {
+        self.0.iter().any(|(n, v)| n == name && v == value)
+    }
+
+    /// Whether nothing was sent (a fresh form).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// Every pair, in order.
     pub fn pairs(&self) -> &[(String, String)] {
         &self.0
@@ -60,6 +79,8 @@ mod tests {
     fn fields_decode_and_come_out_one_by_one() {
         let mut fields = FormFields::parse(b"a=1&b=x+y%21&a=2&c=");
         assert_eq!(fields.all("a").collect::<Vec<_>>(), ["1", "2"]);
+        assert!(fields.has("a", "2") && !fields.has("a", "3"));
+        assert_eq!(fields.value("b"), "x y!");
         assert_eq!(fields.take("b").as_str(), "x y!");
         assert_eq!(fields.take("a").as_str(), "1");
         assert_eq!(fields.take("a").as_str(), "2");

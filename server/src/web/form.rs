@@ -43,11 +43,26 @@ fn refuse(site: &Site, status: StatusCode, reason: String) -> Response {
     html(status, ReportForm::new(site, Some(reason)).render())
 }
 
+/// The form again, with the reason and everything she sent filled in again (nothing
+/// she wrote is lost to a mistake).
+fn refuse_refilled(
+    site: &Site,
+    status: StatusCode,
+    reason: String,
+    sent: super::fields::FormFields,
+) -> Response {
+    let mut form = ReportForm::new(site, Some(reason));
+    form.sent = sent;
+    html(status, form.render())
+}
+
 /// Why a posted form is not a report: a rule of client-lib's `Report` (shown in the
-/// visitor's language), or another mistake (named technically).
+/// visitor's language), a question left unanswered (the message id of its label), or
+/// another mistake (named technically).
 #[derive(Debug)]
 enum FormError {
     Problem(ReportProblem),
+    Unanswered(&'static str),
     Other(String),
 }
 
@@ -174,18 +189,28 @@ pub async fn submit(
         Ok(bytes) => Zeroizing::new(bytes.to_vec()),
         Err(e) => return refuse(&site, e.status(), format!("{e:?}")),
     };
+    // What she sent, to fill the form in again if anything is wrong; wiped on drop.
+    let mut sent = super::fields::FormFields::parse(&raw);
     let (mut report, wants_codename) = match parse(&raw, site.tr.lang) {
         Ok((report, wants_codename)) => (Zeroizing::new(report), wants_codename),
-        Err(FormError::Problem(problem)) => {
-            let message = problem_message(&site.tr, &problem);
-            return refuse(&site, StatusCode::BAD_REQUEST, message);
+        Err(e) => {
+            let message = match e {
+                FormError::Problem(problem) => problem_message(&site.tr, &problem),
+                FormError::Unanswered(label) => {
+                    site.tr.t1("report-unanswered", "field", &site.tr.t(label))
+                }
+                FormError::Other(reason) => reason,
+            };
+            // A fresh token: the refilled form is sent again as a new one.
+            let _ = sent.take("once");
+            return refuse_refilled(&site, StatusCode::BAD_REQUEST, message, sent);
         }
-        Err(FormError::Other(reason)) => return refuse(&site, StatusCode::BAD_REQUEST, reason),
     };
     // The form is good for one report: posted again (Back, reload), it stores nothing
     // and shows nothing of the first. A token that is missing or too old (a server
     // restart voids them) does not cost her the report.
-    let token = super::fields::FormFields::parse(&raw).take("once");
+    let token = sent.take("once");
+    drop(sent);
     drop(raw);
     if let Err(crate::once::Refused::Spent) = state.form_tokens().spend(&token) {
         return refuse(&site, StatusCode::CONFLICT, site.tr.t("once-report"));
@@ -277,7 +302,13 @@ fn parse(body: &[u8], lang: &str) -> Result<(Report, bool), FormError> {
     let mut fields = super::fields::FormFields::parse(body);
     let date = Day::parse(fields.take("date").trim())
         .map_err(|_| FormError::Problem(ReportProblem::DateInvalid))?;
-    let precision: DatePrecision = enum_value("precision", &fields.take("precision"))?;
+    // Unanswered, the date's precision is "approximate": nothing is assumed for her.
+    let precision = fields.take("precision");
+    let precision: DatePrecision = if precision.is_empty() {
+        DatePrecision::Approximate
+    } else {
+        enum_value("precision", &precision)?
+    };
     let part = fields.take("part_of_day");
     let part_of_day: Option<PartOfDay> = if part.is_empty() {
         None
@@ -285,7 +316,11 @@ fn parse(body: &[u8], lang: &str) -> Result<(Report, bool), FormError> {
         Some(enum_value("part_of_day", &part)?)
     };
     let setting: Setting = enum_value("setting", &fields.take("setting"))?;
-    let severity: Severity = enum_value("severity", &fields.take("severity"))?;
+    let severity = fields.take("severity");
+    if severity.is_empty() {
+        return Err(FormError::Unanswered("report-severity"));
+    }
+    let severity: Severity = enum_value("severity", &severity)?;
     let follow_up_choice = fields.take("follow_up");
     let wants_codename = follow_up_choice.as_str() == "codename";
     let follow_up = match follow_up_choice.as_str() {
@@ -384,8 +419,22 @@ mod tests {
     fn reason(error: FormError) -> String {
         match error {
             FormError::Problem(problem) => problem.code().to_string(),
+            FormError::Unanswered(label) => format!("unanswered {label}"),
             FormError::Other(reason) => reason,
         }
+    }
+
+    /// Nothing is assumed for her: an unanswered precision is "approximate", an
+    /// unanswered danger is asked again.
+    #[test]
+    fn unanswered_questions_are_not_answered_for_her() {
+        let base = "date=2026-11-20&setting=hotel&category=threats";
+        let (report, _) = parse(format!("{base}&severity=risky").as_bytes(), "fr").unwrap();
+        assert_eq!(report.when.precision, DatePrecision::Approximate);
+        assert_eq!(
+            reason(parse(base.as_bytes(), "fr").unwrap_err()),
+            "unanswered report-severity"
+        );
     }
 
     #[test]

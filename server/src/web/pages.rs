@@ -132,6 +132,8 @@ pub struct ReportForm<'a> {
     pub severities: Vec<(&'static str, String)>,
     /// Filled in by the page's script after sending, when a codename was asked for.
     pub codename_text: String,
+    /// What she sent, when the form comes back with a mistake: filled in again.
+    pub sent: super::fields::FormFields,
 }
 
 impl<'a> ReportForm<'a> {
@@ -171,6 +173,7 @@ impl<'a> ReportForm<'a> {
             ),
             categories: category_choices(tr),
             severities: severity_choices(tr),
+            sent: super::fields::FormFields::parse(b""),
         }
     }
 }

@@ -83,11 +83,12 @@ function optional(text) {
 // A Report v1 from the form's fields (the same names as the no-JavaScript form).
 // `get(name)` returns one value, `getAll(name)` every value of a field. It is not
 // checked here: `reportProblem` (report-rules.js) says what is wrong with it.
+// An unanswered date precision is "approximate": nothing is assumed for her.
 export function reportFromFields(get, getAll, language) {
   const report = {
     format: 1,
     language,
-    when: { date: (get("date") || "").trim(), precision: get("precision") || "day" },
+    when: { date: (get("date") || "").trim(), precision: get("precision") || "approximate" },
     place: {
       country: ((get("country") || "").trim() || "FR").toUpperCase(),
       setting: get("setting") || "other",
