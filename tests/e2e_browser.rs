@@ -525,3 +525,41 @@ fn leaving_leaves_no_trail_with_and_without_javascript() {
         assert_eq!(page["title"], "Jasmine", "{page}");
     }
 }
+
+/// The site on her phone (issue 13, points 4, 5 and 7): every tap target that stands
+/// alone is at least 44 x 44 px on every page, with and without JavaScript; the
+/// language choice is at the top; every number in bold on the information pages is a
+/// link that calls it; in Arabic a number's groups read left to right; a mistake
+/// without JavaScript gives her form back filled in, with the reason in her language.
+#[test]
+fn the_site_fits_her_phone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_org, server) = org_and_server(tmp.path(), &["alice"]);
+    let out = screenshots();
+    std::fs::create_dir_all(&out).unwrap();
+    let seen = browser("phone.mjs", &[&server.url, out.to_str().unwrap()]);
+    println!("on her phone: {seen}");
+    assert_eq!(seen["small_targets"], serde_json::json!([]), "{seen}");
+    for (path, top) in seen["language_choice_top"].as_object().unwrap() {
+        let top = top
+            .as_f64()
+            .unwrap_or_else(|| panic!("{path}: no language choice"));
+        assert!(top < 120.0, "{path}: the language choice is {top} px down");
+    }
+    assert_eq!(seen["bold_numbers_not_links"], serde_json::json!([]));
+    let arabic = &seen["arabic_number"];
+    assert_eq!(arabic["found"], true, "{seen}");
+    assert_eq!(arabic["href"], "tel:0800840800");
+    assert_eq!(arabic["in_order"], true, "{arabic}");
+    let kept = &seen["error_kept"];
+    assert_eq!(
+        kept["narrative"],
+        "Il a pris mon téléphone et il est parti sans payer."
+    );
+    assert_eq!(kept["phones"], "06 12 34 56 78");
+    assert_eq!(kept["severity"], "dangerous");
+    assert!(
+        kept["error"].as_str().unwrap().contains("case"),
+        "the reason, in French: {kept}"
+    );
+}

@@ -111,6 +111,17 @@ impl Config {
         if !(10..=3600).contains(&self.api_clock_window_secs) {
             return Err("api_clock_window_secs must be between 10 and 3600".into());
         }
+        // In production (an onion service on the public Tor network), the help page
+        // must say how to reach the association.
+        if self.onion.enabled
+            && self.onion.tor_network_config.is_none()
+            && self.web.association_contact.trim().is_empty()
+        {
+            return Err(
+                "web.association_contact is empty: set it (the help page tells visitors how to reach the association) before publishing the onion service"
+                    .into(),
+            );
+        }
         if !self.http && !self.onion.enabled {
             return Err(
                 "neither the HTTP listener nor the onion service is enabled: nothing to serve"
@@ -348,6 +359,13 @@ mod tests {
             ..Config::default()
         };
         onion_only.onion.enabled = true;
+        let no_contact = onion_only.validate().unwrap_err();
+        assert!(no_contact.contains("association_contact"), "{no_contact}");
+        onion_only.web.association_contact = "Signal +33 6 00 00 00 00".into();
+        onion_only.validate().unwrap();
+        // On a private test network, a contact is not required.
+        onion_only.web.association_contact.clear();
+        onion_only.onion.tor_network_config = Some("tor.toml".into());
         onion_only.validate().unwrap();
     }
 }

@@ -23,7 +23,7 @@ home-help-title = Need help now?
 home-help-text = Emergency numbers and how to reach the association.
 
 report-title = Report an attack
-report-intro = Answer what you want. Nothing is required except what happened.
+report-intro = Answer what you want. Only the questions marked (required) must be answered: when, what happened, and how dangerous he is.
 report-step-when = 1. When and where
 report-date = Date
 report-date-precision = Are you sure of the date?

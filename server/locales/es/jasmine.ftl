@@ -23,7 +23,7 @@ home-help-title = ¿Necesitas ayuda ahora?
 home-help-text = Números de emergencia y contacto de la asociación.
 
 report-title = Avisar de una agresión
-report-intro = Responde a lo que quieras. Nada es obligatorio, salvo lo que pasó.
+report-intro = Responde a lo que quieras. Solo hay que responder a las preguntas marcadas (obligatorio): cuándo, qué pasó y qué tan peligroso es.
 report-step-when = 1. Cuándo y dónde
 report-date = Fecha
 report-date-precision = ¿Estás segura o seguro de la fecha?

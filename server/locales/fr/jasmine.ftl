@@ -23,7 +23,7 @@ home-help-title = Besoin d'aide maintenant ?
 home-help-text = Numéros d'urgence et contact de l'association.
 
 report-title = Signaler une agression
-report-intro = Répondez à ce que vous voulez. Rien n'est obligatoire, sauf ce qui s'est passé.
+report-intro = Répondez à ce que vous voulez. Seules les questions marquées (obligatoire) demandent une réponse : quand, ce qui s'est passé, et s'il est dangereux.
 report-step-when = 1. Quand et où
 report-date = Date
 report-date-precision = Êtes-vous sûre de la date ?

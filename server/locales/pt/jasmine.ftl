@@ -23,7 +23,7 @@ home-help-title = Precisa de ajuda agora?
 home-help-text = Números de emergência e contato da associação.
 
 report-title = Relatar uma agressão
-report-intro = Responda ao que quiser. Nada é obrigatório, exceto o que aconteceu.
+report-intro = Responda ao que quiser. Só é preciso responder às perguntas marcadas (obrigatório): quando, o que aconteceu e se ele é perigoso.
 report-step-when = 1. Quando e onde
 report-date = Data
 report-date-precision = Tem certeza da data?

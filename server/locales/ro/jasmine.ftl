@@ -23,7 +23,7 @@ home-help-title = Ai nevoie de ajutor acum?
 home-help-text = Numere de urgență și contactul asociației.
 
 report-title = Semnalează o agresiune
-report-intro = Răspunde doar la ce vrei. Nimic nu este obligatoriu, în afară de ce s-a întâmplat.
+report-intro = Răspunde doar la ce vrei. Trebuie să răspunzi doar la întrebările marcate (obligatoriu): când, ce s-a întâmplat și cât de periculos este.
 report-step-when = 1. Când și unde
 report-date = Data
 report-date-precision = Ești sigur(ă) de dată?

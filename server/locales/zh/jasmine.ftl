@@ -23,7 +23,7 @@ home-help-title = 现在需要帮助吗？
 home-help-text = 紧急电话和协会的联系方式。
 
 report-title = 举报侵害
-report-intro = 想回答哪些就回答哪些。除了“发生了什么”，其他都不是必填。
+report-intro = 想回答哪些就回答哪些。只有标有（必填）的问题需要回答：时间、发生了什么、他有多危险。
 report-step-when = 1. 时间和地点
 report-date = 日期
 report-date-precision = 您确定是这个日期吗？

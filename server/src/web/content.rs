@@ -151,8 +151,44 @@ fn render(markdown: &str, lang: &str, known: &[String]) -> (String, Toc, String,
         events.push(event);
     }
     let mut out = String::new();
-    html::push_html(&mut out, events.into_iter());
+    html::push_html(&mut out, phone_links(events).into_iter());
     (out, toc, plain, broken)
+}
+
+/// A number written in bold (`**0 800 840 800**`, `**17**`) becomes a link that calls it
+/// (`sms:` for 114, the emergency number by text message), written left to right
+/// whatever the page's direction (an Arabic page would otherwise reorder its groups).
+fn phone_links(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+    let is_number = |text: &str| {
+        let digits = text.chars().filter(char::is_ascii_digit).count();
+        (2..=15).contains(&digits)
+            && text.chars().all(|c| c.is_ascii_digit() || c == ' ')
+            && !text.starts_with(' ')
+            && !text.ends_with(' ')
+    };
+    let mut out = Vec::with_capacity(events.len());
+    let mut i = 0;
+    while i < events.len() {
+        if let (
+            Some(Event::Start(Tag::Strong)),
+            Some(Event::Text(text)),
+            Some(Event::End(TagEnd::Strong)),
+        ) = (events.get(i), events.get(i + 1), events.get(i + 2))
+        {
+            if is_number(text) {
+                let dial: String = text.chars().filter(char::is_ascii_digit).collect();
+                let scheme = if dial == "114" { "sms" } else { "tel" };
+                out.push(Event::Html(CowStr::from(format!(
+                    "<a class=\"phone\" href=\"{scheme}:{dial}\" dir=\"ltr\"><strong>{text}</strong></a>"
+                ))));
+                i += 3;
+                continue;
+            }
+        }
+        out.push(events[i].clone());
+        i += 1;
+    }
+    out
 }
 
 impl Content {

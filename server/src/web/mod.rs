@@ -33,7 +33,8 @@ pub struct WebConfig {
     pub server_side_encryption: bool,
     /// The association's name, on the help page.
     pub association_name: String,
-    /// How to reach the association, on the help page.
+    /// How to reach the association, on the help page (left out while empty; a server
+    /// with an onion service refuses to start without it).
     pub association_contact: String,
     /// Where the quick-exit button leads.
     pub exit_url: String,
@@ -60,7 +61,7 @@ impl Default for WebConfig {
         WebConfig {
             server_side_encryption: true,
             association_name: "Jasmine".into(),
-            association_contact: "(set web.association_contact in the configuration)".into(),
+            association_contact: String::new(),
             exit_url: "https://www.google.com/search?q=meteo".into(),
             page_title: "Jasmine".into(),
             content_dir: None,
