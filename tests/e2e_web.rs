@@ -541,6 +541,29 @@ async fn published_alerts_show_in_french_and_arabic_and_in_the_feeds() {
     )
     .await;
     assert!(some.contains(&alert_id));
+    // A place by number, name (however written) or city; the page says what it
+    // searched, and that no alert is not safety.
+    for (typed, understood) in [
+        ("13", "Bouches-du-Rhône (13)"),
+        ("bouches+du+rhone", "Bouches-du-Rhône (13)"),
+        (
+            "Marseille",
+            "Marseille et son département, Bouches-du-Rhône (13)",
+        ),
+    ] {
+        let (_, _, found) = get(&server.url, &format!("/fr/alerts?place={typed}"), &[]).await;
+        assert!(found.contains(&alert_id), "{typed}");
+        assert!(
+            unescape(&found).contains(&format!("Alertes pour : {understood}")),
+            "{typed}: {found}"
+        );
+    }
+    let (_, _, elsewhere) = get(&server.url, "/fr/alerts?place=Paris", &[]).await;
+    assert!(!elsewhere.contains(&alert_id));
+    assert!(
+        unescape(&elsewhere).contains("ne veut pas dire qu'il n'y a pas de danger"),
+        "{elsewhere}"
+    );
 
     // The feeds parse with a real feed parser and carry the alert (JSON Feed: signed).
     let (status, headers, atom) = get(&server.url, "/alerts.atom?lang=en", &[]).await;

@@ -98,11 +98,11 @@ alerts-title = التنبيهات
 alerts-intro = كل تنبيه موقّع من فريق الإشراف. حُذفت التفاصيل التي قد تكشف هوية الشخص الذي أبلغ.
 alerts-filter = تصفية
 alerts-any = الكل
-alerts-region = المقاطعة (département)
+alerts-region = المدينة أو المقاطعة (الاسم أو الرقم)
 alerts-category = الفئة
 alerts-severity = درجة الخطر
 alerts-since = منذ تاريخ
-alerts-none = لا توجد تنبيهات.
+alerts-none = لا توجد تنبيهات لهذا البحث. هذا لا يعني أنه لا يوجد خطر: ثقي بإحساسك، وأبلغي عمّا يحدث لك.
 alerts-next = تنبيهات أقدم
 alerts-previous = تنبيهات أحدث
 alert-happened = حدث في { $day }، { $place }
@@ -329,3 +329,7 @@ cover-tracks = إخفاء آثارك
 # The report form: the mark of a question that must be answered, and the message when it was not.
 report-required = (إلزامي)
 report-unanswered = يُرجى الإجابة عن هذا السؤال: { $field }
+# The alerts page: what was searched (a place), as understood.
+alerts-searched = تنبيهات لـ: { $place }
+alerts-place-city = { $city } ومقاطعتها، { $name } ({ $code })
+alerts-place-departement = { $name } ({ $code })

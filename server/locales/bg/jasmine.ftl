@@ -98,11 +98,11 @@ alerts-title = Предупреждения
 alerts-intro = Всяко предупреждение е подписано от екипа по модерация. Подробностите, които биха могли да покажат кой е подал сигнала, са премахнати.
 alerts-filter = Филтрирай
 alerts-any = Всички
-alerts-region = Област (департамент)
+alerts-region = Град или департамент (име или номер)
 alerts-category = Категория
 alerts-severity = Опасност
 alerts-since = От
-alerts-none = Няма предупреждения.
+alerts-none = Няма предупреждения за това търсене. Това не означава, че няма опасност: доверете се на усещането си и съобщете какво ви се случва.
 alerts-next = По-стари предупреждения
 alerts-previous = По-нови предупреждения
 alert-happened = Случило се на { $day }, { $place }
@@ -329,3 +329,7 @@ cover-tracks = Заличете следите си
 # The report form: the mark of a question that must be answered, and the message when it was not.
 report-required = (задължително)
 report-unanswered = Моля, отговорете на този въпрос: { $field }
+# The alerts page: what was searched (a place), as understood.
+alerts-searched = Предупреждения за: { $place }
+alerts-place-city = { $city } и неговият департамент, { $name } ({ $code })
+alerts-place-departement = { $name } ({ $code })

@@ -98,11 +98,11 @@ alerts-title = Alerts
 alerts-intro = Every alert is signed by the moderation team. Details that could identify the person who reported have been removed.
 alerts-filter = Filter
 alerts-any = All
-alerts-region = Area (département)
+alerts-region = City or département (name or number)
 alerts-category = Category
 alerts-severity = Danger
 alerts-since = Since
-alerts-none = No alerts.
+alerts-none = No alert for this search. That does not mean there is no danger: trust your instinct, and report what happens to you.
 alerts-next = Older alerts
 alerts-previous = Newer alerts
 alert-happened = Happened on { $day }, { $place }
@@ -329,3 +329,7 @@ cover-tracks = Cover your tracks
 # The report form: the mark of a question that must be answered, and the message when it was not.
 report-required = (required)
 report-unanswered = Please answer this question: { $field }
+# The alerts page: what was searched (a place), as understood.
+alerts-searched = Alerts for: { $place }
+alerts-place-city = { $city } and its département, { $name } ({ $code })
+alerts-place-departement = { $name } ({ $code })

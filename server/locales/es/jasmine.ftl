@@ -98,11 +98,11 @@ alerts-title = Alertas
 alerts-intro = Cada alerta está firmada por el equipo de moderación. Se han quitado los detalles que podrían identificar a la persona que avisó.
 alerts-filter = Filtrar
 alerts-any = Todas
-alerts-region = Zona (departamento)
+alerts-region = Ciudad o departamento (nombre o número)
 alerts-category = Categoría
 alerts-severity = Peligro
 alerts-since = Desde el
-alerts-none = No hay alertas.
+alerts-none = No hay alertas para esta búsqueda. Eso no quiere decir que no haya peligro: fíate de tu instinto y cuenta lo que te pase.
 alerts-next = Alertas más antiguas
 alerts-previous = Alertas más recientes
 alert-happened = Pasó el { $day }, { $place }
@@ -329,3 +329,7 @@ cover-tracks = Borrar sus huellas
 # The report form: the mark of a question that must be answered, and the message when it was not.
 report-required = (obligatorio)
 report-unanswered = Responde a esta pregunta: { $field }
+# The alerts page: what was searched (a place), as understood.
+alerts-searched = Alertas para: { $place }
+alerts-place-city = { $city } y su departamento, { $name } ({ $code })
+alerts-place-departement = { $name } ({ $code })

@@ -98,11 +98,11 @@ alerts-title = Alertes
 alerts-intro = Chaque alerte est signée par l'équipe de modération. Les détails qui pourraient identifier la personne qui a signalé ont été retirés.
 alerts-filter = Filtrer
 alerts-any = Tous
-alerts-region = Département
+alerts-region = Ville ou département (nom ou numéro)
 alerts-category = Catégorie
 alerts-severity = Danger
 alerts-since = Depuis le
-alerts-none = Aucune alerte.
+alerts-none = Aucune alerte pour cette recherche. Cela ne veut pas dire qu'il n'y a pas de danger : fiez-vous à votre instinct, et signalez ce qui vous arrive.
 alerts-next = Alertes plus anciennes
 alerts-previous = Alertes plus récentes
 alert-happened = S'est passé le { $day }, { $place }
@@ -331,3 +331,7 @@ cover-tracks = Effacer vos traces
 # The report form: the mark of a question that must be answered, and the message when it was not.
 report-required = (obligatoire)
 report-unanswered = Répondez à cette question : { $field }
+# The alerts page: what was searched (a place), as understood.
+alerts-searched = Alertes pour : { $place }
+alerts-place-city = { $city } et son département, { $name } ({ $code })
+alerts-place-departement = { $name } ({ $code })

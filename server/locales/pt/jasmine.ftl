@@ -98,11 +98,11 @@ alerts-title = Alertas
 alerts-intro = Cada alerta é assinado pela equipe de moderação. Os detalhes que poderiam identificar a pessoa que relatou foram retirados.
 alerts-filter = Filtrar
 alerts-any = Todos
-alerts-region = Região (département)
+alerts-region = Cidade ou departamento (nome ou número)
 alerts-category = Categoria
 alerts-severity = Perigo
 alerts-since = Desde
-alerts-none = Nenhum alerta.
+alerts-none = Nenhum alerta para esta pesquisa. Isso não quer dizer que não haja perigo: confie no seu instinto e conte o que lhe acontece.
 alerts-next = Alertas mais antigos
 alerts-previous = Alertas mais recentes
 alert-happened = Aconteceu em { $day }, { $place }
@@ -329,3 +329,7 @@ cover-tracks = Apagar os seus rastos
 # The report form: the mark of a question that must be answered, and the message when it was not.
 report-required = (obrigatório)
 report-unanswered = Responda a esta pergunta: { $field }
+# The alerts page: what was searched (a place), as understood.
+alerts-searched = Alertas para: { $place }
+alerts-place-city = { $city } e o seu departamento, { $name } ({ $code })
+alerts-place-departement = { $name } ({ $code })

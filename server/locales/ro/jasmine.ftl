@@ -98,11 +98,11 @@ alerts-title = Alerte
 alerts-intro = Fiecare alertă este semnată de echipa de moderare. Detaliile care ar putea identifica persoana care a semnalat au fost scoase.
 alerts-filter = Filtrează
 alerts-any = Toate
-alerts-region = Zona (departamentul)
+alerts-region = Oraș sau departament (nume sau număr)
 alerts-category = Categorie
 alerts-severity = Pericol
 alerts-since = Începând cu
-alerts-none = Nicio alertă.
+alerts-none = Nicio alertă pentru această căutare. Asta nu înseamnă că nu există pericol: ai încredere în instinctul tău și semnalează ce ți se întâmplă.
 alerts-next = Alerte mai vechi
 alerts-previous = Alerte mai noi
 alert-happened = S-a întâmplat pe { $day }, { $place }
@@ -329,3 +329,7 @@ cover-tracks = Ștergeți-vă urmele
 # The report form: the mark of a question that must be answered, and the message when it was not.
 report-required = (obligatoriu)
 report-unanswered = Vă rugăm să răspundeți la această întrebare: { $field }
+# The alerts page: what was searched (a place), as understood.
+alerts-searched = Alerte pentru: { $place }
+alerts-place-city = { $city } și departamentul său, { $name } ({ $code })
+alerts-place-departement = { $name } ({ $code })

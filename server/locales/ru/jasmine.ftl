@@ -98,11 +98,11 @@ alerts-title = Предупреждения
 alerts-intro = Каждое предупреждение подписано командой модерации. Подробности, по которым можно узнать человека, который сообщил, удалены.
 alerts-filter = Фильтр
 alerts-any = Все
-alerts-region = Район (департамент)
+alerts-region = Город или департамент (название или номер)
 alerts-category = Категория
 alerts-severity = Опасность
 alerts-since = С даты
-alerts-none = Предупреждений нет.
+alerts-none = По этому запросу предупреждений нет. Это не значит, что опасности нет: доверяйте своему чутью и сообщайте о том, что с вами происходит.
 alerts-next = Более старые предупреждения
 alerts-previous = Более новые предупреждения
 alert-happened = Произошло { $day }, { $place }
@@ -329,3 +329,7 @@ cover-tracks = Скрыть следы
 # The report form: the mark of a question that must be answered, and the message when it was not.
 report-required = (обязательно)
 report-unanswered = Ответьте, пожалуйста, на этот вопрос: { $field }
+# The alerts page: what was searched (a place), as understood.
+alerts-searched = Предупреждения для: { $place }
+alerts-place-city = { $city } и его департамент, { $name } ({ $code })
+alerts-place-departement = { $name } ({ $code })

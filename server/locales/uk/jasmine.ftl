@@ -98,11 +98,11 @@ alerts-title = Попередження
 alerts-intro = Кожне попередження підписане командою модерації. Подробиці, за якими можна впізнати людину, яка повідомила, видалено.
 alerts-filter = Фільтр
 alerts-any = Усі
-alerts-region = Район (департамент)
+alerts-region = Місто або департамент (назва чи номер)
 alerts-category = Категорія
 alerts-severity = Небезпека
 alerts-since = Від дати
-alerts-none = Попереджень немає.
+alerts-none = За цим пошуком попереджень немає. Це не означає, що небезпеки немає: довіряйте своєму чуттю і повідомляйте про те, що з вами стається.
 alerts-next = Старіші попередження
 alerts-previous = Новіші попередження
 alert-happened = Сталося { $day }, { $place }
@@ -329,3 +329,7 @@ cover-tracks = Приховати сліди
 # The report form: the mark of a question that must be answered, and the message when it was not.
 report-required = (обов'язково)
 report-unanswered = Будь ласка, дайте відповідь на це питання: { $field }
+# The alerts page: what was searched (a place), as understood.
+alerts-searched = Попередження для: { $place }
+alerts-place-city = { $city } і його департамент, { $name } ({ $code })
+alerts-place-departement = { $name } ({ $code })

@@ -98,11 +98,11 @@ alerts-title = 警示
 alerts-intro = 每条警示都有审核团队的签名。可能认出举报人的细节已被删除。
 alerts-filter = 筛选
 alerts-any = 全部
-alerts-region = 省份（法国的 département）
+alerts-region = 城市或省份（名称或编号）
 alerts-category = 类别
 alerts-severity = 危险程度
 alerts-since = 起始日期
-alerts-none = 没有警示。
+alerts-none = 此搜索没有警示。这并不表示没有危险：请相信您的直觉，并报告您遇到的事情。
 alerts-next = 较早的警示
 alerts-previous = 较新的警示
 alert-happened = 发生于 { $day }，{ $place }
@@ -329,3 +329,7 @@ cover-tracks = 清除您的痕迹
 # The report form: the mark of a question that must be answered, and the message when it was not.
 report-required = （必填）
 report-unanswered = 请回答这个问题：{ $field }
+# The alerts page: what was searched (a place), as understood.
+alerts-searched = 警示范围：{ $place }
+alerts-place-city = { $city } 及其所在省份 { $name }（{ $code }）
+alerts-place-departement = { $name }（{ $code }）

@@ -11,6 +11,7 @@ use std::path::Path;
 use pulldown_cmark::{html, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Deserialize;
 
+use super::fold::fold;
 use super::i18n::{DEFAULT_LANGUAGE, LANGUAGES};
 
 /// A table of contents: (anchor id, level 2 or 3, text).
@@ -52,6 +53,8 @@ pub struct Page {
     pub toc: Toc,
     /// Title, summary and body as plain lower-case text, for search.
     search_text: String,
+    /// `search_text` folded (`super::fold`): what a search looks in.
+    folded: String,
 }
 
 /// Every page of every language.
@@ -62,6 +65,45 @@ pub struct Content {
     pub slugs: Vec<String>,
     /// The directory of services (`directory.toml`).
     pub directory: super::directory::Directory,
+    /// Per language, words she may type and what the pages say instead
+    /// (`synonyms.toml`), all folded.
+    synonyms: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+}
+
+/// Reads `synonyms.toml` (absent: none), folded; every error names the line's word.
+fn load_synonyms(path: &Path) -> Result<BTreeMap<String, BTreeMap<String, Vec<String>>>, String> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok(BTreeMap::new());
+    };
+    let file = path.display();
+    let raw: BTreeMap<String, BTreeMap<String, Vec<String>>> =
+        toml::from_str(&text).map_err(|e| format!("{file}: {e}"))?;
+    let mut out = BTreeMap::new();
+    for (lang, words) in raw {
+        if !LANGUAGES.contains(&lang.as_str()) {
+            return Err(format!("{file}: [{lang}] is not a language of the site"));
+        }
+        let mut folded = BTreeMap::new();
+        for (word, instead) in words {
+            let key = fold(&word);
+            if key.is_empty() || key.contains(' ') {
+                return Err(format!("{file}: [{lang}] '{word}' must be one word"));
+            }
+            let instead: Vec<String> = instead
+                .iter()
+                .map(|w| fold(w))
+                .filter(|w| !w.is_empty())
+                .collect();
+            if instead.is_empty() {
+                return Err(format!(
+                    "{file}: [{lang}] '{word}' gives no word to look for"
+                ));
+            }
+            folded.insert(key, instead);
+        }
+        out.insert(lang, folded);
+    }
+    Ok(out)
 }
 
 fn split_front_matter(text: &str) -> Option<(&str, &str)> {
@@ -218,6 +260,7 @@ impl Content {
             Ok(files)
         };
         content.directory = super::directory::Directory::load(&dir.join("directory.toml"))?;
+        content.synonyms = load_synonyms(&dir.join("synonyms.toml"))?;
         let french = read_lang(DEFAULT_LANGUAGE)?;
         content.slugs = french.iter().map(|(slug, _)| slug.clone()).collect();
         for lang in LANGUAGES {
@@ -252,6 +295,7 @@ impl Content {
                 }
                 let search_text =
                     format!("{} {} {}", front.title, front.summary, plain).to_lowercase();
+                let folded = fold(&search_text);
                 content.pages.insert(
                     (lang.to_string(), slug.clone()),
                     Page {
@@ -265,6 +309,7 @@ impl Content {
                         html,
                         toc,
                         search_text,
+                        folded,
                     },
                 );
             }
@@ -292,25 +337,45 @@ impl Content {
             .collect()
     }
 
-    /// The pages of `lang` that hold every word of `query`, with a snippet.
+    /// The pages of `lang` that hold every word of `query`, with a snippet. Accents and
+    /// capitals do not matter; a word of `synonyms.toml` (of `lang`, or French for the
+    /// French pages shown in its place) also finds what it stands for.
     pub fn search(&self, lang: &str, query: &str) -> Vec<(&Page, bool, String)> {
-        let words: Vec<String> = query
-            .split_whitespace()
-            .map(str::to_lowercase)
+        let words: Vec<String> = fold(query)
+            .split(' ')
             .filter(|w| !w.is_empty())
             .take(10)
+            .map(String::from)
             .collect();
         if words.is_empty() {
             return Vec::new();
         }
+        let no_synonyms = BTreeMap::new();
         self.pages(lang)
             .into_iter()
-            .filter(|(page, _)| words.iter().all(|w| page.search_text.contains(w.as_str())))
-            .map(|(page, fallback)| {
-                let at = page.search_text.find(words[0].as_str()).unwrap_or(0);
-                let chars: Vec<char> = page.search_text.chars().collect();
-                let start_char = page.search_text[..at].chars().count().saturating_sub(60);
-                let snippet: String = chars.iter().skip(start_char).take(160).collect();
+            .filter_map(|(page, fallback)| {
+                let synonyms = self
+                    .synonyms
+                    .get(if fallback { DEFAULT_LANGUAGE } else { lang })
+                    .unwrap_or(&no_synonyms);
+                // For each word, where the first of its forms is found in the page.
+                let mut first = None;
+                for word in &words {
+                    let forms =
+                        std::iter::once(word).chain(synonyms.get(word).into_iter().flatten());
+                    let at = forms.filter_map(|f| page.folded.find(f.as_str())).min()?;
+                    first.get_or_insert(at);
+                }
+                Some((page, fallback, first.unwrap_or(0)))
+            })
+            .map(|(page, fallback, at)| {
+                let start_char = page.folded[..at].chars().count().saturating_sub(60);
+                let snippet: String = page
+                    .search_text
+                    .chars()
+                    .skip(start_char)
+                    .take(160)
+                    .collect();
                 (page, fallback, format!("…{}…", snippet.trim()))
             })
             .collect()
@@ -323,6 +388,44 @@ mod tests {
 
     fn content_dir() -> std::path::PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("content")
+    }
+
+    /// She finds the page however she spells it: without accents, in capitals, or in
+    /// her own words (`synonyms.toml`).
+    #[test]
+    fn search_forgives_spelling_and_knows_her_words() {
+        let content = Content::load(&content_dir()).unwrap();
+        let slugs = |lang: &str, query: &str| -> Vec<String> {
+            content
+                .search(lang, query)
+                .into_iter()
+                .map(|(page, _, _)| page.slug.clone())
+                .collect()
+        };
+        for (lang, query) in [
+            ("fr", "préservatif"),
+            ("fr", "preservatif"),
+            ("fr", "PRESERVATIF retiré"),
+            ("fr", "capote"),
+            ("fr", "pep"),
+            ("en", "rubber"),
+            ("ru", "резинка"),
+            ("zh", "套套"),
+        ] {
+            assert!(
+                slugs(lang, query).contains(&"after-sexual-assault".to_string()),
+                "{lang} '{query}' finds nothing: {:?}",
+                slugs(lang, query)
+            );
+        }
+        assert!(slugs("fr", "xylophone").is_empty());
+        let bad =
+            std::env::temp_dir().join(format!("jasmine-synonyms-{}.toml", std::process::id()));
+        std::fs::write(&bad, "[xx]\nmot = [\"autre\"]\n").unwrap();
+        assert!(load_synonyms(&bad).unwrap_err().contains("[xx]"));
+        std::fs::write(&bad, "[fr]\n\"deux mots\" = [\"autre\"]\n").unwrap();
+        assert!(load_synonyms(&bad).unwrap_err().contains("one word"));
+        std::fs::remove_file(&bad).unwrap();
     }
 
     /// The content check: every French page exists in all ten languages (or is

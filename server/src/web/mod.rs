@@ -6,10 +6,12 @@ pub mod content;
 pub mod directory;
 mod feeds;
 mod fields;
+mod fold;
 mod form;
 pub mod i18n;
 mod info;
 mod pages;
+mod places;
 mod questionnaire;
 pub mod replies;
 
@@ -188,6 +190,8 @@ fn retry_after(mut response: Response, secs: u64) -> Response {
 /// Query of the alerts page.
 #[derive(Debug, Default, Deserialize)]
 pub struct AlertsQuery {
+    /// A city or a département, by name or number (see [`places`]).
+    place: Option<String>,
     region: Option<String>,
     category: Option<String>,
     severity: Option<String>,

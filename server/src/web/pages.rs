@@ -290,7 +290,9 @@ struct AlertsPage<'a> {
     alerts: Vec<AlertView>,
     categories: Vec<(&'static str, String, bool)>,
     severities: Vec<(&'static str, String, bool)>,
-    filter_region: String,
+    filter_place: String,
+    /// What was searched, as understood ("Marseille and its département, …").
+    searched: Option<String>,
     filter_since: String,
     previous: Option<String>,
     next: Option<String>,
@@ -298,6 +300,44 @@ struct AlertsPage<'a> {
 
 /// Page size of the alerts page.
 const PAGE: u64 = 20;
+
+/// Most alerts looked through for a place (newest first): the place is matched on
+/// what the alert says, after reading it.
+const MOST_SEARCHED: usize = 5000;
+
+/// The page of `filter` (its offset, `PAGE` alerts) among the alerts of `place`.
+async fn read_place(
+    state: &AppState,
+    filter: &AlertFilter,
+    place: &super::places::Place,
+) -> Result<published::Page, crate::error::ApiError> {
+    let mut all = AlertFilter {
+        region: None,
+        offset: 0,
+        limit: published::MAX_PAGE,
+        ..filter.clone()
+    };
+    let mut matching = Vec::new();
+    let mut seen = 0;
+    let retractions = loop {
+        let page = published::read_page(state, &all).await?;
+        seen += page.alerts.len();
+        matching.extend(page.alerts.into_iter().filter(|json| {
+            published::alert_of(json).is_some_and(|a| place.matches(&a.region, a.city.as_deref()))
+        }));
+        if !page.has_more || seen >= MOST_SEARCHED {
+            break page.retractions;
+        }
+        all.offset += all.limit;
+    };
+    let start = (filter.offset as usize).min(matching.len());
+    let end = (start + PAGE as usize).min(matching.len());
+    Ok(published::Page {
+        has_more: end < matching.len(),
+        alerts: matching.drain(start..end).collect(),
+        retractions,
+    })
+}
 
 pub async fn alerts(
     State(state): State<AppState>,
@@ -320,7 +360,12 @@ pub async fn alerts(
         limit: PAGE,
         ..Default::default()
     });
-    let page = match published::read_page(&state, &filter).await {
+    let place = q.place.as_deref().and_then(super::places::Place::parse);
+    let read = match &place {
+        None => published::read_page(&state, &filter).await,
+        Some(place) => read_place(&state, &filter, place).await,
+    };
+    let page = match read {
         Ok(page) => page,
         Err(_) => {
             return html(
@@ -335,9 +380,27 @@ pub async fn alerts(
         .filter_map(|json| published::alert_of(json))
         .map(|a| AlertView::new(&a, &site.tr))
         .collect();
+    let searched = place.as_ref().map(|place| {
+        let described = match place {
+            super::places::Place::Departement(code, name) => {
+                site.tr
+                    .t2("alerts-place-departement", "name", name, "code", code)
+            }
+            super::places::Place::City(city, code, name) => {
+                let mut args = fluent_bundle::FluentArgs::new();
+                args.set("city", *city);
+                args.set("name", *name);
+                args.set("code", *code);
+                site.tr.t_args("alerts-place-city", &args)
+            }
+            super::places::Place::Other(typed) => typed.clone(),
+        };
+        site.tr.t1("alerts-searched", "place", &described)
+    });
     let link = |offset: u64| {
         let mut query = form_urlencoded::Serializer::new(String::new());
         for (name, value) in [
+            ("place", &q.place),
             ("region", &q.region),
             ("category", &q.category),
             ("severity", &q.severity),
@@ -364,7 +427,12 @@ pub async fn alerts(
             .into_iter()
             .map(|(v, l)| (v, l, filter.severity.is_some_and(|s| s.as_str() == v)))
             .collect(),
-        filter_region: q.region.clone().unwrap_or_default(),
+        filter_place: q
+            .place
+            .clone()
+            .or_else(|| q.region.clone())
+            .unwrap_or_default(),
+        searched,
         filter_since: filter.since.map(|d| d.to_string()).unwrap_or_default(),
         previous: (filter.offset > 0).then(|| link(filter.offset.saturating_sub(PAGE))),
         next: page.has_more.then(|| link(filter.offset + PAGE)),
