@@ -210,13 +210,15 @@ async fn every_page_in_every_language_is_served_with_the_site_rules() {
         "Vol ou vol avec arme",
         "пенициллин",
         "en russe",
-        "Pas de réponse",
+        "(Paris)",
     ] {
         assert!(
             french_part.contains(expected),
             "{expected} not in the French summary"
         );
     }
+    // What she did not answer is left out.
+    assert!(!french_part.contains("Pas de réponse"), "{french_part}");
     // Back or reload posts it again: nothing of it is shown a second time.
     let (status, again) = post_form(&server.url, "/ru/questionnaire", filled).await;
     assert_eq!(
@@ -531,6 +533,20 @@ async fn published_alerts_show_in_french_and_arabic_and_in_the_feeds() {
     let (status, _, detail) = get(&server.url, &format!("/ar/alerts/{alert_id}"), &[]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(detail.contains("06 12 34 56 78"));
+    // Its summary once (no translation into Arabic: the French one, not twice), and its
+    // dates as Arabic pages write them, kept left to right.
+    let summary = signed["alert"]["summary"]["text"].as_str().unwrap();
+    assert_eq!(unescape(&detail).matches(summary).count(), 1, "{detail}");
+    let published = jasmine_client::Day::parse(signed["alert"]["published"].as_str().unwrap())
+        .unwrap()
+        .date();
+    let arabic_day = format!(
+        "\u{2066}{:02}/{:02}/{}\u{2069}",
+        published.day(),
+        u8::from(published.month()),
+        published.year()
+    );
+    assert!(detail.contains(&arabic_day), "{detail}");
     // Filters.
     let (_, _, none) = get(&server.url, "/fr/alerts?category=rape", &[]).await;
     assert!(!none.contains(&alert_id));

@@ -17,10 +17,22 @@
     return node;
   }
 
+  // When she filled it in, Paris time (treatment after an exposure must start within
+  // 48 hours): "29/11/2026 14:05 (Paris)", as the server writes it.
   function today() {
     var now = new Date();
     var two = function (n) { return (n < 10 ? "0" : "") + n; };
-    return two(now.getUTCDate()) + "/" + two(now.getUTCMonth() + 1) + "/" + now.getUTCFullYear();
+    try {
+      var parts = {};
+      new Intl.DateTimeFormat("en-GB", {
+        timeZone: "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit",
+        hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+      }).formatToParts(now).forEach(function (p) { parts[p.type] = p.value; });
+      return parts.day + "/" + parts.month + "/" + parts.year + " " + parts.hour + ":" + parts.minute + " (Paris)";
+    } catch (e) {
+      return two(now.getUTCDate()) + "/" + two(now.getUTCMonth() + 1) + "/" + now.getUTCFullYear() +
+        " " + two(now.getUTCHours()) + ":" + two(now.getUTCMinutes()) + " (UTC)";
+    }
   }
 
   // [{question, questionFr, answers: [{own, fr}], text}] in the form's order.
@@ -50,9 +62,10 @@
     s.appendChild(el("h2", frame.title));
     s.appendChild(el("p", frame.lead.replace("{day}", today()), { "class": "lead" }));
     var list = el("dl");
+    // Questions she left unanswered are left out.
     lines.forEach(function (line) {
+      if (line.answers.length === 0) return;
       list.appendChild(el("dt", french ? line.questionFr : line.question));
-      if (line.answers.length === 0) list.appendChild(el("dd", frame.noAnswer));
       line.answers.forEach(function (a) {
         var attrs = line.text ? { "class": "written", lang: d.lang, dir: "auto" } : {};
         list.appendChild(el("dd", french ? a.fr : a.own, attrs));

@@ -333,3 +333,10 @@ report-unanswered = يُرجى الإجابة عن هذا السؤال: { $field
 alerts-searched = تنبيهات لـ: { $place }
 alerts-place-city = { $city } ومقاطعتها، { $name } ({ $code })
 alerts-place-departement = { $name } ({ $code })
+# The medical questionnaire: common allergies, as boxes (the French labels go on the summary).
+mq-allergies-common = حساسية معروفة تجاه هذه المواد
+mq-allergies-common-penicillin = البنسلين (أموكسيسيلين…)
+mq-allergies-common-antibiotics = مضادات حيوية أخرى
+mq-allergies-common-nsaids = الأسبرين، الإيبوبروفين (مضادات الالتهاب)
+mq-allergies-common-latex = اللاتكس
+mq-allergies-common-iodine = اليود، مواد التباين

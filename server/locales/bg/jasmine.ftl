@@ -333,3 +333,10 @@ report-unanswered = Моля, отговорете на този въпрос: {
 alerts-searched = Предупреждения за: { $place }
 alerts-place-city = { $city } и неговият департамент, { $name } ({ $code })
 alerts-place-departement = { $name } ({ $code })
+# The medical questionnaire: common allergies, as boxes (the French labels go on the summary).
+mq-allergies-common = Известни алергии към тези продукти
+mq-allergies-common-penicillin = Пеницилин (амоксицилин…)
+mq-allergies-common-antibiotics = Други антибиотици
+mq-allergies-common-nsaids = Аспирин, ибупрофен (противовъзпалителни)
+mq-allergies-common-latex = Латекс
+mq-allergies-common-iodine = Йод, контрастни вещества

@@ -333,3 +333,10 @@ report-unanswered = Please answer this question: { $field }
 alerts-searched = Alerts for: { $place }
 alerts-place-city = { $city } and its département, { $name } ({ $code })
 alerts-place-departement = { $name } ({ $code })
+# The medical questionnaire: common allergies, as boxes (the French labels go on the summary).
+mq-allergies-common = Known allergies to these
+mq-allergies-common-penicillin = Penicillin (amoxicillin…)
+mq-allergies-common-antibiotics = Other antibiotics
+mq-allergies-common-nsaids = Aspirin, ibuprofen (anti-inflammatories)
+mq-allergies-common-latex = Latex
+mq-allergies-common-iodine = Iodine, contrast agents

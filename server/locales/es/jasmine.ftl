@@ -333,3 +333,10 @@ report-unanswered = Responde a esta pregunta: { $field }
 alerts-searched = Alertas para: { $place }
 alerts-place-city = { $city } y su departamento, { $name } ({ $code })
 alerts-place-departement = { $name } ({ $code })
+# The medical questionnaire: common allergies, as boxes (the French labels go on the summary).
+mq-allergies-common = Alergias conocidas a estos productos
+mq-allergies-common-penicillin = Penicilina (amoxicilina…)
+mq-allergies-common-antibiotics = Otros antibióticos
+mq-allergies-common-nsaids = Aspirina, ibuprofeno (antiinflamatorios)
+mq-allergies-common-latex = Látex
+mq-allergies-common-iodine = Yodo, medios de contraste

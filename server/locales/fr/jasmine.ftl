@@ -335,3 +335,10 @@ report-unanswered = Répondez à cette question : { $field }
 alerts-searched = Alertes pour : { $place }
 alerts-place-city = { $city } et son département, { $name } ({ $code })
 alerts-place-departement = { $name } ({ $code })
+# The medical questionnaire: common allergies, as boxes (the French labels go on the summary).
+mq-allergies-common = Allergies connues à ces produits
+mq-allergies-common-penicillin = Pénicilline (amoxicilline…)
+mq-allergies-common-antibiotics = Autres antibiotiques
+mq-allergies-common-nsaids = Aspirine, ibuprofène (anti-inflammatoires)
+mq-allergies-common-latex = Latex
+mq-allergies-common-iodine = Iode, produits de contraste

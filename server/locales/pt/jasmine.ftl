@@ -333,3 +333,10 @@ report-unanswered = Responda a esta pergunta: { $field }
 alerts-searched = Alertas para: { $place }
 alerts-place-city = { $city } e o seu departamento, { $name } ({ $code })
 alerts-place-departement = { $name } ({ $code })
+# The medical questionnaire: common allergies, as boxes (the French labels go on the summary).
+mq-allergies-common = Alergias conhecidas a estes produtos
+mq-allergies-common-penicillin = Penicilina (amoxicilina…)
+mq-allergies-common-antibiotics = Outros antibióticos
+mq-allergies-common-nsaids = Aspirina, ibuprofeno (anti-inflamatórios)
+mq-allergies-common-latex = Látex
+mq-allergies-common-iodine = Iodo, produtos de contraste

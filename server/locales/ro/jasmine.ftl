@@ -333,3 +333,10 @@ report-unanswered = Vă rugăm să răspundeți la această întrebare: { $field
 alerts-searched = Alerte pentru: { $place }
 alerts-place-city = { $city } și departamentul său, { $name } ({ $code })
 alerts-place-departement = { $name } ({ $code })
+# The medical questionnaire: common allergies, as boxes (the French labels go on the summary).
+mq-allergies-common = Alergii cunoscute la aceste produse
+mq-allergies-common-penicillin = Penicilină (amoxicilină…)
+mq-allergies-common-antibiotics = Alte antibiotice
+mq-allergies-common-nsaids = Aspirină, ibuprofen (antiinflamatoare)
+mq-allergies-common-latex = Latex
+mq-allergies-common-iodine = Iod, substanțe de contrast

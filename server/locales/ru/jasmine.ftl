@@ -333,3 +333,10 @@ report-unanswered = Ответьте, пожалуйста, на этот воп
 alerts-searched = Предупреждения для: { $place }
 alerts-place-city = { $city } и его департамент, { $name } ({ $code })
 alerts-place-departement = { $name } ({ $code })
+# The medical questionnaire: common allergies, as boxes (the French labels go on the summary).
+mq-allergies-common = Известная аллергия на эти средства
+mq-allergies-common-penicillin = Пенициллин (амоксициллин…)
+mq-allergies-common-antibiotics = Другие антибиотики
+mq-allergies-common-nsaids = Аспирин, ибупрофен (противовоспалительные)
+mq-allergies-common-latex = Латекс
+mq-allergies-common-iodine = Йод, контрастные вещества

@@ -333,3 +333,10 @@ report-unanswered = Будь ласка, дайте відповідь на це
 alerts-searched = Попередження для: { $place }
 alerts-place-city = { $city } і його департамент, { $name } ({ $code })
 alerts-place-departement = { $name } ({ $code })
+# The medical questionnaire: common allergies, as boxes (the French labels go on the summary).
+mq-allergies-common = Відома алергія на ці засоби
+mq-allergies-common-penicillin = Пеніцилін (амоксицилін…)
+mq-allergies-common-antibiotics = Інші антибіотики
+mq-allergies-common-nsaids = Аспірин, ібупрофен (протизапальні)
+mq-allergies-common-latex = Латекс
+mq-allergies-common-iodine = Йод, контрастні речовини

@@ -333,3 +333,10 @@ report-unanswered = 请回答这个问题：{ $field }
 alerts-searched = 警示范围：{ $place }
 alerts-place-city = { $city } 及其所在省份 { $name }（{ $code }）
 alerts-place-departement = { $name }（{ $code }）
+# The medical questionnaire: common allergies, as boxes (the French labels go on the summary).
+mq-allergies-common = 已知对以下物品过敏
+mq-allergies-common-penicillin = 青霉素（阿莫西林等）
+mq-allergies-common-antibiotics = 其他抗生素
+mq-allergies-common-nsaids = 阿司匹林、布洛芬（消炎药）
+mq-allergies-common-latex = 乳胶
+mq-allergies-common-iodine = 碘、造影剂

@@ -193,8 +193,59 @@ fn render(markdown: &str, lang: &str, known: &[String]) -> (String, Toc, String,
         events.push(event);
     }
     let mut out = String::new();
-    html::push_html(&mut out, phone_links(events).into_iter());
+    let events = phone_links(events);
+    let events = if lang == "ar" {
+        isolate_quoted_latin(events)
+    } else {
+        events
+    };
+    html::push_html(&mut out, events.into_iter());
     (out, toc, plain, broken)
+}
+
+/// In a right-to-left page, a quotation in Latin letters between « and » (the French
+/// sentence to say at reception) is set left to right, in French, inside its quotes:
+/// otherwise its final stop and the quotes land in the wrong places.
+fn isolate_quoted_latin(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+    let mut out = Vec::with_capacity(events.len());
+    for event in events {
+        let Event::Text(text) = &event else {
+            out.push(event);
+            continue;
+        };
+        let mut rest: &str = text;
+        let mut split = false;
+        while let Some(open) = rest.find('«') {
+            let after = &rest[open + '«'.len_utf8()..];
+            let Some(close) = after.find('»') else { break };
+            let inner = &after[..close];
+            if !inner
+                .trim_start()
+                .starts_with(|c: char| c.is_ascii_alphabetic())
+            {
+                out.push(Event::Text(CowStr::from(
+                    rest[..open + '«'.len_utf8() + close].to_string(),
+                )));
+                rest = &after[close..];
+                split = true;
+                continue;
+            }
+            out.push(Event::Text(CowStr::from(
+                rest[..open + '«'.len_utf8()].to_string(),
+            )));
+            out.push(Event::Html(CowStr::from("<span lang=\"fr\" dir=\"ltr\">")));
+            out.push(Event::Text(CowStr::from(inner.to_string())));
+            out.push(Event::Html(CowStr::from("</span>")));
+            rest = &after[close..];
+            split = true;
+        }
+        if split {
+            out.push(Event::Text(CowStr::from(rest.to_string())));
+        } else {
+            out.push(event);
+        }
+    }
+    out
 }
 
 /// A number written in bold (`**0 800 840 800**`, `**17**`) becomes a link that calls it
@@ -388,6 +439,24 @@ mod tests {
 
     fn content_dir() -> std::path::PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("content")
+    }
+
+    /// In Arabic, the French sentence to say at reception stays in order, in its quotes.
+    #[test]
+    fn french_quotations_in_arabic_are_set_left_to_right() {
+        let (html, _, _, _) = render(
+            "عند الاستقبال: «J'ai eu un risque.» (ومعناها: «تعرضت لخطر.»)",
+            "ar",
+            &[],
+        );
+        assert!(
+            html.contains("«<span lang=\"fr\" dir=\"ltr\">J&#39;ai eu un risque.</span>»")
+                || html.contains("«<span lang=\"fr\" dir=\"ltr\">J'ai eu un risque.</span>»"),
+            "{html}"
+        );
+        assert!(html.contains("«تعرضت لخطر.»"), "{html}");
+        let (french, _, _, _) = render("« Bonjour »", "fr", &[]);
+        assert!(!french.contains("<span"), "{french}");
     }
 
     /// She finds the page however she spells it: without accents, in capitals, or in

@@ -165,7 +165,7 @@ pub async fn sent_by_browser(
     };
     let page = Sent {
         p: PageBase::new(&site, "/report"),
-        received_on: day.to_string(),
+        received_on: site.tr.day(day),
         path_used: "browser",
         browser: true,
         codename_text: Zeroizing::new(String::new()),
@@ -267,7 +267,7 @@ pub async fn submit(
     tracing::debug!("a report was stored (web form, encrypted by the server)");
     let page = Sent {
         p: PageBase::new(&site, "/report"),
-        received_on: today.to_string(),
+        received_on: site.tr.day(today),
         path_used: "server",
         browser: false,
         codename_text: codename.map_or_else(|| Zeroizing::new(String::new()), |c| c.display()),

@@ -123,6 +123,32 @@ impl Tr<'_> {
         id.to_string()
     }
 
+    /// A day as written in this language: `20/11/2026`, `20.11.2026`, `2026年11月20日`. In
+    /// Arabic, kept left to right inside the sentence (LRI … PDI), so that its parts
+    /// are not reordered.
+    pub fn day(&self, day: jasmine_client::Day) -> String {
+        let date = day.date();
+        let (d, m, y) = (date.day(), u8::from(date.month()), date.year());
+        match self.lang {
+            "zh" => format!("{y}年{m}月{d}日"),
+            "ru" | "uk" | "bg" | "ro" => format!("{d:02}.{m:02}.{y}"),
+            "ar" => format!("\u{2066}{d:02}/{m:02}/{y}\u{2069}"),
+            _ => format!("{d:02}/{m:02}/{y}"),
+        }
+    }
+
+    /// A month as written in this language (`11/2026`, `11.2026`, `2026年11月`).
+    pub fn month(&self, day: jasmine_client::Day) -> String {
+        let date = day.date();
+        let (m, y) = (u8::from(date.month()), date.year());
+        match self.lang {
+            "zh" => format!("{y}年{m}月"),
+            "ru" | "uk" | "bg" | "ro" => format!("{m:02}.{y}"),
+            "ar" => format!("\u{2066}{m:02}/{y}\u{2069}"),
+            _ => format!("{m:02}/{y}"),
+        }
+    }
+
     /// `rtl` for Arabic, `ltr` otherwise.
     pub fn dir(&self) -> &'static str {
         if self.lang == "ar" {

@@ -222,6 +222,18 @@ impl AlertView {
             .find(|t| t.language == tr.lang)
             .map(|t| (t.language.clone(), t.text.clone()))
             .unwrap_or_else(|| (alert.summary.language.clone(), alert.summary.text.clone()));
+        // Every other text once: not the one shown above, and not twice the same.
+        let mut translations: Vec<(String, String)> = Vec::new();
+        for t in std::iter::once(&alert.summary).chain(&alert.translations) {
+            let shown = t.language == summary_lang && t.text == summary;
+            if !shown
+                && !translations
+                    .iter()
+                    .any(|(l, x)| *l == t.language && *x == t.text)
+            {
+                translations.push((t.language.clone(), t.text.clone()));
+            }
+        }
         let g = &alert.aggressor;
         let identifiers = g
             .phones
@@ -242,16 +254,10 @@ impl AlertView {
                 .collect::<Vec<_>>()
                 .join(", "),
             happened: happened(tr, alert, &place),
-            published: tr.t1("alert-published", "day", &alert.published.to_string()),
+            published: tr.t1("alert-published", "day", &tr.day(alert.published)),
             summary_lang,
             summary,
-            translations: alert
-                .translations
-                .iter()
-                .chain(std::iter::once(&alert.summary))
-                .filter(|t| t.language != tr.lang)
-                .map(|t| (t.language.clone(), t.text.clone()))
-                .collect(),
+            translations,
             identifiers,
             description: g.description.clone(),
             phones: g.phones.join(", "),
@@ -265,7 +271,6 @@ impl AlertView {
 fn happened(tr: &Tr, alert: &jasmine_client::alert::Alert, place: &str) -> String {
     use jasmine_client::alert::OccurredPrecision;
     let mut args = fluent_bundle::FluentArgs::new();
-    let day = alert.occurred_on.to_string();
     args.set("place", place.to_string());
     let id = match alert.occurred_precision {
         OccurredPrecision::Day => "alert-happened",
@@ -275,9 +280,9 @@ fn happened(tr: &Tr, alert: &jasmine_client::alert::Alert, place: &str) -> Strin
     args.set(
         "day",
         if alert.occurred_precision == OccurredPrecision::Month {
-            day[..7].to_string()
+            tr.month(alert.occurred_on)
         } else {
-            day
+            tr.day(alert.occurred_on)
         },
     );
     tr.t_args(id, &args)

@@ -44,7 +44,7 @@ pub struct Question {
 pub const TEXT_LIMIT: usize = 500;
 
 /// The questions, in order; the last is a free note to the medical team.
-pub const QUESTIONS: [Question; 14] = [
+pub const QUESTIONS: [Question; 15] = [
     Question {
         id: "what",
         kind: Kind::Many,
@@ -89,6 +89,11 @@ pub const QUESTIONS: [Question; 14] = [
         id: "allergies",
         kind: Kind::One,
         options: &["no", "yes", "unknown"],
+    },
+    Question {
+        id: "allergies-common",
+        kind: Kind::Many,
+        options: &["penicillin", "antibiotics", "nsaids", "latex", "iodine"],
     },
     Question {
         id: "allergies-detail",
@@ -297,12 +302,14 @@ pub struct Summary {
 /// `filled_in` on `day`.
 pub fn summary(tr: &Tr, answers: &Answers, filled_in: &str, day: &str) -> Summary {
     let frame = Frame::new(tr, filled_in, day);
+    // Questions she left unanswered are left out: the summary says what she said.
     let lines = QUESTIONS
         .iter()
         .zip(&answers.answers)
+        .filter(|(_, answer)| !matches!(answer, Answer::None))
         .map(|(question, answer)| {
             let (answers, text) = match answer {
-                Answer::None => (vec![frame.no_answer.clone()], false),
+                Answer::None => (Vec::new(), false),
                 Answer::Options(chosen) => (
                     chosen
                         .iter()
@@ -390,14 +397,34 @@ struct SummaryPage<'a> {
     summaries: Vec<Summary>,
 }
 
-/// The day in French form (`29/11/2026`), the only date the summary carries.
+/// When she filled it in, in French form and Paris time (`29/11/2026 14:05 (Paris)`):
+/// treatment after an exposure must start within 48 hours, so the hour matters. The
+/// server has no time-zone database: Paris is UTC+1, and UTC+2 from the last Sunday of
+/// March to the last Sunday of October (01:00 UTC both), as the EU rule says.
 fn today() -> String {
-    let now = time::OffsetDateTime::now_utc();
+    paris_time(time::OffsetDateTime::now_utc())
+}
+
+fn paris_time(utc: time::OffsetDateTime) -> String {
+    use time::{Date, Month, Time, UtcOffset, Weekday};
+    let last_sunday_1am = |month: Month| {
+        let mut day = Date::from_calendar_date(utc.year(), month, 31).expect("31 March/October");
+        while day.weekday() != Weekday::Sunday {
+            day = day.previous_day().expect("a day before");
+        }
+        day.with_time(Time::from_hms(1, 0, 0).expect("01:00"))
+            .assume_utc()
+    };
+    let summer = utc >= last_sunday_1am(Month::March) && utc < last_sunday_1am(Month::October);
+    let offset = UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).expect("offset");
+    let paris = utc.to_offset(offset);
     format!(
-        "{:02}/{:02}/{}",
-        now.day(),
-        u8::from(now.month()),
-        now.year()
+        "{:02}/{:02}/{} {:02}:{:02} (Paris)",
+        paris.day(),
+        u8::from(paris.month()),
+        paris.year(),
+        paris.hour(),
+        paris.minute()
     )
 }
 
@@ -499,14 +526,19 @@ mod tests {
     }
 
     fn check_complete(summary: &Summary, answers: &Answers, tr: &Tr, ids: &[String]) {
-        assert_eq!(summary.lines.len(), QUESTIONS.len());
-        for ((line, question), answer) in summary.lines.iter().zip(&QUESTIONS).zip(&answers.answers)
-        {
+        // One line per answered question, in order; unanswered ones are left out.
+        let answered: Vec<(&Question, &Answer)> = QUESTIONS
+            .iter()
+            .zip(&answers.answers)
+            .filter(|(_, a)| !matches!(a, Answer::None))
+            .collect();
+        assert_eq!(summary.lines.len(), answered.len());
+        for (line, (question, answer)) in summary.lines.iter().zip(answered) {
             let id = message_id(question.id, None);
             assert!(ids.contains(&id), "{} has no message {id}", tr.lang);
             assert_eq!(line.question, tr.t(&id));
             let expected: Vec<String> = match answer {
-                Answer::None => vec![tr.t("mq-no-answer")],
+                Answer::None => unreachable!("left out"),
                 Answer::Options(chosen) => chosen
                     .iter()
                     .map(|o| {
@@ -521,7 +553,7 @@ mod tests {
             assert!(line.answers.iter().all(|a| !a.trim().is_empty()));
         }
         let frame = &summary.frame;
-        for text in [&frame.title, &frame.lead, &frame.note, &frame.no_answer] {
+        for text in [&frame.title, &frame.lead, &frame.note] {
             assert!(!text.contains("mq-") && !text.contains('{'), "{text}");
         }
     }
@@ -549,9 +581,13 @@ mod tests {
                 combinations += 1;
             }
         }
-        // 4 sets of 6 check boxes (64 each, none included), 7 one-answer questions
-        // (each option, or none) and 3 texts (empty or written; the notes included).
-        assert_eq!(combinations, 4 * 64 + (6 + 6 + 5 + 5 + 5 + 4 + 3) + 3 * 2);
+        // 4 sets of 6 check boxes (64 each, none included) and one of 5 (32), 7
+        // one-answer questions (each option, or none) and 3 texts (empty or written;
+        // the notes included).
+        assert_eq!(
+            combinations,
+            4 * 64 + 32 + (6 + 6 + 5 + 5 + 5 + 4 + 3) + 3 * 2
+        );
     }
 
     /// A sample of whole combinations, in French and in every other language.
@@ -578,6 +614,22 @@ mod tests {
         }
     }
 
+    /// The hour she filled it in, Paris time, summer time included.
+    #[test]
+    fn the_summary_gives_the_hour_in_paris() {
+        use time::macros::datetime;
+        for (utc, paris) in [
+            (datetime!(2026-12-02 10:05 UTC), "02/12/2026 11:05 (Paris)"),
+            (datetime!(2026-07-01 23:30 UTC), "02/07/2026 01:30 (Paris)"),
+            (datetime!(2026-03-29 00:59 UTC), "29/03/2026 01:59 (Paris)"),
+            (datetime!(2026-03-29 01:00 UTC), "29/03/2026 03:00 (Paris)"),
+            (datetime!(2026-10-25 00:59 UTC), "25/10/2026 02:59 (Paris)"),
+            (datetime!(2026-10-25 01:00 UTC), "25/10/2026 02:00 (Paris)"),
+        ] {
+            assert_eq!(paris_time(utc), paris, "{utc}");
+        }
+    }
+
     #[test]
     fn the_form_is_read_strictly() {
         let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
@@ -599,9 +651,13 @@ mod tests {
             Answer::Options(vec!["sexual", "robbery"])
         );
         assert_eq!(answers.answers[1], Answer::Options(vec!["lt24"]));
-        assert_eq!(answers.answers[9], Answer::Text("pénicilline".into()));
-        assert_eq!(answers.answers[11], Answer::None);
-        assert_eq!(answers.answers[13], Answer::Text("merci".into()));
+        let at = |id: &str| QUESTIONS.iter().position(|q| q.id == id).unwrap();
+        assert_eq!(
+            answers.answers[at("allergies-detail")],
+            Answer::Text("pénicilline".into())
+        );
+        assert_eq!(answers.answers[at("treatments-detail")], Answer::None);
+        assert_eq!(answers.answers[at("notes")], Answer::Text("merci".into()));
         for (bad, reason) in [
             (vec![("when", "lt24"), ("when", "gt72")], "takes one answer"),
             (vec![("when", "yesterday")], "not an answer"),

@@ -229,7 +229,7 @@ pub async fn submit(
 }
 
 fn shown_message(site: &Site, message: &mailbox::Message) -> ShownMessage {
-    let day = message.written_on.to_string();
+    let day = site.tr.day(message.written_on);
     let (from, heading) = match &message.sender {
         Sender::Reporter { .. } => ("reporter", site.tr.t1("replies-from-you", "day", &day)),
         Sender::Moderator { id, name, verified } => {
