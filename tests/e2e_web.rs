@@ -91,17 +91,24 @@ async fn every_page_in_every_language_is_served_with_the_site_rules() {
     let tmp = tempfile::tempdir().unwrap();
     let (_org, server) = org_and_server(tmp.path(), &["alice"]);
     let mut weights = BTreeMap::new();
+    let health = format!("/i/{}", jasmine_tests::page_code("health"));
+    // Words that would tell, in the browser's history of visited addresses, what she did
+    // or read: no address the pages lead to holds one.
+    let telling = [
+        "report", "repl", "alert", "help", "info", "question", "director", "sexual", "assault",
+        "violen", "harass", "health", "safety", "condom", "rape", "track",
+    ];
     for lang in LANGUAGES {
         for page in [
             "/",
-            "/report",
-            "/alerts",
-            "/help",
-            "/replies",
-            "/info",
-            "/info/health",
-            "/directory",
-            "/questionnaire",
+            "/r",
+            "/a",
+            "/h",
+            "/m",
+            "/i",
+            health.as_str(),
+            "/d",
+            "/q",
         ] {
             let path = format!("/{lang}{page}");
             let (status, headers, body) = get(&server.url, &path, &[]).await;
@@ -125,9 +132,25 @@ async fn every_page_in_every_language_is_served_with_the_site_rules() {
                 "{path} has no quick exit"
             );
             assert!(
-                body.contains(&format!("href=\"/{lang}/help\"")),
+                body.contains(&format!("href=\"/{lang}/h\"")),
                 "{path} has no help link"
             );
+            assert!(
+                body.contains("<title>Jasmine</title>"),
+                "{path}: one neutral title"
+            );
+            for attribute in ["href=\"/", "action=\"/"] {
+                for target in body.split(attribute).skip(1) {
+                    let target = &target[..target.find('"').unwrap()];
+                    if target.starts_with("static/") || target.starts_with("alerts.") {
+                        continue; // the page's own files and the feeds: never visited as pages
+                    }
+                    assert!(
+                        !telling.iter().any(|w| target.to_lowercase().contains(w)),
+                        "{path} leads to /{target}"
+                    );
+                }
+            }
             for other in LANGUAGES {
                 assert!(
                     body.contains(&format!("href=\"/{other}{page}\"")),
@@ -140,19 +163,21 @@ async fn every_page_in_every_language_is_served_with_the_site_rules() {
     }
     // The information pages: a table of contents, the date, the sources; search on the
     // server in the page's language; an unknown page is a 404.
-    let (_, _, health) = get(&server.url, "/ar/info/health", &[]).await;
+    let (_, _, health_page) = get(&server.url, &format!("/ar{health}"), &[]).await;
     assert!(
-        health.contains("class=\"toc\"")
-            && health.contains("href=\"#s1\"")
-            && health.contains("<h2 id=\"s1\">")
+        health_page.contains("class=\"toc\"")
+            && health_page.contains("href=\"#s1\"")
+            && health_page.contains("<h2 id=\"s1\">")
     );
-    assert!(health.contains("class=\"sources\"") && !health.contains("id=\"not-translated\""));
-    let (_, _, found) = get(&server.url, "/fr/info?q=CeGIDD", &[]).await;
     assert!(
-        found.contains("id=\"results\"") && found.contains("href=\"/fr/info/health\""),
+        health_page.contains("class=\"sources\"") && !health_page.contains("id=\"not-translated\"")
+    );
+    let (_, found) = post_form(&server.url, "/fr/i", "q=cegidd&once=-".into()).await;
+    assert!(
+        found.contains("id=\"results\"") && found.contains(&format!("href=\"/fr{health}\"")),
         "{found}"
     );
-    let (_, _, none) = get(&server.url, "/fr/info?q=zzqqxx", &[]).await;
+    let (_, none) = post_form(&server.url, "/fr/i", "q=zzqqxx&once=-".into()).await;
     assert!(none.contains("Aucune page ne contient ces mots."));
     assert_eq!(
         get(&server.url, "/fr/info/nowhere", &[]).await.0,
@@ -161,7 +186,8 @@ async fn every_page_in_every_language_is_served_with_the_site_rules() {
 
     // Unreviewed translations say so and link to the French page.
     assert!(
-        health.contains("id=\"translation-notice\"") && health.contains("href=\"/fr/info/health\"")
+        health_page.contains("id=\"translation-notice\"")
+            && health_page.contains(&format!("href=\"/fr{health}\""))
     );
     let (_, _, french_health) = get(&server.url, "/fr/info/health", &[]).await;
     assert!(!french_health.contains("id=\"translation-notice\""));
@@ -377,7 +403,7 @@ async fn a_codename_without_javascript_reads_and_answers_in_server_memory() {
         jasmine_client::codename::Codename::parse(&codename).is_ok(),
         "{codename}"
     );
-    assert!(page.contains("href=\"/es/replies\""), "{page}");
+    assert!(page.contains("href=\"/es/m\""), "{page}");
 
     // Nothing yet; a mistyped codename is refused with what to do.
     let read = |codename: String| {
@@ -525,7 +551,7 @@ async fn published_alerts_show_in_french_and_arabic_and_in_the_feeds() {
         "{french}"
     );
     let (_, _, arabic) = get(&server.url, "/ar/alerts", &[]).await;
-    assert!(arabic.contains("dir=\"rtl\"") && arabic.contains(&format!("/ar/alerts/{alert_id}")));
+    assert!(arabic.contains("dir=\"rtl\"") && arabic.contains(&format!("/ar/a/{alert_id}")));
     assert!(
         arabic.contains("lang=\"fr\" dir=\"auto\""),
         "the French summary keeps its language inside the Arabic page"

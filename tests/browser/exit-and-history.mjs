@@ -27,14 +27,14 @@ const shows = (page, text) => page.evaluate((t) => document.body.innerText.inclu
   const before = await page.evaluate(() => history.length);
   await page.goto(base + "/fr/");
   await title(page);
-  await page.click("a[href='/fr/info']");
-  await page.waitForURL(base + "/fr/info");
+  await page.click("a[href='/fr/i']");
+  await page.waitForURL(base + "/fr/i");
   await title(page);
-  await page.click("a[href^='/fr/info/']");
-  await page.waitForURL((u) => u.pathname.startsWith("/fr/info/"));
+  await page.click("a[href^='/fr/i/']");
+  await page.waitForURL((u) => u.pathname.startsWith("/fr/i/"));
   await title(page);
-  await page.click("a[href='/fr/report']");
-  await page.waitForURL(base + "/fr/report");
+  await page.click("a[href='/fr/r']");
+  await page.waitForURL(base + "/fr/r");
   await title(page);
   seen.js.entries_of_the_visit = (await page.evaluate(() => history.length)) - before;
   await page.check("input[name=category][value=rape]");
@@ -71,8 +71,8 @@ const shows = (page, text) => page.evaluate((t) => document.body.innerText.inclu
   await page.goto(base + "/fr/report");
   await page.check("input[name=category][value=rape]");
   await page.fill("#narrative", "TRAIL-MARKER-NOJS");
-  await page.click("a[href='/fr/info']");
-  await page.waitForURL(base + "/fr/info");
+  await page.click("a[href='/fr/i']");
+  await page.waitForURL(base + "/fr/i");
   await page.goBack();
   seen.nojs.form_restored = {
     rape: await page.isChecked("input[name=category][value=rape]"),

@@ -43,7 +43,7 @@ if (phase === "report") {
     const context = await browser.newContext({ ...phone, javaScriptEnabled: false });
     const page = await open(context, "/en/report");
     await fillReport(page, "FOLLOWUP-NOJS-MARKER");
-    await Promise.all([page.waitForURL(/\/en\/report$/), page.click("button[type=submit]")]);
+    await Promise.all([page.waitForURL(/\/en\/r$/), page.click("button[type=submit]")]);
     results.nojs = (await page.textContent("#codename-value")).trim();
     results.nojs_path = await page.getAttribute("#encryption-path", "data-path");
     await context.close();
@@ -68,11 +68,11 @@ if (phase === "report") {
     const context = await browser.newContext({ ...phone, javaScriptEnabled: false });
     const page = await open(context, "/en/replies");
     await page.fill("#codename", nojsCodename.replaceAll("-", " "));
-    await Promise.all([page.waitForURL(/\/en\/replies$/), page.click("#replies-form button[type=submit]")]);
+    await Promise.all([page.waitForURL(/\/en\/m$/), page.click("#replies-form button[type=submit]")]);
     results.nojs_read = await page.textContent("#conversation");
     results.nojs_path = await page.getAttribute("#replies-path", "data-path");
     await page.fill("#answer-form textarea", "BROWSER-NOJS-ANSWER thanks");
-    await Promise.all([page.waitForURL(/\/en\/replies$/), page.click("#answer-form button[type=submit]")]);
+    await Promise.all([page.waitForURL(/\/en\/m$/), page.click("#answer-form button[type=submit]")]);
     results.nojs_after_answer = await page.textContent("#conversation");
     await context.close();
     // axe needs script: the same server-rendered page, opened with JavaScript for axe only.

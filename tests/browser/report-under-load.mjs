@@ -22,7 +22,7 @@ await page.click("button[type=submit]");
 const progress = new Set();
 let sent = false;
 for (let i = 0; i < 600 && !sent; i++) {
-  sent = page.url().includes("/fr/report/sent");
+  sent = page.url().includes("/fr/r/ok");
   if (!sent) {
     const line = await page.locator("#form-progress").textContent().catch(() => null);
     if (line) progress.add(line.trim());

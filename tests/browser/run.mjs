@@ -34,7 +34,7 @@ async function fillReport(page, marker) {
   results.js_note = await page.textContent("#path-note");
   await page.screenshot({ path: `${outDir}/report-form-fr.png` });
   await fillReport(page, "BROWSER-JS-MARKER Il a retiré le préservatif.");
-  await Promise.all([page.waitForURL(/\/fr\/report\/sent/), page.click("button[type=submit]")]);
+  await Promise.all([page.waitForURL(/\/fr\/r\/ok/), page.click("button[type=submit]")]);
   results.js_path = await page.getAttribute("#encryption-path", "data-path");
   await context.close();
 }
@@ -44,7 +44,7 @@ async function fillReport(page, marker) {
   const context = await browser.newContext({ ...phone, javaScriptEnabled: false });
   const page = await open(context, "/en/report");
   await fillReport(page, "BROWSER-NOJS-MARKER He did not pay.");
-  await Promise.all([page.waitForURL(/\/en\/report$/), page.click("button[type=submit]")]);
+  await Promise.all([page.waitForURL(/\/en\/r$/), page.click("button[type=submit]")]);
   results.nojs_path = await page.getAttribute("#encryption-path", "data-path");
   await context.close();
 }

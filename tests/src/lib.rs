@@ -468,6 +468,13 @@ impl Drop for Server {
     }
 }
 
+/// The neutral code of an information page in the site's addresses (`/fr/i/<code>`),
+/// as the server makes it (`server/src/web/content.rs`).
+pub fn page_code(slug: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(format!("jasmine/page/{slug}").as_bytes())[..3])
+}
+
 /// The single-use token (`once`) of the form on the page at `path` of the server at
 /// `url`, as a browser would post it with the form.
 pub async fn form_token(url: &str, path: &str) -> String {

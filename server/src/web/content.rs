@@ -70,6 +70,34 @@ pub struct Content {
     synonyms: BTreeMap<String, BTreeMap<String, Vec<String>>>,
 }
 
+/// The neutral code of a page in addresses (`/fr/i/<code>`): six hex digits of a hash
+/// of its slug, stable as long as the slug is. The browser's history of visited
+/// addresses then says nothing of what the page is about.
+pub fn page_code(slug: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(format!("jasmine/page/{slug}").as_bytes())[..3])
+}
+
+/// The site's neutral address of one of its own paths (`/help` → `/h`), for the links
+/// the pages' Markdown writes with the readable names.
+pub fn neutral_path(path: &str) -> String {
+    let (head, tail) = match path[1..].find('/') {
+        Some(i) => (&path[..i + 1], &path[i + 1..]),
+        None => (path, ""),
+    };
+    let short = match head {
+        "/report" => "/r",
+        "/replies" => "/m",
+        "/alerts" => "/a",
+        "/help" => "/h",
+        "/info" => "/i",
+        "/questionnaire" => "/q",
+        "/directory" => "/d",
+        other => other,
+    };
+    format!("{short}{tail}")
+}
+
 /// Reads `synonyms.toml` (absent: none), folded; every error names the line's word.
 fn load_synonyms(path: &Path) -> Result<BTreeMap<String, BTreeMap<String, Vec<String>>>, String> {
     let Ok(text) = std::fs::read_to_string(path) else {
@@ -163,13 +191,13 @@ fn render(markdown: &str, lang: &str, known: &[String]) -> (String, Toc, String,
                 let dest = dest_url.to_string();
                 let target = if dest.starts_with("https://") || dest.starts_with("http://") {
                     dest
-                } else if let Some(path) = dest.strip_prefix('/') {
-                    format!("/{lang}/{path}")
+                } else if dest.starts_with('/') {
+                    format!("/{lang}{}", neutral_path(&dest))
                 } else {
                     if !known.contains(&dest) {
                         broken.push(dest.clone());
                     }
-                    format!("/{lang}/info/{dest}")
+                    format!("/{lang}/i/{}", page_code(&dest))
                 };
                 Event::Start(Tag::Link {
                     link_type,
@@ -526,7 +554,11 @@ mod tests {
             html.contains("&lt;script&gt;") && !html.contains("<script>"),
             "{html}"
         );
-        assert!(html.contains("href=\"/ar/info/health\"") && html.contains("href=\"/ar/help\""));
+        assert!(
+            html.contains(&format!("href=\"/ar/i/{}\"", page_code("health")))
+                && html.contains("href=\"/ar/h\""),
+            "{html}"
+        );
         assert!(html.contains("<h2 id=\"s1\">Un titre</h2>"), "{html}");
         assert_eq!(toc, vec![("s1".into(), 2, "Un titre".into())]);
         assert_eq!(broken, vec!["nowhere".to_string()]);

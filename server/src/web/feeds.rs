@@ -231,7 +231,7 @@ pub async fn atom(
     for (alert, _) in &entries.alerts {
         let _ = write!(
             out,
-            "<entry>\n<id>urn:jasmine:alert:{id}</id>\n<title>{}</title>\n<updated>{published}T00:00:00Z</updated>\n<published>{published}T00:00:00Z</published>\n<link rel=\"alternate\" type=\"text/html\" href=\"{base}/{lang}/alerts/{id}\"/>\n{}<content type=\"text\" xml:lang=\"{}\">{}</content>\n</entry>\n",
+            "<entry>\n<id>urn:jasmine:alert:{id}</id>\n<title>{}</title>\n<updated>{published}T00:00:00Z</updated>\n<published>{published}T00:00:00Z</published>\n<link rel=\"alternate\" type=\"text/html\" href=\"{base}/{lang}/a/{id}\"/>\n{}<content type=\"text\" xml:lang=\"{}\">{}</content>\n</entry>\n",
             xml(&title(alert, &tr)),
             alert.categories.iter().map(|c| format!("<category term=\"{}\"/>\n", c.as_str())).collect::<String>(),
             xml(&alert.summary.language),
@@ -267,7 +267,7 @@ pub async fn json_feed(
         .map(|(alert, signed)| {
             serde_json::json!({
                 "id": alert.id,
-                "url": format!("{base}/{lang}/alerts/{}", alert.id),
+                "url": format!("{base}/{lang}/a/{}", alert.id),
                 "title": title(alert, &tr),
                 "content_text": alert.summary.text,
                 "date_published": format!("{}T00:00:00Z", alert.published),

@@ -164,7 +164,7 @@ pub async fn sent_by_browser(
         return not_found();
     };
     let page = Sent {
-        p: PageBase::new(&site, "/report"),
+        p: PageBase::new(&site, "/r"),
         received_on: site.tr.day(day),
         path_used: "browser",
         browser: true,
@@ -266,7 +266,7 @@ pub async fn submit(
     }
     tracing::debug!("a report was stored (web form, encrypted by the server)");
     let page = Sent {
-        p: PageBase::new(&site, "/report"),
+        p: PageBase::new(&site, "/r"),
         received_on: site.tr.day(today),
         path_used: "server",
         browser: false,

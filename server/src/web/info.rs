@@ -91,7 +91,7 @@ fn index_page(state: &AppState, lang: &str, query: &str) -> Response {
         })
         .collect();
     let page = IndexPage {
-        p: PageBase::new(&site, "/info"),
+        p: PageBase::new(&site, "/i"),
         query,
         results,
         pages,
@@ -99,19 +99,26 @@ fn index_page(state: &AppState, lang: &str, query: &str) -> Response {
     html(StatusCode::OK, page.render())
 }
 
-/// `GET /<lang>/info/<slug>`.
+/// `GET /<lang>/i/<code>` (and `/<lang>/info/<slug>`, for old links).
 pub async fn page(
     State(state): State<AppState>,
-    Path((lang, slug)): Path<(String, String)>,
+    Path((lang, key)): Path<(String, String)>,
 ) -> Response {
     let Some(site) = site(&state, &lang) else {
         return not_found();
     };
-    let Some((info, fallback)) = state.content().page(site.tr.lang, &slug) else {
+    let content = state.content();
+    let slug = content
+        .slugs
+        .iter()
+        .find(|s| super::content::page_code(s) == key)
+        .cloned()
+        .unwrap_or(key);
+    let Some((info, fallback)) = content.page(site.tr.lang, &slug) else {
         return not_found();
     };
     let page = InfoPage {
-        p: PageBase::new(&site, &format!("/info/{slug}")),
+        p: PageBase::new(&site, &format!("/i/{}", super::content::page_code(&slug))),
         title: info.title.clone(),
         updated: info.updated.clone(),
         fallback,
@@ -210,7 +217,7 @@ pub async fn directory(
         None => tr.t("where-local-all"),
     };
     let page = DirectoryPage {
-        p: PageBase::new(&site, "/directory"),
+        p: PageBase::new(&site, "/d"),
         cities: cities
             .iter()
             .map(|c| (c.clone(), Some(c.as_str()) == city))

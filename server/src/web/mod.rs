@@ -81,6 +81,22 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(choose_language))
         .route("/{lang}", get(to_home))
         .route("/{lang}/", get(pages::home))
+        // Neutral addresses, which the pages link to: the browser's history of
+        // visited addresses says nothing of what she did (`/fr/r`, not `/fr/report`).
+        .route("/{lang}/r", get(pages::report_form).post(form::submit))
+        .route("/{lang}/r/ok", get(form::sent_by_browser))
+        .route("/{lang}/m", get(replies::form).post(replies::submit))
+        .route("/{lang}/a", get(pages::alerts).post(pages::alerts_posted))
+        .route("/{lang}/a/{id}", get(pages::alert))
+        .route("/{lang}/h", get(pages::help))
+        .route("/{lang}/i", get(info::index).post(info::search))
+        .route("/{lang}/i/{key}", get(info::page))
+        .route("/{lang}/d", get(info::directory))
+        .route(
+            "/{lang}/q",
+            get(questionnaire::form).post(questionnaire::submit),
+        )
+        // The readable addresses of earlier versions, for old links and bookmarks.
         .route("/{lang}/report", get(pages::report_form).post(form::submit))
         .route("/{lang}/report/sent", get(form::sent_by_browser))
         .route("/{lang}/replies", get(replies::form).post(replies::submit))
@@ -88,7 +104,7 @@ pub fn routes() -> Router<AppState> {
         .route("/{lang}/alerts/{id}", get(pages::alert))
         .route("/{lang}/help", get(pages::help))
         .route("/{lang}/info", get(info::index).post(info::search))
-        .route("/{lang}/info/{slug}", get(info::page))
+        .route("/{lang}/info/{key}", get(info::page))
         .route("/{lang}/directory", get(info::directory))
         .route(
             "/{lang}/questionnaire",

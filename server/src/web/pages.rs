@@ -28,6 +28,8 @@ pub struct PageBase<'a> {
     pub page_title: String,
     /// A single-use token for the page's forms (`crate::once`).
     pub once: String,
+    /// The neutral code of the page on leaving no trail (the footer's link).
+    pub tracks_code: String,
 }
 
 impl<'a> PageBase<'a> {
@@ -49,6 +51,7 @@ impl<'a> PageBase<'a> {
             exit_url: site.state.web().exit_url.clone(),
             page_title: site.state.web().page_title.clone(),
             once: site.state.form_tokens().issue(),
+            tracks_code: super::content::page_code("cover-your-tracks"),
         }
     }
 }
@@ -106,7 +109,7 @@ pub async fn help(State(state): State<AppState>, Path(lang): Path<String>) -> Re
     };
     let web = state.web();
     let page = Help {
-        p: PageBase::new(&site, "/help"),
+        p: PageBase::new(&site, "/h"),
         association_name: web.association_name.clone(),
         association_contact: web.association_contact.clone(),
     };
@@ -150,7 +153,7 @@ impl<'a> ReportForm<'a> {
             ["morning", "afternoon", "evening", "night"].map(|v| (v, tr.t(&message_id("part", v)))),
         );
         ReportForm {
-            p: PageBase::new(site, "/report"),
+            p: PageBase::new(site, "/r"),
             enabled: site.state.web().server_side_encryption,
             enabled_js: site.state.current_bundle().is_some(),
             root_key: site.state.root().to_base64(),
@@ -299,8 +302,11 @@ struct AlertsPage<'a> {
     /// What was searched, as understood ("Marseille and its département, …").
     searched: Option<String>,
     filter_since: String,
-    previous: Option<String>,
-    next: Option<String>,
+    filter_category: &'static str,
+    filter_severity: &'static str,
+    /// (offset, message id) of the previous and next pages, posted by the paging
+    /// buttons.
+    paging: Vec<(u64, &'static str)>,
 }
 
 /// Page size of the alerts page.
@@ -344,15 +350,44 @@ async fn read_place(
     })
 }
 
+/// `GET /<lang>/a` (filters in the address, for old links).
 pub async fn alerts(
     State(state): State<AppState>,
     Path(lang): Path<String>,
     query: Result<Query<AlertsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let Some(site) = site(&state, &lang) else {
+    let q = query.map(|Query(q)| q).unwrap_or_default();
+    alerts_page(&state, &lang, q).await
+}
+
+/// `POST /<lang>/a`: the filter form and the paging buttons post, so that what she
+/// looks for (a place, "rape") is in no address the browser's history keeps.
+pub async fn alerts_posted(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let mut fields = super::fields::FormFields::parse(&body);
+    let mut take = |name: &str| {
+        let value = fields.take(name);
+        (!value.is_empty()).then(|| value.to_string())
+    };
+    let q = AlertsQuery {
+        place: take("place"),
+        region: take("region"),
+        category: take("category"),
+        severity: take("severity"),
+        since: take("since"),
+        offset: take("offset").and_then(|o| o.parse().ok()),
+    };
+    alerts_page(&state, &lang, q).await
+}
+
+async fn alerts_page(state: &AppState, lang: &str, q: AlertsQuery) -> Response {
+    let state = state.clone();
+    let Some(site) = site(&state, lang) else {
         return not_found();
     };
-    let q = query.map(|Query(q)| q).unwrap_or_default();
     let filter = AlertFilter::from_params(
         q.since.as_deref(),
         q.region.as_deref(),
@@ -402,27 +437,9 @@ pub async fn alerts(
         };
         site.tr.t1("alerts-searched", "place", &described)
     });
-    let link = |offset: u64| {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        for (name, value) in [
-            ("place", &q.place),
-            ("region", &q.region),
-            ("category", &q.category),
-            ("severity", &q.severity),
-            ("since", &q.since),
-        ] {
-            if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
-                query.append_pair(name, v);
-            }
-        }
-        if offset > 0 {
-            query.append_pair("offset", &offset.to_string());
-        }
-        format!("/{}/alerts?{}", site.tr.lang, query.finish())
-    };
     let tr = &site.tr;
     let body = AlertsPage {
-        p: PageBase::new(&site, "/alerts"),
+        p: PageBase::new(&site, "/a"),
         alerts: views,
         categories: category_choices(tr)
             .into_iter()
@@ -439,8 +456,15 @@ pub async fn alerts(
             .unwrap_or_default(),
         searched,
         filter_since: filter.since.map(|d| d.to_string()).unwrap_or_default(),
-        previous: (filter.offset > 0).then(|| link(filter.offset.saturating_sub(PAGE))),
-        next: page.has_more.then(|| link(filter.offset + PAGE)),
+        filter_category: filter.category.map(|c| c.as_str()).unwrap_or_default(),
+        filter_severity: filter.severity.map(|s| s.as_str()).unwrap_or_default(),
+        paging: [
+            (filter.offset > 0).then(|| (filter.offset.saturating_sub(PAGE), "alerts-previous")),
+            page.has_more.then(|| (filter.offset + PAGE, "alerts-next")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
     }
     .render();
     html(StatusCode::OK, body)
@@ -470,7 +494,7 @@ pub async fn alert(
         return not_found();
     };
     let page = AlertPage {
-        p: PageBase::new(&site, &format!("/alerts/{id}")),
+        p: PageBase::new(&site, &format!("/a/{id}")),
         a: AlertView::new(&alert, &site.tr),
     };
     html(StatusCode::OK, page.render())

@@ -438,7 +438,7 @@ fn form_page(state: &AppState, lang: &str, error: Option<String>) -> Response {
         questions: form_questions(&site.tr, &fr),
         fr: Frame::new(&fr, site.tr.lang, "{day}"),
         own: Frame::new(&site.tr, site.tr.lang, "{day}"),
-        p: PageBase::new(&site, "/questionnaire"),
+        p: PageBase::new(&site, "/q"),
         error,
         limit: TEXT_LIMIT,
     };
@@ -489,7 +489,7 @@ pub async fn submit(
         summaries.push(summary(&site.tr, &answers, site.tr.lang, &day));
     }
     let page = SummaryPage {
-        p: PageBase::new(&site, "/questionnaire"),
+        p: PageBase::new(&site, "/q"),
         summaries,
     };
     html(StatusCode::OK, page.render())

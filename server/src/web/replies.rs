@@ -74,7 +74,7 @@ struct RepliesPage<'a> {
 impl<'a> RepliesPage<'a> {
     fn new(site: &'a Site<'a>) -> Self {
         RepliesPage {
-            p: PageBase::new(site, "/replies"),
+            p: PageBase::new(site, "/m"),
             enabled_js: site.state.current_bundle().is_some(),
             root_key: site.state.root().to_base64(),
             error: None,

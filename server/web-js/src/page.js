@@ -178,7 +178,7 @@ function reportForm() {
       if (!answer.ok) throw new Error(body.reason || "the report was not stored");
       form.reset();
       if (!codename) {
-        window.location.assign("/" + lang + "/report/sent?on=" + encodeURIComponent(body.received_on));
+        window.location.assign("/" + lang + "/r/ok?on=" + encodeURIComponent(body.received_on));
         return;
       }
       // The codename is shown here, once: never in a URL, never stored.
