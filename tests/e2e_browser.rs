@@ -560,4 +560,28 @@ fn the_site_fits_her_phone() {
         kept["error"].as_str().unwrap().contains("case"),
         "the reason, in French: {kept}"
     );
+    assert_eq!(kept["focused"], "category", "the page opens on the mistake");
+    assert_eq!(kept["focused_in_view"], true, "{kept}");
+    let alerts = &seen["alerts_search"];
+    assert!(
+        !alerts["url"].as_str().unwrap().contains("rhone"),
+        "{alerts}"
+    );
+    assert!(
+        alerts["searched"]
+            .as_str()
+            .unwrap()
+            .contains("Bouches-du-Rhône (13)"),
+        "{alerts}"
+    );
+    assert!(
+        alerts["none"]
+            .as_str()
+            .unwrap()
+            .contains("ne veut pas dire"),
+        "{alerts}"
+    );
+    let info = &seen["info_search"];
+    assert!(!info["url"].as_str().unwrap().contains("preservatif"));
+    assert!(info["results"].as_u64().unwrap() >= 1, "{info}");
 }

@@ -20,6 +20,11 @@ const seen = { small_targets: [], language_choice_top: {}, bold_numbers_not_link
 for (const javaScriptEnabled of [true, false]) {
   const context = await browser.newContext({ ...phone, javaScriptEnabled });
   const page = await context.newPage();
+  if (javaScriptEnabled) {
+    // A cheap phone: the CPU slowed 4x.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
+  }
   for (const path of pages) {
     await page.goto(base + path);
     const found = await page.evaluate(() => {
@@ -98,12 +103,47 @@ for (const javaScriptEnabled of [true, false]) {
   await page.fill("#phones", "06 12 34 56 78");
   await Promise.all([page.waitForLoadState("load"), page.click("#report-form button[type=submit]")]);
   seen.error_kept = {
+    focused: await page.evaluate(() => document.activeElement && document.activeElement.name),
+    focused_in_view: await page.evaluate(() => {
+      const r = document.activeElement.getBoundingClientRect();
+      return r.top >= 0 && r.bottom <= window.innerHeight;
+    }),
     narrative: await page.inputValue("#narrative"),
     phones: await page.inputValue("#phones"),
     severity: await page.inputValue("#severity"),
     error: (await page.textContent("p.error[role=alert]:not([hidden])"))?.trim() ?? "",
   };
   await page.screenshot({ path: `${outDir}/report-error-fr.png`, fullPage: true });
+  await context.close();
+}
+
+// What she looks for, found however she writes it, on the phone with a slow CPU: the
+// alerts of a city, a health page without accents.
+{
+  const context = await browser.newContext(phone);
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
+  await page.goto(base + "/fr/a");
+  await page.fill("#f-place", "bouches du rhone");
+  await Promise.all([page.waitForLoadState("load"), page.click("form.filters button[type=submit]")]);
+  seen.alerts_search = {
+    url: page.url(),
+    searched: (await page.textContent("#alerts-searched"))?.trim() ?? "",
+    none: (await page.textContent("#alerts-none"))?.trim() ?? "",
+  };
+  await page.goto(base + "/fr/i");
+  await page.fill("#q", "preservatif");
+  await Promise.all([page.waitForLoadState("load"), page.click("form[role=search] button[type=submit]")]);
+  seen.info_search = {
+    url: page.url(),
+    // The list right after the results' heading (after the "no page" line, if any).
+    results: await page.evaluate(() => {
+      let list = document.querySelector("#results").nextElementSibling;
+      if (list.tagName === "P") list = list.nextElementSibling;
+      return list.querySelectorAll("li").length;
+    }),
+  };
   await context.close();
 }
 

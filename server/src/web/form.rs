@@ -50,10 +50,32 @@ fn refuse_refilled(
     status: StatusCode,
     reason: String,
     sent: super::fields::FormFields,
+    focus: &'static str,
 ) -> Response {
     let mut form = ReportForm::new(site, Some(reason));
     form.sent = sent;
+    form.focus = focus;
     html(status, form.render())
+}
+
+/// The form field (`name`) of a report member a problem names, as the page's script
+/// maps them (`PROBLEM_FIELDS` in `page.js`).
+fn form_field(member: &str) -> &'static str {
+    match member {
+        "when.date" => "date",
+        "place.country" => "country",
+        "place.region" => "region",
+        "place.city" => "city",
+        "categories" => "category",
+        "aggressor.description" => "description",
+        "aggressor.phones" => "phones",
+        "aggressor.handles" => "handles",
+        "aggressor.vehicle" => "vehicle",
+        "aggressor.plates" => "plates",
+        "narrative" => "narrative",
+        "follow_up.details" => "contact",
+        _ => "",
+    }
 }
 
 /// Why a posted form is not a report: a rule of client-lib's `Report` (shown in the
@@ -194,16 +216,20 @@ pub async fn submit(
     let (mut report, wants_codename) = match parse(&raw, site.tr.lang) {
         Ok((report, wants_codename)) => (Zeroizing::new(report), wants_codename),
         Err(e) => {
-            let message = match e {
-                FormError::Problem(problem) => problem_message(&site.tr, &problem),
-                FormError::Unanswered(label) => {
-                    site.tr.t1("report-unanswered", "field", &site.tr.t(label))
-                }
-                FormError::Other(reason) => reason,
+            let (message, focus) = match e {
+                FormError::Problem(problem) => (
+                    problem_message(&site.tr, &problem),
+                    form_field(problem.field()),
+                ),
+                FormError::Unanswered(label) => (
+                    site.tr.t1("report-unanswered", "field", &site.tr.t(label)),
+                    "severity",
+                ),
+                FormError::Other(reason) => (reason, ""),
             };
             // A fresh token: the refilled form is sent again as a new one.
             let _ = sent.take("once");
-            return refuse_refilled(&site, StatusCode::BAD_REQUEST, message, sent);
+            return refuse_refilled(&site, StatusCode::BAD_REQUEST, message, sent, focus);
         }
     };
     // The form is good for one report: posted again (Back, reload), it stores nothing

@@ -137,6 +137,9 @@ pub struct ReportForm<'a> {
     pub codename_text: String,
     /// What she sent, when the form comes back with a mistake: filled in again.
     pub sent: super::fields::FormFields,
+    /// The field of the mistake (its `name`), which gets the focus: the page opens on
+    /// it, not at the top, 2,000 px above.
+    pub focus: &'static str,
 }
 
 impl<'a> ReportForm<'a> {
@@ -177,6 +180,7 @@ impl<'a> ReportForm<'a> {
             categories: category_choices(tr),
             severities: severity_choices(tr),
             sent: super::fields::FormFields::parse(b""),
+            focus: "",
         }
     }
 }
