@@ -759,6 +759,20 @@ mod tests {
         }
     }
 
+    /// A message as a pull lists it, with its ciphertext.
+    fn pending_message(n: u8, from: MessageFrom, ciphertext: Vec<u8>) -> (PendingMessage, Vec<u8>) {
+        (
+            PendingMessage {
+                id: id(n),
+                posted_on: day(),
+                from,
+                bundle_version: 1,
+                size: 0,
+            },
+            ciphertext,
+        )
+    }
+
     fn organisation() -> PublicKey {
         PublicKey::from(&ed25519_dalek::SigningKey::from_bytes(&[7; 32]))
     }
@@ -901,18 +915,7 @@ mod tests {
         let me = keys.age_identity.to_public();
         let stranger = age::x25519::Identity::generate().to_public();
         let mut desk = Desk::open(dir.path(), &keys, Some(&organisation())).unwrap();
-        let message = |n: u8, ciphertext: Vec<u8>| {
-            (
-                PendingMessage {
-                    id: id(n),
-                    posted_on: day(),
-                    from: MessageFrom::Reporter,
-                    bundle_version: 1,
-                    size: 0,
-                },
-                ciphertext,
-            )
-        };
+        let message = |n: u8, ciphertext| pending_message(n, MessageFrom::Reporter, ciphertext);
         let inbox = inbox_of(
             &organisation(),
             "alice",
@@ -1022,18 +1025,7 @@ mod tests {
             seal(&wrap_signed("reply", reply.clone(), signature))
         };
         let impostor = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
-        let message = |n: u8, from: MessageFrom, ciphertext: Vec<u8>| {
-            (
-                PendingMessage {
-                    id: id(n),
-                    posted_on: day(),
-                    from,
-                    bundle_version: 1,
-                    size: 0,
-                },
-                ciphertext,
-            )
-        };
+        let message = pending_message;
         let inbox = inbox_of(
             &organisation(),
             "alice",

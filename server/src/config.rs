@@ -9,8 +9,6 @@ use std::path::{Path, PathBuf};
 use jasmine_client::keys::PublicKey;
 use serde::Deserialize;
 
-use crate::onion::OnionConfig;
-
 /// Everything the server needs to start.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -44,7 +42,7 @@ pub struct Config {
     /// The onion service.
     pub onion: OnionConfig,
     /// The web site.
-    pub web: crate::web::WebConfig,
+    pub web: WebConfig,
     /// The reply mailboxes.
     pub mailbox: MailboxConfig,
     /// What one anonymous writer may take: storage budgets.
@@ -70,7 +68,7 @@ impl Default for Config {
             compact_interval_secs: 3600,
             api_clock_window_secs: 300,
             onion: OnionConfig::default(),
-            web: crate::web::WebConfig::default(),
+            web: WebConfig::default(),
             mailbox: MailboxConfig::default(),
             budgets: BudgetConfig::default(),
             admission: AdmissionConfig::default(),
@@ -325,6 +323,120 @@ impl ConnectionConfig {
             return Err("connections: every setting must be at least 1".into());
         }
         Ok(())
+    }
+}
+
+/// Onion service settings (`[onion]` in the config file).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OnionConfig {
+    /// Publish the onion service.
+    pub enabled: bool,
+    /// Folder for arti's state (with the service key) and cache. Default: `<data_dir>/tor`.
+    pub tor_dir: Option<PathBuf>,
+    /// An arti configuration file for a Tor network other than the public one
+    /// (private test networks): authorities, fallback caches, path rules.
+    pub tor_network_config: Option<PathBuf>,
+    /// Introduction points (3 to 20, arti's range).
+    pub num_intro_points: u8,
+    /// Introduction requests per second the introduction points let through
+    /// (`DOS_PARAMS`); unset lets each introduction point use the consensus default.
+    pub intro_rate_per_second: Option<u32>,
+    /// Burst allowed above that rate.
+    pub intro_burst: Option<u32>,
+    /// Streams one client circuit may open at once before it is closed.
+    pub max_streams_per_circuit: u32,
+    /// Onion-service proof of work (experimental in arti 0.47): publish `pow-params`,
+    /// so that clients solve a puzzle when the service is flooded, and serve the
+    /// introductions carrying the most work first.
+    pub proof_of_work: bool,
+    /// With `proof_of_work`: introductions waiting for a rendezvous at most (arti's
+    /// `pow_rend_queue_depth`, a few KiB each); beyond it the least work is dropped.
+    pub pow_queue_depth: usize,
+    /// With `proof_of_work`: rendezvous circuits being set up at once; further
+    /// introductions wait in the queue, most work first.
+    pub pow_concurrent_rendezvous: usize,
+}
+
+impl Default for OnionConfig {
+    fn default() -> Self {
+        OnionConfig {
+            enabled: false,
+            tor_dir: None,
+            tor_network_config: None,
+            num_intro_points: 3,
+            intro_rate_per_second: None,
+            intro_burst: None,
+            max_streams_per_circuit: 64,
+            proof_of_work: false,
+            pow_queue_depth: 8192,
+            pow_concurrent_rendezvous: 32,
+        }
+    }
+}
+
+impl OnionConfig {
+    /// Checks the values, before anything starts.
+    pub fn validate(&self) -> Result<(), String> {
+        // arti refuses fewer than 3 (its default) or more than 20.
+        if !(3..=20).contains(&self.num_intro_points) {
+            return Err("onion.num_intro_points must be between 3 and 20".into());
+        }
+        if self.intro_rate_per_second.is_some() != self.intro_burst.is_some() {
+            return Err("onion.intro_rate_per_second and onion.intro_burst go together".into());
+        }
+        if !(16..=65_536).contains(&self.pow_queue_depth) {
+            return Err("onion.pow_queue_depth must be between 16 and 65536".into());
+        }
+        if !(1..=1024).contains(&self.pow_concurrent_rendezvous) {
+            return Err("onion.pow_concurrent_rendezvous must be between 1 and 1024".into());
+        }
+        Ok(())
+    }
+}
+
+/// Settings of the web site (`[web]` in the config file).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebConfig {
+    /// Accept the report form without JavaScript: the server then encrypts the report
+    /// on receipt, in memory, and stores only the ciphertext.
+    pub server_side_encryption: bool,
+    /// The association's name, on the help page.
+    pub association_name: String,
+    /// How to reach the association, on the help page (left out while empty; a server
+    /// with an onion service refuses to start without it).
+    pub association_contact: String,
+    /// Where the quick-exit button leads.
+    pub exit_url: String,
+    /// The title of every page, the same everywhere, so that a tab, the history or the
+    /// phone's list of open apps says nothing of what she reads. The association may
+    /// choose something unremarkable.
+    pub page_title: String,
+    /// The folder of the information pages (`<lang>/<slug>.md`); default: the
+    /// `server/content` folder of the source tree this server was built from.
+    pub content_dir: Option<std::path::PathBuf>,
+}
+
+impl WebConfig {
+    /// The content folder in use.
+    pub fn content_dir(&self) -> std::path::PathBuf {
+        self.content_dir
+            .clone()
+            .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content"))
+    }
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            server_side_encryption: true,
+            association_name: "Jasmine".into(),
+            association_contact: String::new(),
+            exit_url: "https://www.google.com/search?q=meteo".into(),
+            page_title: "Jasmine".into(),
+            content_dir: None,
+        }
     }
 }
 

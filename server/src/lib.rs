@@ -17,6 +17,7 @@ pub mod onion;
 pub mod published;
 pub mod routes;
 pub mod serve;
+pub mod site;
 pub mod state;
 pub mod storage;
 pub mod web;

@@ -18,7 +18,6 @@
 //! Nothing about clients is logged: an onion service never learns client addresses,
 //! and this module logs neither circuits nor request paths.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,61 +25,13 @@ use arti_client::TorClient;
 use axum::Router;
 use futures::{Stream, StreamExt};
 use jasmine_client::transport::TorSettings;
+
+pub use crate::config::OnionConfig;
 use safelog::DisplayRedacted;
-use serde::Deserialize;
 use tor_cell::relaycell::msg::{Connected, End, EndReason};
 use tor_hsservice::config::{OnionServiceConfigBuilder, TokenBucketConfig};
 use tor_hsservice::{HsNickname, RendRequest, StreamRequest};
 use tor_proto::stream::IncomingStreamRequest;
-
-/// Onion service settings (`[onion]` in the config file).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct OnionConfig {
-    /// Publish the onion service.
-    pub enabled: bool,
-    /// Folder for arti's state (with the service key) and cache. Default: `<data_dir>/tor`.
-    pub tor_dir: Option<PathBuf>,
-    /// An arti configuration file for a Tor network other than the public one
-    /// (private test networks): authorities, fallback caches, path rules.
-    pub tor_network_config: Option<PathBuf>,
-    /// Introduction points (3 to 20, arti's range).
-    pub num_intro_points: u8,
-    /// Introduction requests per second the introduction points let through
-    /// (`DOS_PARAMS`); unset lets each introduction point use the consensus default.
-    pub intro_rate_per_second: Option<u32>,
-    /// Burst allowed above that rate.
-    pub intro_burst: Option<u32>,
-    /// Streams one client circuit may open at once before it is closed.
-    pub max_streams_per_circuit: u32,
-    /// Onion-service proof of work (experimental in arti 0.47): publish `pow-params`,
-    /// so that clients solve a puzzle when the service is flooded, and serve the
-    /// introductions carrying the most work first.
-    pub proof_of_work: bool,
-    /// With `proof_of_work`: introductions waiting for a rendezvous at most (arti's
-    /// `pow_rend_queue_depth`, a few KiB each); beyond it the least work is dropped.
-    pub pow_queue_depth: usize,
-    /// With `proof_of_work`: rendezvous circuits being set up at once; further
-    /// introductions wait in the queue, most work first.
-    pub pow_concurrent_rendezvous: usize,
-}
-
-impl Default for OnionConfig {
-    fn default() -> Self {
-        OnionConfig {
-            enabled: false,
-            tor_dir: None,
-            tor_network_config: None,
-            num_intro_points: 3,
-            intro_rate_per_second: None,
-            intro_burst: None,
-            max_streams_per_circuit: 64,
-            proof_of_work: false,
-            pow_queue_depth: 8192,
-            pow_concurrent_rendezvous: 32,
-        }
-    }
-}
 
 /// Nickname of the service in arti's keystore.
 const NICKNAME: &str = "jasmine";
@@ -88,24 +39,6 @@ const NICKNAME: &str = "jasmine";
 pub const ADDRESS_FILE: &str = "onion-address";
 
 impl OnionConfig {
-    /// Checks the values, before anything starts.
-    pub fn validate(&self) -> Result<(), String> {
-        // arti refuses fewer than 3 (its default) or more than 20.
-        if !(3..=20).contains(&self.num_intro_points) {
-            return Err("onion.num_intro_points must be between 3 and 20".into());
-        }
-        if self.intro_rate_per_second.is_some() != self.intro_burst.is_some() {
-            return Err("onion.intro_rate_per_second and onion.intro_burst go together".into());
-        }
-        if !(16..=65_536).contains(&self.pow_queue_depth) {
-            return Err("onion.pow_queue_depth must be between 16 and 65536".into());
-        }
-        if !(1..=1024).contains(&self.pow_concurrent_rendezvous) {
-            return Err("onion.pow_concurrent_rendezvous must be between 1 and 1024".into());
-        }
-        Ok(())
-    }
-
     /// Rendezvous set up at once. Without proof of work nothing waits in arti's
     /// queue (it would be first come, first served); with it, the backlog stays
     /// there, where introductions carrying more work go first.

@@ -42,9 +42,9 @@ struct Inner {
     root: PublicKey,
     bundles: RwLock<Bundles>,
     replay: ReplayGuard,
-    catalog: crate::web::Catalog,
-    content: crate::web::content::Content,
-    web: crate::web::WebConfig,
+    catalog: crate::site::i18n::Catalog,
+    content: crate::site::content::Content,
+    web: crate::config::WebConfig,
     mailbox: crate::config::MailboxConfig,
     admission: crate::admission::Admission,
     connections: crate::config::ConnectionConfig,
@@ -91,8 +91,8 @@ impl AppState {
                 root,
                 bundles: RwLock::new(bundles),
                 replay: ReplayGuard::new(config.api_clock_window_secs),
-                catalog: crate::web::Catalog::load()?,
-                content: crate::web::content::Content::load(&config.web.content_dir())?,
+                catalog: crate::site::i18n::Catalog::load()?,
+                content: crate::site::content::Content::load(&config.web.content_dir())?,
                 web: config.web.clone(),
                 mailbox: config.mailbox.clone(),
                 admission: crate::admission::Admission::new(&config.admission),
@@ -110,12 +110,12 @@ impl AppState {
     }
 
     /// The information pages.
-    pub fn content(&self) -> &crate::web::content::Content {
+    pub fn content(&self) -> &crate::site::content::Content {
         &self.inner.content
     }
 
     /// The site's messages in every language.
-    pub fn catalog(&self) -> &crate::web::Catalog {
+    pub fn catalog(&self) -> &crate::site::i18n::Catalog {
         &self.inner.catalog
     }
 
@@ -135,7 +135,7 @@ impl AppState {
     }
 
     /// The web site's settings.
-    pub fn web(&self) -> &crate::web::WebConfig {
+    pub fn web(&self) -> &crate::config::WebConfig {
         &self.inner.web
     }
 

@@ -181,7 +181,7 @@ async fn an_absurd_offset_is_refused_by_the_api_and_ignored_by_the_page() {
         .await;
         assert_eq!(status, StatusCode::OK, "{offset}");
         assert!(
-            String::from_utf8_lossy(&body).contains("offset=20"),
+            String::from_utf8_lossy(&body).contains("name=\"offset\" value=\"20\""),
             "the next page follows the first"
         );
     }

@@ -2,13 +2,9 @@
 //! and the Atom and JSON feeds. No cookies, no external resource, a strict
 //! Content-Security-Policy on every page, a quick-exit link at the top of each.
 
-pub mod content;
-pub mod directory;
 mod feeds;
 mod fields;
-mod fold;
 mod form;
-pub mod i18n;
 mod info;
 mod pages;
 mod places;
@@ -24,56 +20,76 @@ use serde::Deserialize;
 
 use crate::state::AppState;
 
+pub use crate::site::{content, directory, fold, i18n};
 pub use i18n::Catalog;
 
-/// Settings of the web site (`[web]` in the config file).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct WebConfig {
-    /// Accept the report form without JavaScript: the server then encrypts the report
-    /// on receipt, in memory, and stores only the ciphertext.
-    pub server_side_encryption: bool,
-    /// The association's name, on the help page.
-    pub association_name: String,
-    /// How to reach the association, on the help page (left out while empty; a server
-    /// with an onion service refuses to start without it).
-    pub association_contact: String,
-    /// Where the quick-exit button leads.
-    pub exit_url: String,
-    /// The title of every page, the same everywhere, so that a tab, the history or the
-    /// phone's list of open apps says nothing of what she reads. The association may
-    /// choose something unremarkable.
-    pub page_title: String,
-    /// The folder of the information pages (`<lang>/<slug>.md`); default: the
-    /// `server/content` folder of the source tree this server was built from.
-    pub content_dir: Option<std::path::PathBuf>,
-}
-
-impl WebConfig {
-    /// The content folder in use.
-    pub fn content_dir(&self) -> std::path::PathBuf {
-        self.content_dir
-            .clone()
-            .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content"))
-    }
-}
-
-impl Default for WebConfig {
-    fn default() -> Self {
-        WebConfig {
-            server_side_encryption: true,
-            association_name: "Jasmine".into(),
-            association_contact: String::new(),
-            exit_url: "https://www.google.com/search?q=meteo".into(),
-            page_title: "Jasmine".into(),
-            content_dir: None,
-        }
-    }
-}
+pub use crate::config::WebConfig;
 
 /// The strict policy of every page: nothing from anywhere else, no inline script.
 pub const CONTENT_SECURITY_POLICY: &str =
     "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The paths of the site's pages after `/{lang}`: report form, its confirmation,
+/// replies, alerts, help, information, directory, questionnaire.
+struct PagePaths {
+    report: &'static str,
+    sent: &'static str,
+    replies: &'static str,
+    alerts: &'static str,
+    help: &'static str,
+    info: &'static str,
+    directory: &'static str,
+    questionnaire: &'static str,
+}
+
+/// The addresses the pages link to: one letter each (see [`routes`]).
+const NEUTRAL_PATHS: PagePaths = PagePaths {
+    report: "r",
+    sent: "r/ok",
+    replies: "m",
+    alerts: "a",
+    help: "h",
+    info: "i",
+    directory: "d",
+    questionnaire: "q",
+};
+
+/// The readable addresses of earlier versions, still answered.
+const READABLE_PATHS: PagePaths = PagePaths {
+    report: "report",
+    sent: "report/sent",
+    replies: "replies",
+    alerts: "alerts",
+    help: "help",
+    info: "info",
+    directory: "directory",
+    questionnaire: "questionnaire",
+};
+
+/// The pages under one set of paths.
+fn pages(paths: &PagePaths) -> Router<AppState> {
+    let at = |path: &str| format!("/{{lang}}/{path}");
+    Router::new()
+        .route(
+            &at(paths.report),
+            get(pages::report_form).post(form::submit),
+        )
+        .route(&at(paths.sent), get(form::sent_by_browser))
+        .route(&at(paths.replies), get(replies::form).post(replies::submit))
+        .route(
+            &at(paths.alerts),
+            get(pages::alerts).post(pages::alerts_posted),
+        )
+        .route(&format!("{}/{{id}}", at(paths.alerts)), get(pages::alert))
+        .route(&at(paths.help), get(pages::help))
+        .route(&at(paths.info), get(info::index).post(info::search))
+        .route(&format!("{}/{{key}}", at(paths.info)), get(info::page))
+        .route(&at(paths.directory), get(info::directory))
+        .route(
+            &at(paths.questionnaire),
+            get(questionnaire::form).post(questionnaire::submit),
+        )
+}
 
 /// The site's routes.
 pub fn routes() -> Router<AppState> {
@@ -83,33 +99,9 @@ pub fn routes() -> Router<AppState> {
         .route("/{lang}/", get(pages::home))
         // Neutral addresses, which the pages link to: the browser's history of
         // visited addresses says nothing of what she did (`/fr/r`, not `/fr/report`).
-        .route("/{lang}/r", get(pages::report_form).post(form::submit))
-        .route("/{lang}/r/ok", get(form::sent_by_browser))
-        .route("/{lang}/m", get(replies::form).post(replies::submit))
-        .route("/{lang}/a", get(pages::alerts).post(pages::alerts_posted))
-        .route("/{lang}/a/{id}", get(pages::alert))
-        .route("/{lang}/h", get(pages::help))
-        .route("/{lang}/i", get(info::index).post(info::search))
-        .route("/{lang}/i/{key}", get(info::page))
-        .route("/{lang}/d", get(info::directory))
-        .route(
-            "/{lang}/q",
-            get(questionnaire::form).post(questionnaire::submit),
-        )
+        .merge(pages(&NEUTRAL_PATHS))
         // The readable addresses of earlier versions, for old links and bookmarks.
-        .route("/{lang}/report", get(pages::report_form).post(form::submit))
-        .route("/{lang}/report/sent", get(form::sent_by_browser))
-        .route("/{lang}/replies", get(replies::form).post(replies::submit))
-        .route("/{lang}/alerts", get(pages::alerts))
-        .route("/{lang}/alerts/{id}", get(pages::alert))
-        .route("/{lang}/help", get(pages::help))
-        .route("/{lang}/info", get(info::index).post(info::search))
-        .route("/{lang}/info/{key}", get(info::page))
-        .route("/{lang}/directory", get(info::directory))
-        .route(
-            "/{lang}/questionnaire",
-            get(questionnaire::form).post(questionnaire::submit),
-        )
+        .merge(pages(&READABLE_PATHS))
         .route("/alerts.atom", get(feeds::atom))
         .route("/alerts.json", get(feeds::json_feed))
         .route("/static/style.css", get(style))
