@@ -239,7 +239,7 @@ fn the_age_cli_decrypts_the_reply_vector_for_the_reporter_and_the_moderator() {
         &read("reply.age"),
         &identity,
         mailbox,
-        Some(&bundle()),
+        &[bundle()],
         None,
     )
     .unwrap();

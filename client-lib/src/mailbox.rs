@@ -264,8 +264,10 @@ pub fn signed_answer(
 
 /// Decrypts a message read from `mailbox`.
 ///
-/// - A moderator's reply is verified when a `bundle` is given (one that fails is
-///   refused); without one, the sender is marked unverified.
+/// - A moderator's reply is verified when `bundles` are given (one that fails is
+///   refused): it must verify with the signer's current or retired alert key in one of
+///   them, the first that verifies naming the signer. Without any, the sender is
+///   marked unverified.
 /// - A reporter's answer is verified when her `answer_key` (from her report) is given:
 ///   one with a bad signature, or none, is refused. Without a key, the sender is marked
 ///   unverified.
@@ -273,7 +275,7 @@ pub fn open_message(
     ciphertext: &[u8],
     identity: &age::x25519::Identity,
     mailbox: &str,
-    bundle: Option<&KeyBundle>,
+    bundles: &[KeyBundle],
     answer_key: Option<&crate::keys::PublicKey>,
 ) -> Result<Message, Error> {
     let framed = envelope::open(ciphertext, identity)?;
@@ -286,28 +288,34 @@ pub fn open_message(
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        let (name, verified) = match bundle {
-            Some(bundle) => {
-                // The moderator's current alert key, or a retired one (a reply written
-                // before a rotation); a revoked key is in neither.
-                let candidates = bundle.alert_keys(&signer);
-                if candidates.is_empty() {
-                    return Err(Error::UnknownSigner(signer));
+        let (name, verified) = if bundles.is_empty() {
+            (None, false)
+        } else {
+            // The moderator's current alert key, or a retired one (a reply written
+            // before a rotation); a revoked key is in neither.
+            let mut known = false;
+            let mut name = None;
+            for bundle in bundles {
+                for (key, retired) in bundle.alert_keys(&signer) {
+                    known = true;
+                    if keys::verify(Domain::Reply, &key, &inner, &signature, "reply").is_ok() {
+                        name = Some(match (bundle.moderator(&signer), retired) {
+                            (Some(m), _) => m.name.clone(),
+                            (None, Some(f)) => f.name.clone(),
+                            (None, None) => signer.clone(),
+                        });
+                        break;
+                    }
                 }
-                let verifies = candidates.iter().find(|(key, _)| {
-                    keys::verify(Domain::Reply, key, &inner, &signature, "reply").is_ok()
-                });
-                let Some((_, retired)) = verifies else {
-                    return Err(Error::BadSignature("reply"));
-                };
-                let name = match (bundle.moderator(&signer), retired) {
-                    (Some(m), _) => m.name.clone(),
-                    (None, Some(f)) => f.name.clone(),
-                    (None, None) => signer.clone(),
-                };
-                (Some(name), true)
+                if name.is_some() {
+                    break;
+                }
             }
-            None => (None, false),
+            match (name, known) {
+                (Some(name), _) => (Some(name), true),
+                (None, true) => return Err(Error::BadSignature("reply")),
+                (None, false) => return Err(Error::UnknownSigner(signer)),
+            }
         };
         let reply: Reply =
             serde_json::from_value(inner).map_err(|e| Error::malformed("reply", e.to_string()))?;
@@ -435,7 +443,7 @@ mod tests {
             &sealed,
             &reporter.identity,
             &reporter.mailbox,
-            Some(bundle.bundle()),
+            std::slice::from_ref(bundle.bundle()),
             None,
         )
         .unwrap();
@@ -449,7 +457,7 @@ mod tests {
             }
         );
         let by_moderator =
-            open_message(&sealed, alice.age_identity(), &reporter.mailbox, None, None).unwrap();
+            open_message(&sealed, alice.age_identity(), &reporter.mailbox, &[], None).unwrap();
         assert!(matches!(
             by_moderator.sender,
             Sender::Moderator {
@@ -466,7 +474,7 @@ mod tests {
                     &answer,
                     identity,
                     &reporter.mailbox,
-                    Some(bundle.bundle()),
+                    std::slice::from_ref(bundle.bundle()),
                     key,
                 )
                 .unwrap();
@@ -503,7 +511,7 @@ mod tests {
                 &forged,
                 &reporter.identity,
                 &reporter.mailbox,
-                Some(bundle.bundle()),
+                std::slice::from_ref(bundle.bundle()),
                 None,
             ),
             Err(Error::BadSignature(_))
@@ -511,14 +519,14 @@ mod tests {
         // Read from another mailbox than the one it names.
         let sealed = seal_reply(&reply, &reporter.recipient, alice.alert_key(), &bundle).unwrap();
         assert!(
-            open_message(&sealed, &reporter.identity, &other.mailbox, None, None)
+            open_message(&sealed, &reporter.identity, &other.mailbox, &[], None)
                 .unwrap_err()
                 .to_string()
                 .contains("another mailbox")
         );
         // Another codename cannot read it.
         assert!(matches!(
-            open_message(&sealed, &other.identity, &reporter.mailbox, None, None),
+            open_message(&sealed, &other.identity, &reporter.mailbox, &[], None),
             Err(Error::DecryptionFailed)
         ));
         reply.text = " ".into();
@@ -563,7 +571,7 @@ mod tests {
         let unsigned =
             seal(&serde_json::json!({ "answer": serde_json::to_value(&answer).unwrap() }));
         let open = |ciphertext: &[u8], key| {
-            open_message(ciphertext, &reporter.identity, &reporter.mailbox, None, key)
+            open_message(ciphertext, &reporter.identity, &reporter.mailbox, &[], key)
         };
         assert!(matches!(
             open(&forged, Some(&her_key)),
@@ -583,5 +591,56 @@ mod tests {
         }
         let hers = seal(&signed_answer(&answer, &reporter.answer_key).unwrap());
         assert!(open(&hers, Some(&her_key)).unwrap().sender.is_verified());
+    }
+
+    /// A reply verifies with any of the bundles given, with the signer's current or
+    /// retired alert key: a moderator who has left still signed what she wrote then.
+    #[test]
+    fn a_reply_verifies_with_a_retired_key_in_any_bundle_given() {
+        let (alice, bundle, today) = setup();
+        let reporter = Codename::generate(&mut OsRng).derive().unwrap();
+        let reply = Reply {
+            format: MESSAGE_FORMAT,
+            mailbox: reporter.mailbox.clone(),
+            written_on: today,
+            text: "Nous sommes là.".into(),
+            signed_by: "alice".into(),
+        };
+        let sealed = seal_reply(&reply, &reporter.recipient, alice.alert_key(), &bundle).unwrap();
+        // A later bundle: alice has left; her alert key is a former key.
+        let mut later = bundle.bundle().clone();
+        let entry = later.moderators.remove(0);
+        later
+            .moderators
+            .push(ModeratorSecrets::generate("bob", &mut OsRng).public_entry("Bob"));
+        later.former.push(crate::bundle::FormerKey {
+            id: "alice".into(),
+            name: entry.name,
+            alert_key: entry.alert_key,
+            until: today,
+            signed: Some(Vec::new()),
+        });
+        let open = |bundles: &[KeyBundle]| {
+            open_message(
+                &sealed,
+                &reporter.identity,
+                &reporter.mailbox,
+                bundles,
+                None,
+            )
+        };
+        assert_eq!(
+            open(std::slice::from_ref(&later)).unwrap().sender,
+            Sender::Moderator {
+                id: "alice".into(),
+                name: Some("Alice".into()),
+                verified: true
+            }
+        );
+        // Without her key in any bundle, refused; with no bundle, unverified.
+        let mut revoked = later.clone();
+        revoked.former.clear();
+        assert!(matches!(open(&[revoked]), Err(Error::UnknownSigner(_))));
+        assert!(!open(&[]).unwrap().sender.is_verified());
     }
 }

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use jasmine_client::bundle::KeyBundle;
 use jasmine_client::keys::PublicKey;
-use jasmine_client::mailbox::{self, Message, Sender};
+use jasmine_client::mailbox::{self, Message};
 use jasmine_client::report::{FollowUp, Report};
 use jasmine_client::wire::MessageFrom;
 use jasmine_client::{envelope, padding, Error};
@@ -151,27 +151,17 @@ fn open_checked(
     trust: &Trust,
     answer_key: Option<PublicKey>,
 ) -> Result<Message, Unreadable> {
-    let refused = |e: Error| match e {
+    mailbox::open_message(
+        ciphertext,
+        identity,
+        mailbox,
+        &trust.bundles,
+        answer_key.as_ref(),
+    )
+    .map_err(|e| match e {
         Error::BadSignature(_) | Error::UnknownSigner(_) => Unreadable::BadSignature,
         _ => Unreadable::NotAValidMessage,
-    };
-    let message = mailbox::open_message(ciphertext, identity, mailbox, None, answer_key.as_ref())
-        .map_err(refused)?;
-    let Sender::Moderator { id, .. } = &message.sender else {
-        return Ok(message);
-    };
-    if trust.bundles.is_empty() {
-        return Ok(message);
-    }
-    // The newest bundle that lists the signer with a key that verifies.
-    let mut last = Unreadable::BadSignature;
-    for bundle in trust.bundles.iter().filter(|b| b.moderator(id).is_some()) {
-        match mailbox::open_message(ciphertext, identity, mailbox, Some(bundle), None) {
-            Ok(verified) => return Ok(verified),
-            Err(e) => last = refused(e),
-        }
-    }
-    Err(last)
+    })
 }
 
 /// Conversations by mailbox id, oldest message first.

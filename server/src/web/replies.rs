@@ -210,7 +210,7 @@ pub async fn submit(
             &ciphertext,
             &keys.identity,
             &keys.mailbox,
-            Some(verified.bundle()),
+            std::slice::from_ref(verified.bundle()),
             Some(&keys.answer_public()),
         ) {
             Ok(message) => shown.push(shown_message(&site, &message)),

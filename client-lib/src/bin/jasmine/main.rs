@@ -315,7 +315,7 @@ fn replies(args: CodenameArgs) -> Result<()> {
                     &c,
                     &keys.identity,
                     &keys.mailbox,
-                    Some(bundle.bundle()),
+                    std::slice::from_ref(bundle.bundle()),
                     Some(&keys.answer_public()),
                 )
             });
