@@ -58,26 +58,6 @@ fn refuse_refilled(
     html(status, form.render())
 }
 
-/// The form field (`name`) of a report member a problem names, as the page's script
-/// maps them (`PROBLEM_FIELDS` in `page.js`).
-fn form_field(member: &str) -> &'static str {
-    match member {
-        "when.date" => "date",
-        "place.country" => "country",
-        "place.region" => "region",
-        "place.city" => "city",
-        "categories" => "category",
-        "aggressor.description" => "description",
-        "aggressor.phones" => "phones",
-        "aggressor.handles" => "handles",
-        "aggressor.vehicle" => "vehicle",
-        "aggressor.plates" => "plates",
-        "narrative" => "narrative",
-        "follow_up.details" => "contact",
-        _ => "",
-    }
-}
-
 /// Why a posted form is not a report: a rule of client-lib's `Report` (shown in the
 /// visitor's language), a question left unanswered (the message id of its label), or
 /// another mistake (named technically).
@@ -94,23 +74,30 @@ impl From<String> for FormError {
     }
 }
 
-/// The message id of a label, for the report member a problem names.
-fn field_label_id(field: &str) -> Option<&'static str> {
-    Some(match field {
-        "when.date" => "report-date",
-        "place.country" => "report-country",
-        "place.region" => "report-region",
-        "place.city" => "report-city",
-        "categories" => "report-categories",
-        "aggressor.description" => "report-description",
-        "aggressor.phones" => "report-phones",
-        "aggressor.handles" => "report-handles",
-        "aggressor.vehicle" => "report-vehicle",
-        "aggressor.plates" => "report-plates",
-        "narrative" => "report-narrative",
-        "follow_up.details" => "report-contact",
-        _ => return None,
-    })
+/// The report members a problem can name: (member, the form field's `name`, the
+/// message id of its label). The page's script maps members to fields the same way
+/// (`PROBLEM_FIELDS` in `page.js`).
+const PROBLEM_FIELDS: [(&str, &str, &str); 12] = [
+    ("when.date", "date", "report-date"),
+    ("place.country", "country", "report-country"),
+    ("place.region", "region", "report-region"),
+    ("place.city", "city", "report-city"),
+    ("categories", "category", "report-categories"),
+    ("aggressor.description", "description", "report-description"),
+    ("aggressor.phones", "phones", "report-phones"),
+    ("aggressor.handles", "handles", "report-handles"),
+    ("aggressor.vehicle", "vehicle", "report-vehicle"),
+    ("aggressor.plates", "plates", "report-plates"),
+    ("narrative", "narrative", "report-narrative"),
+    ("follow_up.details", "contact", "report-contact"),
+];
+
+/// The form field (`name`) and label message id of a report member, if it has one.
+fn problem_field(member: &str) -> Option<(&'static str, &'static str)> {
+    PROBLEM_FIELDS
+        .iter()
+        .find(|(m, _, _)| *m == member)
+        .map(|(_, field, label)| (*field, *label))
 }
 
 /// The Fluent message `problem-<code>`, with `$max` the rule's limit and `$field` the
@@ -123,7 +110,7 @@ fn problem_text(tr: &Tr, problem: &ReportProblem, label: &str) -> String {
 
 /// What the visitor reads about a problem, in their language.
 fn problem_message(tr: &Tr, problem: &ReportProblem) -> String {
-    let label = field_label_id(problem.field()).map_or_else(String::new, |id| tr.t(id));
+    let label = problem_field(problem.field()).map_or_else(String::new, |(_, id)| tr.t(id));
     problem_text(tr, problem, &label)
 }
 
@@ -211,15 +198,16 @@ pub async fn submit(
         Ok(bytes) => Zeroizing::new(bytes.to_vec()),
         Err(e) => return refuse(&site, e.status(), format!("{e:?}")),
     };
-    // What she sent, to fill the form in again if anything is wrong; wiped on drop.
+    // What she sent: read into a report, and filled in again in the form if anything
+    // is wrong; wiped on drop.
     let mut sent = super::fields::FormFields::parse(&raw);
-    let (mut report, wants_codename) = match parse(&raw, site.tr.lang) {
+    let (mut report, wants_codename) = match parse(&sent, site.tr.lang) {
         Ok((report, wants_codename)) => (Zeroizing::new(report), wants_codename),
         Err(e) => {
             let (message, focus) = match e {
                 FormError::Problem(problem) => (
                     problem_message(&site.tr, &problem),
-                    form_field(problem.field()),
+                    problem_field(problem.field()).map_or("", |(field, _)| field),
                 ),
                 FormError::Unanswered(label) => (
                     site.tr.t1("report-unanswered", "field", &site.tr.t(label)),
@@ -322,49 +310,48 @@ fn enum_value<T: serde::de::DeserializeOwned>(field: &str, value: &str) -> Resul
 /// Builds a report from the form fields, and whether the reporter asked for a
 /// codename (the caller fills in `follow_up` then); the error is the report's first
 /// problem (client-lib's rules, as the page's script checks them) or names the field.
-fn parse(body: &[u8], lang: &str) -> Result<(Report, bool), FormError> {
-    // Every value is wiped once used: the fields when they drop, each value taken out
-    // (untrimmed) when it drops; the report wipes itself.
-    let mut fields = super::fields::FormFields::parse(body);
-    let date = Day::parse(fields.take("date").trim())
+fn parse(fields: &super::fields::FormFields, lang: &str) -> Result<(Report, bool), FormError> {
+    // The values are read in place, in the fields (wiped when they drop): only their
+    // trimmed copies go into the report, which wipes itself.
+    let date = Day::parse(fields.value("date").trim())
         .map_err(|_| FormError::Problem(ReportProblem::DateInvalid))?;
     // Unanswered, the date's precision is "approximate": nothing is assumed for her.
-    let precision = fields.take("precision");
+    let precision = fields.value("precision");
     let precision: DatePrecision = if precision.is_empty() {
         DatePrecision::Approximate
     } else {
-        enum_value("precision", &precision)?
+        enum_value("precision", precision)?
     };
-    let part = fields.take("part_of_day");
+    let part = fields.value("part_of_day");
     let part_of_day: Option<PartOfDay> = if part.is_empty() {
         None
     } else {
-        Some(enum_value("part_of_day", &part)?)
+        Some(enum_value("part_of_day", part)?)
     };
-    let setting: Setting = enum_value("setting", &fields.take("setting"))?;
-    let severity = fields.take("severity");
+    let setting: Setting = enum_value("setting", fields.value("setting"))?;
+    let severity = fields.value("severity");
     if severity.is_empty() {
         return Err(FormError::Unanswered("report-severity"));
     }
-    let severity: Severity = enum_value("severity", &severity)?;
-    let follow_up_choice = fields.take("follow_up");
-    let wants_codename = follow_up_choice.as_str() == "codename";
-    let follow_up = match follow_up_choice.as_str() {
+    let severity: Severity = enum_value("severity", severity)?;
+    let follow_up_choice = fields.value("follow_up");
+    let wants_codename = follow_up_choice == "codename";
+    let follow_up = match follow_up_choice {
         "contact" => FollowUp::Contact {
-            details: fields.take("contact").trim().to_string(),
+            details: fields.value("contact").trim().to_string(),
         },
         _ => FollowUp::None,
     };
-    let consent_to_publish = fields.take("consent").as_str() == "yes";
-    let country = fields.take("country").trim().to_ascii_uppercase();
-    let region = optional(&fields.take("region"));
-    let city = optional(&fields.take("city"));
-    let description = fields.take("description").trim().to_string();
-    let phones = list(&fields.take("phones"));
-    let handles = list(&fields.take("handles"));
-    let vehicle = optional(&fields.take("vehicle"));
-    let plates = list(&fields.take("plates"));
-    let narrative = fields.take("narrative").trim().to_string();
+    let consent_to_publish = fields.value("consent") == "yes";
+    let country = fields.value("country").trim().to_ascii_uppercase();
+    let region = optional(fields.value("region"));
+    let city = optional(fields.value("city"));
+    let description = fields.value("description").trim().to_string();
+    let phones = list(fields.value("phones"));
+    let handles = list(fields.value("handles"));
+    let vehicle = optional(fields.value("vehicle"));
+    let plates = list(fields.value("plates"));
+    let narrative = fields.value("narrative").trim().to_string();
     let mut categories = Vec::new();
     for value in fields.all("category") {
         let category = Category::parse(value).ok_or_else(|| format!("category: '{value}'"))?;
@@ -372,7 +359,6 @@ fn parse(body: &[u8], lang: &str) -> Result<(Report, bool), FormError> {
             categories.push(category);
         }
     }
-    drop(fields);
     let report = Report {
         format: REPORT_FORMAT,
         language: lang.to_string(),
@@ -415,6 +401,7 @@ fn parse(body: &[u8], lang: &str) -> Result<(Report, bool), FormError> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::fields::FormFields;
     use super::*;
 
     #[test]
@@ -423,7 +410,7 @@ mod tests {
                     &category=rape&category=theft_or_non_payment&severity=very_dangerous&description=Grand\
                     &phones=06+12+34+56+78%2C+07+00&handles=&vehicle=&plates=AB-123-CD&narrative=Il+m%27a+frapp%C3%A9\
                     &follow_up=contact&contact=lola%40example.org&consent=yes";
-        let (report, wants_codename) = parse(body.as_bytes(), "fr").unwrap();
+        let (report, wants_codename) = parse(&FormFields::parse(body.as_bytes()), "fr").unwrap();
         assert!(!wants_codename);
         assert_eq!(report.place.country, "FR");
         assert_eq!(
@@ -455,10 +442,14 @@ mod tests {
     #[test]
     fn unanswered_questions_are_not_answered_for_her() {
         let base = "date=2026-11-20&setting=hotel&category=threats";
-        let (report, _) = parse(format!("{base}&severity=risky").as_bytes(), "fr").unwrap();
+        let (report, _) = parse(
+            &FormFields::parse(format!("{base}&severity=risky").as_bytes()),
+            "fr",
+        )
+        .unwrap();
         assert_eq!(report.when.precision, DatePrecision::Approximate);
         assert_eq!(
-            reason(parse(base.as_bytes(), "fr").unwrap_err()),
+            reason(parse(&FormFields::parse(base.as_bytes()), "fr").unwrap_err()),
             "unanswered report-severity"
         );
     }
@@ -467,24 +458,41 @@ mod tests {
     fn fail_missing_category_bad_values_and_future_dates_are_named() {
         let base = "date=2026-11-20&precision=day&setting=hotel&severity=risky";
         assert_eq!(
-            reason(parse(base.as_bytes(), "fr").unwrap_err()),
+            reason(parse(&FormFields::parse(base.as_bytes()), "fr").unwrap_err()),
             "category_missing"
         );
-        assert!(
-            reason(parse(format!("{base}&category=murder").as_bytes(), "fr").unwrap_err())
-                .contains("murder")
-        );
+        assert!(reason(
+            parse(
+                &FormFields::parse(format!("{base}&category=murder").as_bytes()),
+                "fr"
+            )
+            .unwrap_err()
+        )
+        .contains("murder"));
         let bad_setting = base.replace("hotel", "castle") + "&category=threats";
-        assert!(reason(parse(bad_setting.as_bytes(), "fr").unwrap_err()).contains("setting"));
+        assert!(
+            reason(parse(&FormFields::parse(bad_setting.as_bytes()), "fr").unwrap_err())
+                .contains("setting")
+        );
         let future = base.replace("2026-11-20", "2999-01-01") + "&category=threats";
-        assert!(reason(parse(future.as_bytes(), "fr").unwrap_err()).contains("future"));
+        assert!(
+            reason(parse(&FormFields::parse(future.as_bytes()), "fr").unwrap_err())
+                .contains("future")
+        );
     }
 
     #[test]
     fn fail_the_rules_of_a_report_give_their_problem_code() {
         let base = "date=2026-11-20&precision=day&setting=hotel&severity=risky&category=threats";
-        let code =
-            |extra: &str| reason(parse(format!("{base}{extra}").as_bytes(), "fr").unwrap_err());
+        let code = |extra: &str| {
+            reason(
+                parse(
+                    &FormFields::parse(format!("{base}{extra}").as_bytes()),
+                    "fr",
+                )
+                .unwrap_err(),
+            )
+        };
         assert_eq!(code("&follow_up=contact&contact=+++"), "contact_missing");
         let long = "a".repeat(jasmine_client::report::MAX_NARRATIVE_CHARS + 1);
         assert_eq!(code(&format!("&narrative={long}")), "narrative_too_long");
@@ -492,7 +500,7 @@ mod tests {
         let date =
             "date=20%2F11%2F2026&precision=day&setting=hotel&severity=risky&category=threats";
         assert_eq!(
-            reason(parse(date.as_bytes(), "fr").unwrap_err()),
+            reason(parse(&FormFields::parse(date.as_bytes()), "fr").unwrap_err()),
             "date_invalid"
         );
     }

@@ -369,27 +369,14 @@ pub async fn alerts(
 pub async fn alerts_posted(
     State(state): State<AppState>,
     Path(lang): Path<String>,
-    body: axum::body::Bytes,
+    form: Result<axum::Form<AlertsQuery>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let mut fields = super::fields::FormFields::parse(&body);
-    let mut take = |name: &str| {
-        let value = fields.take(name);
-        (!value.is_empty()).then(|| value.to_string())
-    };
-    let q = AlertsQuery {
-        place: take("place"),
-        region: take("region"),
-        category: take("category"),
-        severity: take("severity"),
-        since: take("since"),
-        offset: take("offset").and_then(|o| o.parse().ok()),
-    };
+    let q = form.map(|axum::Form(q)| q).unwrap_or_default();
     alerts_page(&state, &lang, q).await
 }
 
 async fn alerts_page(state: &AppState, lang: &str, q: AlertsQuery) -> Response {
-    let state = state.clone();
-    let Some(site) = site(&state, lang) else {
+    let Some(site) = site(state, lang) else {
         return not_found();
     };
     let filter = AlertFilter::from_params(
@@ -406,8 +393,8 @@ async fn alerts_page(state: &AppState, lang: &str, q: AlertsQuery) -> Response {
     });
     let place = q.place.as_deref().and_then(super::places::Place::parse);
     let read = match &place {
-        None => published::read_page(&state, &filter).await,
-        Some(place) => read_place(&state, &filter, place).await,
+        None => published::read_page(state, &filter).await,
+        Some(place) => read_place(state, &filter, place).await,
     };
     let page = match read {
         Ok(page) => page,
