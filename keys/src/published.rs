@@ -12,6 +12,7 @@ use jasmine_client::alert::{verify_alert_value, verify_retraction_value};
 use jasmine_client::bundle::KeyBundle;
 use jasmine_client::client::{JasmineClient, ModeratorCredentials};
 use jasmine_client::transport::{AnyTransport, ApiRequest, Transport};
+use jasmine_client::wire::AlertFeed;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -29,37 +30,45 @@ pub struct Published {
 /// Most pages read (of 100 entries each).
 const MAX_PAGES: usize = 10_000;
 
+/// Reads the pages of a list (`page(offset)`) until the last, gathering what they hold;
+/// `what` names the list in errors.
+async fn every_page<F, Fut>(what: &str, mut page: F) -> Result<Published>
+where
+    F: FnMut(u64) -> Fut,
+    Fut: std::future::Future<Output = Result<AlertFeed>>,
+{
+    let mut published = Published::default();
+    let mut offset = 0;
+    for _ in 0..MAX_PAGES {
+        let feed = page(offset).await?;
+        published.alerts.extend(feed.alerts);
+        published.retractions.extend(feed.retractions);
+        match feed.next_offset {
+            Some(next) if next > offset => offset = next,
+            Some(_) => bail!("the server's {what} goes backwards; stopping"),
+            None => return Ok(published),
+        }
+    }
+    bail!("the server's {what} does not end; stopping")
+}
+
 /// Everything the server ever published, retracted alerts included (the moderator
 /// API's `GET /v1/mod/published`), verified or not (whoever uses it verifies).
 pub async fn fetch_all(
     client: &JasmineClient<AnyTransport>,
     credentials: &ModeratorCredentials,
 ) -> Result<Published> {
-    let mut published = Published::default();
-    let mut offset = 0;
-    for _ in 0..MAX_PAGES {
-        let page = client.published_page(credentials, offset).await?;
-        published.alerts.extend(page.alerts);
-        published.retractions.extend(page.retractions);
-        match page.next_offset {
-            Some(next) if next > offset => offset = next,
-            Some(_) => bail!("the server's list of published alerts goes backwards; stopping"),
-            None => return Ok(published),
-        }
-    }
-    bail!("the server's list of published alerts does not end; stopping")
+    every_page("list of published alerts", |offset| async move {
+        Ok(client.published_page(credentials, offset).await?)
+    })
+    .await
 }
 
 /// Every entry of the server's public feed (retracted alerts left out), verified or
 /// not (readers verify).
 pub async fn fetch(transport: &AnyTransport) -> Result<Published> {
-    let mut published = Published::default();
-    let mut offset = None;
-    for _ in 0..MAX_PAGES {
-        let path = match offset {
-            Some(offset) => format!("/v1/alerts?offset={offset}&limit=100"),
-            None => "/v1/alerts?limit=100".to_string(),
-        };
+    every_page("alert feed", |offset| async move {
+        let path = format!("/v1/alerts?offset={offset}&limit=100");
         let response = transport
             .send(ApiRequest::new(http::Method::GET, path))
             .await?;
@@ -69,19 +78,13 @@ pub async fn fetch(transport: &AnyTransport) -> Result<Published> {
                 response.status
             );
         }
-        let feed: jasmine_client::wire::AlertFeed = serde_json::from_value(
-            jasmine_client::canonical::parse_strict(&response.body, "alert feed")?,
-        )
-        .context("unexpected alert feed from the server")?;
-        published.alerts.extend(feed.alerts);
-        published.retractions.extend(feed.retractions);
-        match feed.next_offset {
-            Some(next) if Some(next) > offset => offset = Some(next),
-            Some(_) => bail!("the server's alert feed goes backwards; stopping"),
-            None => return Ok(published),
-        }
-    }
-    bail!("the server's alert feed does not end; stopping")
+        serde_json::from_value(jasmine_client::canonical::parse_strict(
+            &response.body,
+            "alert feed",
+        )?)
+        .context("unexpected alert feed from the server")
+    })
+    .await
 }
 
 impl Published {

@@ -78,26 +78,6 @@ pub fn page_code(slug: &str) -> String {
     hex::encode(&Sha256::digest(format!("jasmine/page/{slug}").as_bytes())[..3])
 }
 
-/// The site's neutral address of one of its own paths (`/help` → `/h`), for the links
-/// the pages' Markdown writes with the readable names.
-pub fn neutral_path(path: &str) -> String {
-    let (head, tail) = match path[1..].find('/') {
-        Some(i) => (&path[..i + 1], &path[i + 1..]),
-        None => (path, ""),
-    };
-    let short = match head {
-        "/report" => "/r",
-        "/replies" => "/m",
-        "/alerts" => "/a",
-        "/help" => "/h",
-        "/info" => "/i",
-        "/questionnaire" => "/q",
-        "/directory" => "/d",
-        other => other,
-    };
-    format!("{short}{tail}")
-}
-
 /// Reads `synonyms.toml` (absent: none), folded; every error names the line's word.
 fn load_synonyms(path: &Path) -> Result<BTreeMap<String, BTreeMap<String, Vec<String>>>, String> {
     let Ok(text) = std::fs::read_to_string(path) else {
@@ -192,7 +172,7 @@ fn render(markdown: &str, lang: &str, known: &[String]) -> (String, Toc, String,
                 let target = if dest.starts_with("https://") || dest.starts_with("http://") {
                     dest
                 } else if dest.starts_with('/') {
-                    format!("/{lang}{}", neutral_path(&dest))
+                    format!("/{lang}{}", super::paths::neutral_path(&dest))
                 } else {
                     if !known.contains(&dest) {
                         broken.push(dest.clone());

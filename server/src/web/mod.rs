@@ -20,6 +20,7 @@ use serde::Deserialize;
 
 use crate::state::AppState;
 
+use crate::site::paths::{PagePaths, NEUTRAL_PATHS, READABLE_PATHS};
 pub use crate::site::{content, directory, fold, i18n};
 pub use i18n::Catalog;
 
@@ -28,43 +29,6 @@ pub use crate::config::WebConfig;
 /// The strict policy of every page: nothing from anywhere else, no inline script.
 pub const CONTENT_SECURITY_POLICY: &str =
     "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
-
-/// The paths of the site's pages after `/{lang}`: report form, its confirmation,
-/// replies, alerts, help, information, directory, questionnaire.
-struct PagePaths {
-    report: &'static str,
-    sent: &'static str,
-    replies: &'static str,
-    alerts: &'static str,
-    help: &'static str,
-    info: &'static str,
-    directory: &'static str,
-    questionnaire: &'static str,
-}
-
-/// The addresses the pages link to: one letter each (see [`routes`]).
-const NEUTRAL_PATHS: PagePaths = PagePaths {
-    report: "r",
-    sent: "r/ok",
-    replies: "m",
-    alerts: "a",
-    help: "h",
-    info: "i",
-    directory: "d",
-    questionnaire: "q",
-};
-
-/// The readable addresses of earlier versions, still answered.
-const READABLE_PATHS: PagePaths = PagePaths {
-    report: "report",
-    sent: "report/sent",
-    replies: "replies",
-    alerts: "alerts",
-    help: "help",
-    info: "info",
-    directory: "directory",
-    questionnaire: "questionnaire",
-};
 
 /// The pages under one set of paths.
 fn pages(paths: &PagePaths) -> Router<AppState> {
