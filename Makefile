@@ -3,7 +3,7 @@ CARGO ?= cargo
 DATA ?= data
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run build test lint bench clean vectors js js-deps
+.PHONY: run build test lint bench clean vectors js js-deps fuzz fuzz-build fuzz-smoke
 
 build:
 	$(CARGO) build --workspace --bins
@@ -14,9 +14,11 @@ run: build
 	./target/debug/jasmine-server --listen $(LISTEN) --data-dir $(DATA) \
 		--root-key-file $(DATA)/demo/root.pub --bundle-file $(DATA)/demo/bundle.json
 
-## make test: format and lint checks, then every test (unit, property, vectors, end to end)
+## make test: format and lint checks, every test (unit, property, vectors, end to end),
+## then each fuzz target for $(FUZZ_SMOKE_SECONDS) s
 test: build lint js-deps
 	$(CARGO) test --workspace
+	$(MAKE) fuzz-smoke
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -28,6 +30,23 @@ bench:
 	$(CARGO) bench -p jasmine-server --bench submissions
 	$(CARGO) bench -p jasmine-server --bench attack
 	$(CARGO) bench -p jasmine-client --bench envelope
+
+## The fuzz targets (fuzz/, cargo fuzz on the nightly toolchain, libFuzzer): one per
+## parser of what strangers send. `make fuzz` runs each for FUZZ_SECONDS (or until
+## FUZZ_RUNS executions); `make fuzz-smoke` keeps them building and running in `make test`.
+FUZZ_TARGETS = envelope_shape report_plaintext bundle alert authorization codename \
+	report_form questionnaire_form directory airgap_file
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 15
+
+fuzz-build:
+	$(CARGO) +nightly fuzz build -s none --target-dir target/fuzz
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do ./fuzz/run.sh $$t $(FUZZ_SECONDS) || exit 1; done
+
+fuzz-smoke: fuzz-build
+	@for t in $(FUZZ_TARGETS); do ./fuzz/run.sh $$t $(FUZZ_SMOKE_SECONDS) || exit 1; done
 
 ## make vectors: regenerate the protocol test vectors in tests/vectors
 vectors:

@@ -148,7 +148,8 @@ pub fn new_file_id() -> String {
     jasmine_client::alert::new_alert_id(&mut rand::rngs::OsRng)
 }
 
-fn checksum(value: &Value) -> Result<String> {
+/// The `sha256` member of a file: SHA-256 of the canonical JSON of everything else.
+pub fn checksum(value: &Value) -> Result<String> {
     let canonical = jasmine_client::canonical::to_canonical_bytes(value)?;
     Ok(hex::encode(Sha256::digest(canonical)))
 }
@@ -209,14 +210,24 @@ pub fn read<T: for<'de> Deserialize<'de>>(
     kind: &str,
     organisation: &PublicKey,
 ) -> Result<Signed<T>> {
-    let shown = path.display();
     let bytes = files::read_file(path)?;
+    read_bytes(&bytes, &path.display().to_string(), kind, organisation)
+}
+
+/// [`read`] of a file's bytes (`shown` names it in messages): also what the fuzz
+/// targets call.
+pub fn read_bytes<T: for<'de> Deserialize<'de>>(
+    bytes: &[u8],
+    shown: &str,
+    kind: &str,
+    organisation: &PublicKey,
+) -> Result<Signed<T>> {
     let damaged = || {
         format!(
             "{shown} is damaged (not the file that was written); copy it again from the other machine"
         )
     };
-    let mut value = jasmine_client::canonical::parse_strict(&bytes, "file")
+    let mut value = jasmine_client::canonical::parse_strict(bytes, "file")
         .map_err(|_| anyhow::anyhow!(damaged()))?;
     let Some(object) = value.as_object_mut() else {
         bail!(damaged());

@@ -16,7 +16,7 @@ use base64::{engine::general_purpose::STANDARD, Engine as _};
 use clap::Args;
 use jasmine_client::bundle::{verify_bundle, VerifiedBundle};
 use jasmine_client::client::JasmineClient;
-use jasmine_client::mailbox::{self, Message, Reply, Sender, MESSAGE_FORMAT};
+use jasmine_client::mailbox::{self, Message, Reply, MESSAGE_FORMAT};
 use jasmine_client::report::{FollowUp, Report};
 use jasmine_client::wire::{MailboxPost, MessageFrom, PendingMessage};
 use jasmine_client::Day;
@@ -96,37 +96,6 @@ pub fn warn_skipped(unreadable: &[(String, crate::opening::Unreadable)]) {
     for (id, why) in unreadable {
         eprintln!("warning: message {id} is not shown ({why}); skipped");
     }
-}
-
-/// A conversation as readable text (every message's text escaped for the terminal).
-pub fn conversation_text(messages: &[Message]) -> String {
-    let mut out = String::new();
-    if messages.is_empty() {
-        out.push_str("Conversation: no message yet (the reporter waits for a first reply).\n");
-        return out;
-    }
-    out.push_str(&format!("Conversation ({} message(s)):\n", messages.len()));
-    for m in messages {
-        let from = match &m.sender {
-            Sender::Reporter { verified: true } => "the reporter".to_string(),
-            Sender::Reporter { verified: false } => {
-                "the reporter? (NOT VERIFIED: her report predates signed answers or is not here)"
-                    .to_string()
-            }
-            Sender::Moderator {
-                id, verified: true, ..
-            } => format!("moderator {}", display::escape(id)),
-            Sender::Moderator { id, .. } => format!(
-                "moderator {}? (NOT VERIFIED: no key bundle to check it against)",
-                display::escape(id)
-            ),
-        };
-        out.push_str(&format!("  — {}, {from}:\n", m.written_on));
-        for line in m.text.lines() {
-            out.push_str(&format!("    {}\n", display::escape(line)));
-        }
-    }
-    out
 }
 
 /// `reply`.

@@ -264,7 +264,7 @@ pub fn show(args: ShowArgs) -> Result<()> {
         if let jasmine_client::report::FollowUp::Codename { mailbox, .. } = &report.follow_up {
             let mut conversations = source.conversations(&keys)?;
             let messages = conversations.remove(mailbox).unwrap_or_default();
-            print!("{}", crate::cmd_replies::conversation_text(&messages));
+            print!("{}", crate::display::conversation_text(&messages));
         }
     }
     Ok(())

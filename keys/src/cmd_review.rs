@@ -237,7 +237,7 @@ pub fn review(args: ReviewArgs) -> Result<()> {
         print!("{}", display::report_text(id, report));
         if let FollowUp::Codename { mailbox, .. } = &report.follow_up {
             let messages = conversations.get(mailbox).map(Vec::as_slice).unwrap_or(&[]);
-            print!("{}", cmd_replies::conversation_text(messages));
+            print!("{}", display::conversation_text(messages));
         }
         for flag in repeat_flags(id, report, &everyone) {
             println!("  REPEAT AGGRESSOR: {flag}");

@@ -11,6 +11,7 @@ use std::fmt::Write;
 
 pub use jasmine_client::terminal::{escape, escape_json, escape_lines};
 
+use jasmine_client::mailbox::{Message, Sender};
 use jasmine_client::report::{FollowUp, Report};
 use serde::Serialize;
 
@@ -96,6 +97,37 @@ pub fn report_text(id: &str, r: &Report) -> String {
     out
 }
 
+/// A conversation as readable text (every message's text escaped for the terminal).
+pub fn conversation_text(messages: &[Message]) -> String {
+    let mut out = String::new();
+    if messages.is_empty() {
+        out.push_str("Conversation: no message yet (the reporter waits for a first reply).\n");
+        return out;
+    }
+    out.push_str(&format!("Conversation ({} message(s)):\n", messages.len()));
+    for m in messages {
+        let from = match &m.sender {
+            Sender::Reporter { verified: true } => "the reporter".to_string(),
+            Sender::Reporter { verified: false } => {
+                "the reporter? (NOT VERIFIED: her report predates signed answers or is not here)"
+                    .to_string()
+            }
+            Sender::Moderator {
+                id, verified: true, ..
+            } => format!("moderator {}", escape(id)),
+            Sender::Moderator { id, .. } => format!(
+                "moderator {}? (NOT VERIFIED: no key bundle to check it against)",
+                escape(id)
+            ),
+        };
+        out.push_str(&format!("  — {}, {from}:\n", m.written_on));
+        for line in m.text.lines() {
+            out.push_str(&format!("    {}\n", escape(line)));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use jasmine_client::mailbox::{Message, Sender};
@@ -175,7 +207,7 @@ mod tests {
                 text: String::from("ok\u{9b}").into(),
             },
         ];
-        let text = crate::cmd_replies::conversation_text(&messages);
+        let text = conversation_text(&messages);
         assert_safe(&text);
         assert!(
             text.contains("    merci \\u{1b}[2J\n    \\u{202e}olleh\n"),

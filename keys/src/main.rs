@@ -5,7 +5,6 @@
 //! ciphertext and signed files. Exit codes: 0 done, 1 failed, 2 wrong usage.
 #![forbid(unsafe_code)]
 
-mod airgap;
 mod cmd_alerts;
 mod cmd_desk;
 mod cmd_insight;
@@ -14,24 +13,17 @@ mod cmd_publish;
 mod cmd_replies;
 mod cmd_reports;
 mod cmd_review;
-mod desk;
-mod display;
-mod files;
-mod keyfiles;
-mod matching;
-mod opening;
-mod passphrase;
-mod pii;
 mod published;
-mod sanitize;
 mod source;
-mod stats;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use jasmine_client::transport::{AnyTransport, TorSettings};
+use jasmine_keys::{
+    airgap, desk, display, files, keyfiles, matching, opening, passphrase, sanitize, stats,
+};
 
 use crate::passphrase::PassphraseSource;
 

@@ -13,6 +13,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod once;
+#[cfg(feature = "onion")]
 pub mod onion;
 pub mod published;
 pub mod routes;

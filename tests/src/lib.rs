@@ -465,6 +465,17 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
+        // A failing test shows what the server said (the harness prints it with the failure).
+        if std::thread::panicking() {
+            let log = self.log();
+            let lines: Vec<&str> = log.lines().collect();
+            let from = lines.len().saturating_sub(60);
+            eprintln!(
+                "--- the last {} lines of the server's log:\n{}",
+                lines.len() - from,
+                lines[from..].join("\n")
+            );
+        }
     }
 }
 

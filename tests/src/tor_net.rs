@@ -37,6 +37,8 @@ pub struct TorNet {
     pub arti_config: PathBuf,
     /// SOCKS port of the C tor client.
     pub socks_port: u16,
+    /// Control port of the C tor client (loopback, no authentication: a test network).
+    control_port: u16,
     children: Vec<Child>,
     /// Released after the nodes are killed (fields drop after `Drop::drop`).
     _one_network: MutexGuard<'static, ()>,
@@ -221,6 +223,7 @@ impl TorNet {
             )
         };
         let socks_port = free_port();
+        let control_port = free_port();
         let write = |node: &Node, role: String| {
             let text = format!(
                 "{COMMON}{dir_authorities}DataDirectory {}\nNickname {}\nLog notice file {}\n{role}",
@@ -239,7 +242,7 @@ impl TorNet {
         write(
             &client,
             format!(
-                "SocksPort 127.0.0.1:{socks_port}\nLog [rend]debug file {}\n",
+                "SocksPort 127.0.0.1:{socks_port}\nControlPort 127.0.0.1:{control_port}\nLog [rend]debug file {}\n",
                 root.join(CLIENT_REND_LOG).display()
             ),
         );
@@ -269,6 +272,7 @@ impl TorNet {
             dir: root.to_path_buf(),
             arti_config,
             socks_port,
+            control_port,
             children: Vec::new(),
             _one_network: one_network,
         };
@@ -314,9 +318,51 @@ impl TorNet {
             }
             last = String::from_utf8_lossy(&out.stderr).into_owned();
             self.assert_alive();
+            // C tor remembers a failed descriptor fetch (each directory asked is not asked
+            // again for 15 minutes) and failed introduction points: a fetch tried before
+            // the service had uploaded its descriptor would fail until then. NEWNYM
+            // forgets all of it, as a new Tor Browser identity does.
+            self.new_identity();
             std::thread::sleep(Duration::from_secs(3));
         }
-        panic!("{url} was not reachable through Tor within {patience:?}: {last}");
+        panic!(
+            "{url} was not reachable through Tor within {patience:?}: {last}\n{}",
+            self.client_story()
+        );
+    }
+
+    /// Sends NEWNYM to the C tor client: it forgets its onion-service client state
+    /// (descriptors, failed fetches, failed introduction points) and its circuits.
+    fn new_identity(&self) {
+        use std::io::Read as _;
+        let Ok(mut control) = std::net::TcpStream::connect(("127.0.0.1", self.control_port)) else {
+            return;
+        };
+        let _ = control.set_read_timeout(Some(Duration::from_secs(5)));
+        let _ = control.write_all(b"AUTHENTICATE\r\nSIGNAL NEWNYM\r\nQUIT\r\n");
+        let mut answer = String::new();
+        let _ = control.read_to_string(&mut answer);
+    }
+
+    /// What the C tor client said, for a failure message: the end of its notice log
+    /// and of its onion-service debug log (descriptor fetches, introductions, rendezvous).
+    pub fn client_story(&self) -> String {
+        let tail = |path: PathBuf, lines: usize| {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let all: Vec<&str> = text.lines().collect();
+            let from = all.len().saturating_sub(lines);
+            format!(
+                "--- the last {} lines of {}:\n{}",
+                all.len() - from,
+                path.display(),
+                all[from..].join("\n")
+            )
+        };
+        format!(
+            "{}\n{}",
+            tail(self.dir.join("client/notice.log"), 30),
+            tail(self.dir.join(CLIENT_REND_LOG), 80)
+        )
     }
 
     /// The lines of the C tor client's onion-service debug log that contain `needle`.

@@ -1,10 +1,12 @@
 //! How requests reach a Jasmine server. A transport carries one HTTP/1.1 request and
 //! returns the response; everything above it (bundles, reports, alerts) is the same
 //! whatever the transport. [`DirectHttp`] talks plain HTTP to a loopback or LAN
-//! address, for development and tests.
+//! address, for development and tests; [`TorTransport`] (feature `tor`, on by default)
+//! reaches an onion service through embedded arti.
 
 mod direct;
 mod http1;
+#[cfg(feature = "tor")]
 pub mod tor;
 
 use std::future::Future;
@@ -13,6 +15,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 
 pub use direct::DirectHttp;
+#[cfg(feature = "tor")]
 pub use tor::{TorSettings, TorTransport};
 
 /// Largest response body a client accepts.
@@ -101,6 +104,7 @@ pub trait Transport: Send + Sync {
 }
 
 /// Direct HTTP or Tor, chosen from the server address: Tor for `.onion`.
+#[cfg(feature = "tor")]
 #[derive(Clone)]
 pub enum AnyTransport {
     /// Plain HTTP (loopback, development).
@@ -109,6 +113,7 @@ pub enum AnyTransport {
     Tor(TorTransport),
 }
 
+#[cfg(feature = "tor")]
 impl AnyTransport {
     /// Tor for an onion address (bootstrapping Tor first), plain HTTP otherwise.
     pub async fn for_url(url: &str, tor: &TorSettings) -> Result<AnyTransport, TransportError> {
@@ -131,6 +136,7 @@ impl AnyTransport {
     }
 }
 
+#[cfg(feature = "tor")]
 impl Transport for AnyTransport {
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
         match self {

@@ -307,6 +307,17 @@ fn enum_value<T: serde::de::DeserializeOwned>(field: &str, value: &str) -> Resul
         .map_err(|_| format!("{field}: '{value}'"))
 }
 
+/// The no-JavaScript report form's parser as the fuzz targets (`fuzz/`) call it: the
+/// posted body read as the route reads it, then the report and whether she asked for a
+/// codename, or why it is refused.
+pub fn report_from_form(body: &[u8], lang: &str) -> Result<(Report, bool), String> {
+    parse(&super::fields::FormFields::parse(body), lang).map_err(|e| match e {
+        FormError::Problem(problem) => problem.reason(),
+        FormError::Unanswered(label) => format!("unanswered: {label}"),
+        FormError::Other(reason) => reason,
+    })
+}
+
 /// Builds a report from the form fields, and whether the reporter asked for a
 /// codename (the caller fills in `follow_up` then); the error is the report's first
 /// problem (client-lib's rules, as the page's script checks them) or names the field.

@@ -11,6 +11,13 @@ mod places;
 mod questionnaire;
 pub mod replies;
 
+/// The parsers of what strangers post to the pages without JavaScript, as the fuzz
+/// targets (`fuzz/`) reach them.
+pub mod untrusted {
+    pub use super::form::report_from_form;
+    pub use super::questionnaire::summaries_from_form;
+}
+
 use axum::extract::Path;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};

@@ -298,6 +298,28 @@ pub struct Summary {
     pub lines: Vec<Line>,
 }
 
+/// The medical questionnaire's parser as the fuzz targets (`fuzz/`) call it: the posted
+/// body read as the route reads it, then its summaries in French and in `lang` (or why
+/// it is refused); returns how many lines each summary has.
+pub fn summaries_from_form(
+    catalog: &super::Catalog,
+    body: &[u8],
+    lang: &str,
+) -> Result<Vec<usize>, String> {
+    let fields = super::fields::FormFields::parse(body);
+    let answers = Answers::from_form(fields.pairs())?;
+    let day = today();
+    let summaries = [DEFAULT_LANGUAGE, lang]
+        .iter()
+        .map(|l| {
+            summary(&catalog.translator(l), &answers, lang, &day)
+                .lines
+                .len()
+        })
+        .collect();
+    Ok(summaries)
+}
+
 /// The summary of `answers` in `tr`'s language, for a questionnaire filled in
 /// `filled_in` on `day`.
 pub fn summary(tr: &Tr, answers: &Answers, filled_in: &str, day: &str) -> Summary {
