@@ -60,7 +60,9 @@ impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
         let (status, code) = match e {
             StorageError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
-            StorageError::QuotaExceeded => (StatusCode::INSUFFICIENT_STORAGE, "storage_full"),
+            StorageError::QuotaExceeded | StorageError::DiskFull => {
+                (StatusCode::INSUFFICIENT_STORAGE, "storage_full")
+            }
             StorageError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             StorageError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             StorageError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable"),

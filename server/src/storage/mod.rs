@@ -41,6 +41,10 @@ pub enum StorageError {
     /// The write conflicts with what is stored.
     #[error("{0}")]
     Conflict(String),
+    /// The disk holding the database is full (SQLite's `SQLITE_FULL`); nothing from this
+    /// request was stored, and writes succeed again once there is room.
+    #[error("the server's storage is full; nothing was stored, try again later")]
+    DiskFull,
     /// The database failed; nothing from this request was stored.
     #[error("storage is unavailable; nothing was stored, try again later")]
     Unavailable,
@@ -48,6 +52,12 @@ pub enum StorageError {
 
 impl From<rusqlite::Error> for StorageError {
     fn from(e: rusqlite::Error) -> Self {
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+            tracing::error!(
+                "the disk holding the database is full: writes are refused until there is room"
+            );
+            return StorageError::DiskFull;
+        }
         tracing::error!("database error: {e}");
         StorageError::Unavailable
     }
