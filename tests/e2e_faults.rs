@@ -587,3 +587,160 @@ fn a_full_disk_refuses_with_507_keeps_serving_reads_and_recovers_by_itself() {
     assert_all_kept(&data, &org, &reports, &seen.lock().unwrap());
     drop(server);
 }
+
+/// Where each probe (a byte run) is found in the files under `dir`: the file, or
+/// `None`. Every file is read; one that cannot be read fails the test.
+fn probes_in_files(dir: &Path, probes: &[Vec<u8>]) -> Vec<Option<String>> {
+    let mut files = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let bytes = std::fs::read(&path)
+                    .unwrap_or_else(|e| panic!("{} cannot be read: {e}", path.display()));
+                files.push((path.display().to_string(), bytes));
+            }
+        }
+    }
+    assert!(
+        files.len() >= 2,
+        "the database and its WAL at least: {}",
+        files.len()
+    );
+    probes
+        .iter()
+        .map(|probe| {
+            files
+                .iter()
+                .find(|(_, bytes)| bytes.windows(probe.len()).any(|w| w == &probe[..]))
+                .map(|(name, _)| name.clone())
+        })
+        .collect()
+}
+
+#[test]
+fn deleted_means_gone_from_every_file_of_the_data_folder() {
+    use jasmine_client::client::{JasmineClient, ModeratorCredentials};
+    use jasmine_client::mailbox::{self, Reply, MESSAGE_FORMAT};
+    let tmp = tempfile::tempdir().unwrap();
+    let org = test_org(&tmp.path().join("org"));
+    let config = tmp.path().join("jasmine-server.toml");
+    std::fs::write(
+        &config,
+        "compact_interval_secs = 1\n\n[admission]\npuzzle = false\n",
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let data = tmp.path().join("data");
+    let server = Server::start_with(
+        &data,
+        &org.root_pub,
+        Some(&org.bundle_file),
+        &["--config", &config],
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = JasmineClient::new(DirectHttp::new(&server.url).unwrap());
+    let credentials = ModeratorCredentials {
+        id: "alice".into(),
+        api_key: org.moderator.api_key().clone(),
+    };
+    // A probe of each ciphertext: 32 bytes from its payload (random-looking, unique).
+    let probe = |sealed: &[u8]| sealed[sealed.len() - 200..sealed.len() - 168].to_vec();
+    let reports = sealed_reports(&org, 20, 200);
+    let mut report_ids = Vec::new();
+    for (_, sealed) in &reports {
+        let request = ApiRequest::new(Method::POST, "/v1/reports")
+            .with_body("application/octet-stream", sealed.clone());
+        let response = runtime.block_on(client_send(&server.url, request));
+        assert_eq!(response.0, StatusCode::CREATED, "{}", response.1);
+        let receipt: serde_json::Value = serde_json::from_str(&response.1).unwrap();
+        report_ids.push(receipt["id"].as_str().unwrap().to_string());
+    }
+    let reporter = age::x25519::Identity::generate();
+    let recipient = reporter.to_public().to_string();
+    let forgotten = format!("{:032x}", 0xf0f0_u64);
+    let kept = format!("{:032x}", 0x0f0f_u64);
+    let mut replies = Vec::new();
+    for (n, mailbox) in [&forgotten, &kept, &forgotten, &kept]
+        .into_iter()
+        .enumerate()
+    {
+        let reply = Reply {
+            format: MESSAGE_FORMAT,
+            mailbox: mailbox.clone(),
+            written_on: Day::today_utc(),
+            text: format!("Réponse {n}"),
+            signed_by: "alice".into(),
+        };
+        let sealed =
+            mailbox::seal_reply(&reply, &recipient, org.moderator.alert_key(), &org.bundle)
+                .unwrap();
+        runtime
+            .block_on(client.post_reply(&credentials, mailbox, &sealed))
+            .unwrap();
+        replies.push((mailbox == &forgotten, sealed));
+    }
+    // Every second report acknowledged (deleted: alice is the only moderator), one
+    // mailbox forgotten by its reporter.
+    for id in report_ids.iter().step_by(2) {
+        let result = runtime
+            .block_on(client.acknowledge_report(&credentials, id))
+            .unwrap();
+        assert!(result.deleted);
+    }
+    runtime.block_on(client.delete_mailbox(&forgotten)).unwrap();
+
+    let mut probes: Vec<Vec<u8>> = reports.iter().map(|(_, s)| probe(s)).collect();
+    probes.extend(replies.iter().map(|(_, s)| probe(s)));
+    let deleted: Vec<bool> = (0..reports.len())
+        .map(|i| i % 2 == 0)
+        .chain(replies.iter().map(|(gone, _)| *gone))
+        .collect();
+    // The next compaction (every second here) leaves none of it in any file.
+    let started = Instant::now();
+    loop {
+        let found = probes_in_files(&data, &probes);
+        let lingering: Vec<_> = found
+            .iter()
+            .zip(&deleted)
+            .enumerate()
+            .filter(|(_, (at, gone))| **gone && at.is_some())
+            .map(|(i, (at, _))| format!("#{i} in {}", at.as_ref().unwrap()))
+            .collect();
+        let missing: Vec<usize> = found
+            .iter()
+            .zip(&deleted)
+            .enumerate()
+            .filter(|(_, (at, gone))| !**gone && at.is_none())
+            .map(|(i, _)| i)
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "kept ciphertexts not found: {missing:?}"
+        );
+        if lingering.is_empty() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "deleted ciphertexts still in the data folder after 20 s: {lingering:?}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    eprintln!(
+        "deleted ciphertexts gone from every file after {:?}",
+        started.elapsed()
+    );
+    drop(server);
+}
+
+async fn client_send(url: &str, request: ApiRequest) -> (StatusCode, String) {
+    let response = DirectHttp::new(url).unwrap().send(request).await.unwrap();
+    (
+        response.status,
+        String::from_utf8_lossy(&response.body).into_owned(),
+    )
+}
