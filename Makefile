@@ -15,9 +15,11 @@ run: build
 		--root-key-file $(DATA)/demo/root.pub --bundle-file $(DATA)/demo/bundle.json
 
 ## make test: format and lint checks, every test (unit, property, vectors, end to end),
-## then each fuzz target for $(FUZZ_SMOKE_SECONDS) s
+## the API contract (Schemathesis against a real server, tests/contract/run.sh), then
+## each fuzz target for $(FUZZ_SMOKE_SECONDS) s
 test: build lint js-deps
 	$(CARGO) test --workspace
+	./tests/contract/run.sh
 	$(MAKE) fuzz-smoke
 
 lint:

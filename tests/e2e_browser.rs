@@ -585,3 +585,41 @@ fn the_site_fits_her_phone() {
     assert!(!info["url"].as_str().unwrap().contains("preservatif"));
     assert!(info["results"].as_u64().unwrap() >= 1, "{info}");
 }
+
+/// Every page of the site, in every language, reached by following its links (with an
+/// alert published, so that an alert's page is among them): the browser's request log
+/// shows that none loads anything from anywhere but the server.
+#[test]
+fn no_page_loads_anything_from_elsewhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (org, server) = org_and_server(tmp.path(), &["alice"]);
+    org.send_example_report(&tmp.path().join("reporter"), &server.url);
+    org.publish_first_report("alice", &server.url, &[]);
+    let mut args = vec![server.url.as_str()];
+    args.extend(LANGUAGES);
+    let seen = browser("every-page.mjs", &args);
+    let pages: Vec<&str> = seen["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    for lang in LANGUAGES {
+        for page in ["/", "/r", "/a", "/h", "/i", "/d", "/q"] {
+            let path = format!("/{lang}{page}");
+            assert!(
+                pages.contains(&path.as_str()),
+                "{path} was not reached: {pages:?}"
+            );
+        }
+        assert!(
+            pages.iter().any(|p| p.starts_with(&format!("/{lang}/i/"))),
+            "no information page of {lang} was reached"
+        );
+    }
+    assert_eq!(seen["not_ok"], serde_json::json!([]));
+    assert_eq!(seen["external_requests"], serde_json::json!([]));
+    eprintln!("{} pages opened", pages.len());
+}
+
+const LANGUAGES: [&str; 10] = ["fr", "en", "es", "pt", "ro", "bg", "ru", "uk", "zh", "ar"];

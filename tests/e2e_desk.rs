@@ -266,7 +266,7 @@ fn inbox_file_desk_outbox_file_and_nothing_decrypted_on_disk() {
         ],
     );
     assert!(
-        alerts.contains("signed by alice (verified)") || alerts.contains("verified"),
+        alerts.contains("  signed by alice (verified)\n"),
         "{alerts}"
     );
     std::fs::write(reporter.join("codename.txt"), &codename).unwrap();
@@ -872,4 +872,345 @@ fn air_gap_files_are_signed_and_bound_to_their_moderator() {
     let published = keys(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(published.contains("2 of 2 item(s) sent now"), "{published}");
     assert_eq!(server.stored_reports(), 0);
+}
+
+/// Sends the report `marker` as a reporter's CLI does.
+fn send_report(org: &Org, dir: &Path, url: &str, marker: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("r.json"), report(marker)).unwrap();
+    let root = org.path("root.pub");
+    ok(
+        "jasmine",
+        dir,
+        &[
+            "report",
+            "--server",
+            url,
+            "--root-key-file",
+            &root,
+            "--file",
+            "r.json",
+        ],
+    );
+}
+
+#[test]
+fn a_second_jasmine_keys_on_the_same_desk_or_inbox_is_refused_and_nothing_is_lost() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (org, server) = org_and_server(tmp.path(), &["alice"]);
+    let url = server.url.clone();
+    let reporter = tmp.path().join("reporter");
+    let pull_out = |file: &str| {
+        ok(
+            "jasmine-keys",
+            &org.dir,
+            &[
+                "pull",
+                "--api-key",
+                "alice.api.key",
+                "--server",
+                &url,
+                "--out",
+                file,
+                "--root-key",
+                "root.pub",
+            ],
+        )
+    };
+    let desk = ["--desk", "desk", "--key", "alice.offline.age"];
+    let import = |file: &str| {
+        let mut args = vec!["import", file, "--root-key", "root.pub"];
+        args.extend(desk);
+        jasmine_tests::run("jasmine-keys", &org.dir, &args)
+    };
+    send_report(&org, &reporter, &url, "LOCK-ONE");
+    pull_out("inbox-1.jasmine");
+    assert!(import("inbox-1.jasmine").status.success());
+    send_report(&org, &reporter, &url, "LOCK-TWO");
+    pull_out("inbox-2.jasmine");
+
+    // A review waits at its prompt, holding the desk.
+    let mut review = Command::new(bin("jasmine-keys"))
+        .args(["review", "--desk", "desk", "--key", "alice.offline.age"])
+        .current_dir(&org.dir)
+        .env("JASMINE_PASSPHRASE", PASSPHRASE)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = review.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !seen.ends_with(b"[q]uit: ") {
+        let n = stdout.read(&mut buffer).unwrap();
+        assert!(
+            n > 0,
+            "review ended early: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.extend(&buffer[..n]);
+    }
+    let second = import("inbox-2.jasmine");
+    assert_eq!(second.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert!(said.contains("in use by another jasmine-keys"), "{said}");
+    // The review goes on and ends as usual; then the import goes through.
+    writeln!(review.stdin.as_mut().unwrap(), "q").unwrap();
+    drop(review.stdin.take());
+    assert!(review.wait().unwrap().success());
+    let imported = import("inbox-2.jasmine");
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let mut cases_args = vec!["cases"];
+    cases_args.extend(desk);
+    let cases = ok("jasmine-keys", &org.dir, &cases_args);
+    assert_eq!(cases.matches(" new").count(), 2, "{cases}");
+
+    // Two pulls into one inbox folder: while one holds it, the other is refused before
+    // it fetches or acknowledges anything.
+    let inbox = org.dir.join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let held = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(org.dir.join("inbox.lock"))
+        .unwrap();
+    held.try_lock().unwrap();
+    let pull = || {
+        jasmine_tests::run(
+            "jasmine-keys",
+            &org.dir,
+            &[
+                "pull",
+                "--api-key",
+                "alice.api.key",
+                "--server",
+                &url,
+                "--inbox",
+                "inbox",
+            ],
+        )
+    };
+    let refused = pull();
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("in use by another jasmine-keys"));
+    assert_eq!(server.stored_reports(), 2, "nothing was acknowledged");
+    drop(held);
+    let pulled = pull();
+    assert!(
+        pulled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pulled.stderr)
+    );
+    assert_eq!(
+        std::fs::read_dir(&inbox)
+            .unwrap()
+            .filter(|e| e
+                .as_ref()
+                .unwrap()
+                .path()
+                .to_string_lossy()
+                .ends_with(".meta.json"))
+            .count(),
+        2
+    );
+}
+
+/// `publish` killed (SIGKILL) at moments that differ from run to run until one run
+/// finishes; then its record of what was sent is lost and it publishes the whole file
+/// again, as if it had died after every item was stored and before any was noted. The
+/// server holds every alert, reply and acknowledgement exactly once: alerts by their
+/// id, replies by the item id the desk gave them, acknowledgements by being harmless
+/// twice.
+#[test]
+fn an_interrupted_publication_run_again_puts_everything_on_the_server_exactly_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (org, server) = org_and_server(tmp.path(), &["alice"]);
+    let url = server.url.clone();
+    let reporter = tmp.path().join("reporter");
+    std::fs::create_dir_all(&reporter).unwrap();
+    let root = org.path("root.pub");
+    let mut codename = String::new();
+    for (i, marker) in ["ONCE-ONE", "ONCE-TWO"].iter().enumerate() {
+        std::fs::write(reporter.join("r.json"), report(marker)).unwrap();
+        let mut args = vec![
+            "report",
+            "--server",
+            &url,
+            "--root-key-file",
+            &root,
+            "--file",
+            "r.json",
+            "--json",
+        ];
+        if i == 1 {
+            args.push("--codename");
+        }
+        let receipt: serde_json::Value =
+            serde_json::from_str(&ok("jasmine", &reporter, &args)).unwrap();
+        if i == 1 {
+            codename = receipt["codename"].as_str().unwrap().to_string();
+        }
+    }
+    let keys = |args: &[&str]| ok("jasmine-keys", &org.dir, args);
+    keys(&[
+        "pull",
+        "--api-key",
+        "alice.api.key",
+        "--server",
+        &url,
+        "--out",
+        "in.jasmine",
+        "--root-key",
+        "root.pub",
+    ]);
+    let desk = ["--desk", "desk", "--key", "alice.offline.age"];
+    let with_desk = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(desk);
+        keys(&all)
+    };
+    with_desk(&["import", "in.jasmine", "--root-key", "root.pub"]);
+    let cases = with_desk(&["cases"]);
+    let ids: Vec<String> = cases
+        .lines()
+        .filter(|l| l.contains("received"))
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
+    let (mut first, mut second) = (String::new(), String::new());
+    for id in &ids {
+        if with_desk(&["show", id]).contains("ONCE-ONE") {
+            first = id.clone();
+        } else {
+            second = id.clone();
+        }
+    }
+    with_desk(&["alert", "draft", &first, "--out", "draft.json"]);
+    keys(&[
+        "alert",
+        "sign",
+        "--draft",
+        "draft.json",
+        "--key",
+        "alice.offline.age",
+        "--desk",
+        "desk",
+    ]);
+    for text in ["ONCE-REPLY-A", "ONCE-REPLY-B"] {
+        with_desk(&[
+            "reply",
+            &second,
+            "--bundle",
+            "bundle-1.json",
+            "--root-key",
+            "root.pub",
+            "--text",
+            text,
+        ]);
+    }
+    let written = with_desk(&["outbox", "--out", "out.jasmine"]);
+    assert!(
+        written.contains("1 alert(s), 0 retraction(s), 2 repl(y/ies), 2 acknowledgement(s)"),
+        "{written}"
+    );
+
+    let publish = || {
+        let mut command = Command::new(bin("jasmine-keys"));
+        command
+            .args([
+                "publish",
+                "out.jasmine",
+                "--api-key",
+                "alice.api.key",
+                "--root-key",
+                "root.pub",
+                "--state-dir",
+                "online-state",
+                "--server",
+                &url,
+            ])
+            .current_dir(&org.dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        command
+    };
+    let mut kills = 0;
+    for delay in (0..40).map(|i| Duration::from_millis(3 * i)) {
+        let mut child = publish().spawn().unwrap();
+        std::thread::sleep(delay);
+        if child.try_wait().unwrap().is_some() {
+            let status = child.wait().unwrap();
+            if status.success() {
+                break;
+            }
+            // Finished without sending (already complete) or failed: say why.
+            let mut err = String::new();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut err)
+                .unwrap();
+            assert!(err.contains("already published"), "{err}");
+            break;
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        kills += 1;
+    }
+    eprintln!("publish killed {kills} time(s) before a run finished");
+    // Whatever the kills left, one more run completes the file.
+    let last = publish().output().unwrap();
+    let said = String::from_utf8_lossy(&last.stderr);
+    assert!(
+        last.status.success() || said.contains("already published"),
+        "{said}"
+    );
+
+    // The worst case: the record of what was sent is gone, everything is sent again.
+    std::fs::remove_dir_all(org.dir.join("online-state")).unwrap();
+    let again = publish().output().unwrap();
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+
+    // Exactly once on the server.
+    assert_eq!(server.stored_reports(), 0, "both acknowledgements arrived");
+    let db = server.database();
+    let alerts: i64 = db
+        .query_row("SELECT count(*) FROM alerts", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(alerts, 1);
+    let replies: i64 = db
+        .query_row(
+            "SELECT count(*) FROM mailbox_messages WHERE sender = 'moderator'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(replies, 2, "each reply once");
+    // And she reads both, once each.
+    std::fs::write(reporter.join("codename.txt"), &codename).unwrap();
+    let read = ok(
+        "jasmine",
+        &reporter,
+        &[
+            "replies",
+            "--server",
+            &url,
+            "--root-key-file",
+            &root,
+            "--codename-file",
+            "codename.txt",
+        ],
+    );
+    assert_eq!(read.matches("ONCE-REPLY-A").count(), 1, "{read}");
+    assert_eq!(read.matches("ONCE-REPLY-B").count(), 1, "{read}");
 }

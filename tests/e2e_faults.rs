@@ -361,7 +361,7 @@ fn acknowledgements_and_replies_survive_kill_9_in_a_burst() {
                         let Some((mailbox, sealed)) = replies.get(i) else {
                             return;
                         };
-                        match client.post_reply(&credentials, mailbox, sealed).await {
+                        match client.post_reply(&credentials, mailbox, sealed, None).await {
                             Ok(receipt) => seen.lock().unwrap().replies.push((
                                 receipt.id,
                                 mailbox.clone(),
@@ -679,7 +679,7 @@ fn deleted_means_gone_from_every_file_of_the_data_folder() {
             mailbox::seal_reply(&reply, &recipient, org.moderator.alert_key(), &org.bundle)
                 .unwrap();
         runtime
-            .block_on(client.post_reply(&credentials, mailbox, &sealed))
+            .block_on(client.post_reply(&credentials, mailbox, &sealed, None))
             .unwrap();
         replies.push((mailbox == &forgotten, sealed));
     }

@@ -3,7 +3,6 @@
 //! decrypts what the server stored, and bad input changes nothing.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::process::Command;
 
 use http::{Method, StatusCode};
@@ -39,16 +38,10 @@ fn root_of(org: &Org) -> PublicKey {
     .unwrap()
 }
 
-fn file_contains(path: &Path, needle: &str) -> bool {
-    std::fs::read(path)
-        .map(|bytes| bytes.windows(needle.len()).any(|w| w == needle.as_bytes()))
-        .unwrap_or(false)
-}
-
+/// Whether any file of the server's data folder (the database, its WAL and whatever
+/// else is there; every one read) holds `needle`.
 fn database_holds(server: &Server, needle: &str) -> bool {
-    ["jasmine.sqlite3", "jasmine.sqlite3-wal"]
-        .iter()
-        .any(|f| file_contains(&server.data_dir.join(f), needle))
+    !jasmine_tests::files_containing(&server.data_dir, needle).is_empty()
 }
 
 #[test]
@@ -139,11 +132,25 @@ fn full_loop_with_the_real_binaries() {
     assert_eq!(ids.len(), 2, "{listing}");
     let mut narratives = Vec::new();
     for id in &ids {
+        // The blob as the server stored it (Bob has not acknowledged: it is still
+        // there), the same bytes Alice pulled, and the age CLI decrypts it.
+        let stored: Vec<u8> = server
+            .database()
+            .query_row("SELECT ciphertext FROM reports WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(
+            stored,
+            std::fs::read(org.dir.join(format!("inbox-alice/{id}.age"))).unwrap()
+        );
+        let stored_file = tmp.path().join(format!("stored-{id}.age"));
+        std::fs::write(&stored_file, &stored).unwrap();
         let out = Command::new("age")
             .arg("--decrypt")
             .arg("--identity")
             .arg(org.dir.join("alice.identity"))
-            .arg(org.dir.join(format!("inbox-alice/{id}.age")))
+            .arg(&stored_file)
             .output()
             .expect("the Debian `age` CLI must be installed");
         assert!(
@@ -202,10 +209,8 @@ fn full_loop_with_the_real_binaries() {
             "draft.json",
         ],
     );
-    assert!(!file_contains(
-        &org.dir.join("draft.json"),
-        "lola@exemple.fr"
-    ));
+    let draft = std::fs::read_to_string(org.dir.join("draft.json")).unwrap();
+    assert!(!draft.contains("lola@exemple.fr"), "{draft}");
     ok(
         "jasmine-keys",
         &org.dir,
@@ -374,7 +379,7 @@ async fn malformed_and_oversized_submissions_get_4xx_and_change_nothing() {
             "header only",
             post_report(good[..200].to_vec()),
             StatusCode::BAD_REQUEST,
-            "",
+            "the age header is malformed",
         ),
         (
             "unpadded",
@@ -437,6 +442,9 @@ async fn malformed_and_oversized_submissions_get_4xx_and_change_nothing() {
             "method",
         ),
     ];
+    // Whatever is refused writes nothing: every file of the data folder, bytes and
+    // modification time, is the same afterwards.
+    let before = jasmine_tests::folder_snapshot(&server.data_dir);
     for (name, request, status, reason) in cases {
         let request = if request.method == Method::POST && request.path_and_query == "/v1/reports" {
             solved(&server.url, request).await
@@ -453,6 +461,13 @@ async fn malformed_and_oversized_submissions_get_4xx_and_change_nothing() {
             "{name}: reason '{text}' lacks '{reason}'"
         );
     }
+    let after = jasmine_tests::folder_snapshot(&server.data_dir);
+    let changed: Vec<&String> = after
+        .keys()
+        .chain(before.keys())
+        .filter(|name| before.get(*name) != after.get(*name))
+        .collect();
+    assert!(changed.is_empty(), "refused requests changed {changed:?}");
     assert_eq!(
         server.stored_reports(),
         0,

@@ -34,7 +34,7 @@ const SEVERITIES: [&str; 4] = ["annoying", "risky", "dangerous", "very_dangerous
 
 fn planned(i: usize) -> serde_json::Value {
     let mut categories = vec![CATEGORIES[i % 13]];
-    if i % 4 == 0 && CATEGORIES[i % 13] != "theft_or_non_payment" {
+    if i.is_multiple_of(4) && CATEGORIES[i % 13] != "theft_or_non_payment" {
         categories.push("theft_or_non_payment");
     }
     let phone = match i {
@@ -52,7 +52,7 @@ fn planned(i: usize) -> serde_json::Value {
         25 => "predator75".to_string(),
         _ => format!("@client{i}"),
     };
-    let extra = if i % 5 == 0 {
+    let extra = if i.is_multiple_of(5) {
         format!(" Rappelez-moi au 06 50 50 50 {i:02}.")
     } else {
         String::new()
@@ -66,7 +66,7 @@ fn planned(i: usize) -> serde_json::Value {
         "aggressor": {"description": format!("Homme numéro {i}"), "phones": [phone], "handles": [handle], "plates": [plate]},
         "narrative": format!("MOD-MARKER-{i:02} Il a été violent.{extra}"),
         "follow_up": {"kind": "none"},
-        "consent_to_publish": PUBLISH.contains(&i) || i % 3 == 0
+        "consent_to_publish": PUBLISH.contains(&i) || i.is_multiple_of(3)
     })
 }
 
@@ -100,18 +100,33 @@ fn drive_review(
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = child.stdout.take().unwrap();
+    // What review prints, read on a thread so that the loop below can give up on a
+    // review that stops talking (a prompt this loop does not know) instead of waiting
+    // for ever.
+    let (chunks, printed) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buffer) {
+            if n == 0 || chunks.send(buffer[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
     let mut all = String::new();
     let mut since_answer = String::new();
     let (mut ids, mut flags) = (BTreeMap::new(), BTreeMap::<usize, Vec<String>>::new());
     let mut current: Option<usize> = None;
     let mut reply_sent = false;
-    let mut buffer = [0u8; 4096];
     loop {
-        let n = stdout.read(&mut buffer).unwrap();
-        if n == 0 {
-            break;
-        }
-        let chunk = String::from_utf8_lossy(&buffer[..n]).into_owned();
+        let chunk = match printed.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("review printed nothing for 60 s; so far:\n{all}");
+            }
+        };
         all.push_str(&chunk);
         since_answer.push_str(&chunk);
         if let Some(at) = since_answer.rfind("=== Case") {

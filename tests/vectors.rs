@@ -77,6 +77,11 @@ fn fail_bundles_are_refused_for_their_reason() {
     check("fail_bundle_unknown_field.json", |e| {
         matches!(e, Error::Malformed { .. })
     });
+    // A member given twice (`"version"`, the second time higher) is refused, not read
+    // as either value.
+    check("fail_bundle_duplicate_member.json", |e| {
+        matches!(e, Error::Malformed { .. })
+    });
 }
 
 #[test]

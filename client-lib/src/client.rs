@@ -405,7 +405,7 @@ impl<T: Transport> JasmineClient<T> {
             .send_with_puzzle(
                 Purpose::Answer,
                 ciphertext.len(),
-                mailbox_post("/v1/mailbox/answer", mailbox, ciphertext)?,
+                mailbox_post("/v1/mailbox/answer", mailbox, ciphertext, None)?,
             )
             .await?;
         json_of(&response)
@@ -419,17 +419,20 @@ impl<T: Transport> JasmineClient<T> {
             .map(|_| ())
     }
 
-    /// Posts a moderator's reply (sealed with [`crate::mailbox::seal_reply`]).
+    /// Posts a moderator's reply (sealed with [`crate::mailbox::seal_reply`]). With an
+    /// `item_id` (32 lowercase hex, fixed when the reply was sealed), posting it again
+    /// stores nothing more and returns the first receipt.
     pub async fn post_reply(
         &self,
         credentials: &ModeratorCredentials,
         mailbox: &str,
         ciphertext: &[u8],
+        item_id: Option<&str>,
     ) -> Result<Receipt, ClientError> {
         let response = self
             .moderator_call(
                 credentials,
-                mailbox_post("/v1/mod/mailbox/reply", mailbox, ciphertext)?,
+                mailbox_post("/v1/mod/mailbox/reply", mailbox, ciphertext, item_id)?,
             )
             .await?;
         json_of(&response)
@@ -494,11 +497,17 @@ fn mailbox_request(path: &str, mailbox: &str) -> Result<ApiRequest, ClientError>
 }
 
 /// A `{"mailbox","ciphertext"}` request (answer, reply).
-fn mailbox_post(path: &str, mailbox: &str, ciphertext: &[u8]) -> Result<ApiRequest, ClientError> {
+fn mailbox_post(
+    path: &str,
+    mailbox: &str,
+    ciphertext: &[u8],
+    item_id: Option<&str>,
+) -> Result<ApiRequest, ClientError> {
     use base64::Engine as _;
     let body = serde_json::to_vec(&MailboxPost {
         mailbox: mailbox.to_string(),
         ciphertext: base64::engine::general_purpose::STANDARD.encode(ciphertext),
+        item_id: item_id.map(str::to_string),
     })
     .map_err(|e| ClientError::BadResponse(e.to_string()))?;
     Ok(ApiRequest::new(Method::POST, path).with_body("application/json", body))

@@ -212,7 +212,7 @@ pub fn solve(
                 attempts,
             });
         }
-        if attempts % 16 == 0 {
+        if attempts.is_multiple_of(16) {
             progress(attempts);
         }
         counter = counter.wrapping_add(1);

@@ -88,6 +88,11 @@ pub struct MailboxPost {
     pub mailbox: String,
     /// The age-encrypted message, standard base64.
     pub ciphertext: String,
+    /// A moderator's reply only: 32 lowercase hex chosen when the reply was sealed, so
+    /// that a reply sent again (a publication interrupted and run again) is stored once
+    /// (`docs/PROTOCOL.md` §6.5.6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_id: Option<String>,
 }
 
 /// Who posted a mailbox message (the server knows which endpoint it came through).

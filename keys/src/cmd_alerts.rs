@@ -268,7 +268,12 @@ pub fn publish(args: PublishArgs) -> Result<()> {
         let sealed = base64::engine::general_purpose::STANDARD
             .decode(&post.ciphertext)
             .with_context(|| format!("{} holds a damaged reply", args.file.display()))?;
-        let receipt = block_on(client.post_reply(&credentials, &post.mailbox, &sealed))??;
+        let receipt = block_on(client.post_reply(
+            &credentials,
+            &post.mailbox,
+            &sealed,
+            post.item_id.as_deref(),
+        ))??;
         println!(
             "Reply posted on {}: the reporter reads it with their codename.",
             receipt.received_on

@@ -68,7 +68,8 @@ fn done_or_gone(result: Result<(), ClientError>) -> Result<()> {
 enum Item {
     Alert(Vec<u8>),
     Retraction(Vec<u8>),
-    Reply(String, Vec<u8>),
+    /// Mailbox, sealed reply, item id (the server stores it once).
+    Reply(String, Vec<u8>, String),
     AckReport(String),
     AckMessage(String),
 }
@@ -81,8 +82,8 @@ fn send(
     match item {
         Item::Alert(bytes) => Ok(block_on(client.publish_alert(credentials, bytes))??),
         Item::Retraction(bytes) => Ok(block_on(client.publish_retraction(credentials, bytes))??),
-        Item::Reply(mailbox, sealed) => {
-            block_on(client.post_reply(credentials, &mailbox, &sealed))??;
+        Item::Reply(mailbox, sealed, item_id) => {
+            block_on(client.post_reply(credentials, &mailbox, &sealed, Some(&item_id)))??;
             Ok(())
         }
         Item::AckReport(id) => {
@@ -175,7 +176,7 @@ pub fn publish_outbox(
             .with_context(|| format!("{} holds a damaged reply", file.display()))?;
         items.push((
             format!("reply:{}", reply.item_id),
-            Item::Reply(reply.mailbox.clone(), sealed),
+            Item::Reply(reply.mailbox.clone(), sealed, reply.item_id.clone()),
         ));
     }
     for id in &outbox.acknowledge.reports {

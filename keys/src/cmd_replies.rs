@@ -206,9 +206,11 @@ pub fn reply(args: ReplyArgs) -> Result<()> {
     let (mailbox, sealed) = seal_for(&args.id, &report, &text, &keys, &bundle)?;
     let mailbox = &mailbox;
     let local_id = jasmine_client::alert::new_alert_id(&mut rand::rngs::OsRng);
+    // The reply file's id is its item id too: published twice, it is stored once.
     let post = MailboxPost {
         mailbox: mailbox.clone(),
         ciphertext: STANDARD.encode(&sealed),
+        item_id: Some(local_id.clone()),
     };
     match (&args.api_key, source.desk_mut()) {
         (None, Some(desk)) => {
@@ -223,7 +225,7 @@ pub fn reply(args: ReplyArgs) -> Result<()> {
         (Some(api_key), _) => {
             let credentials = keyfiles::read_api(api_key)?;
             let client = JasmineClient::new(block_on(args.server.transport())??);
-            let receipt = block_on(client.post_reply(&credentials, mailbox, &sealed))??;
+            let receipt = block_on(client.post_reply(&credentials, mailbox, &sealed, None))??;
             println!(
                 "Reply posted on {}: the reporter reads it with their codename.",
                 receipt.received_on

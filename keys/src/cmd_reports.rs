@@ -99,6 +99,8 @@ pub fn pull(args: PullArgs) -> Result<()> {
         return pull_to_file(&args, out, root_key);
     }
     let credentials = keyfiles::read_api(&args.api_key)?;
+    // One pull at a time into a folder: two would fetch and acknowledge the same reports.
+    let _lock = files::lock_folder(&args.inbox, "the inbox folder")?;
     let client = JasmineClient::new(block_on(args.server.transport())??);
     let (pulled, deleted, messages) = block_on(async {
         let pending = client.pending_reports(&credentials).await?;

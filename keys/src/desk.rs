@@ -239,8 +239,10 @@ pub struct State {
     pub bundles: BTreeMap<u64, jasmine_client::bundle::KeyBundle>,
 }
 
-/// An open desk.
+/// An open desk. It holds the desk's lock: a second `jasmine-keys` cannot open it
+/// meanwhile.
 pub struct Desk {
+    _lock: files::FolderLock,
     dir: PathBuf,
     identity: age::x25519::Identity,
     /// The case list.
@@ -255,6 +257,15 @@ impl Desk {
     pub fn open(dir: &Path, keys: &OfflineKeys, create: Option<&PublicKey>) -> Result<Desk> {
         let (identity, moderator) = (&keys.age_identity, keys.id.as_str());
         let path = dir.join(CASES_FILE);
+        if !path.exists() && create.is_none() {
+            bail!(
+                "no desk in {} yet: `jasmine-keys import <inbox file> --desk {}` creates it",
+                dir.display(),
+                dir.display()
+            );
+        }
+        // Locked before the case list is read: what is read is what the other left.
+        let lock = files::lock_folder(dir, "the desk")?;
         let state = if path.exists() {
             let sealed = files::read_file(&path)?;
             let plain = keys
@@ -275,7 +286,8 @@ impl Desk {
                 );
             }
             state
-        } else if let Some(organisation) = create {
+        } else {
+            let organisation = create.context("no desk")?;
             State {
                 format: 1,
                 organisation_key: *organisation,
@@ -289,14 +301,9 @@ impl Desk {
                 highest_bundle: None,
                 bundles: BTreeMap::new(),
             }
-        } else {
-            bail!(
-                "no desk in {} yet: `jasmine-keys import <inbox file> --desk {}` creates it",
-                dir.display(),
-                dir.display()
-            );
         };
         Ok(Desk {
+            _lock: lock,
             dir: dir.to_path_buf(),
             identity: identity.clone(),
             state,
@@ -901,8 +908,10 @@ mod tests {
         assert_eq!(desk.readable_cases().len(), 2);
         // Saved again, it reads back the same and still writes no new member.
         desk.save().unwrap();
+        let saved = desk.state.clone();
+        drop(desk); // (it holds the desk's lock)
         let again = Desk::open(dir.path(), &keys, None).unwrap();
-        assert_eq!(again.state, desk.state);
+        assert_eq!(again.state, saved);
         let json = serde_json::to_value(&again.state).unwrap();
         assert!(json["cases"][id(1)].get("why_unreadable").is_none());
         assert!(json["messages"][id(3)].get("unreadable").is_none());

@@ -52,6 +52,51 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
     fs::read(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
+/// An exclusive lock on a folder (the file `<folder>.lock` beside it, locked by the
+/// operating system), held until dropped: one `jasmine-keys` at a time uses a desk or an
+/// inbox folder. The operating system releases it if the process dies, so a crash
+/// never leaves it stuck. Beside the folder, not in it: taking the lock creates nothing
+/// inside, so a command that refuses its input leaves no desk behind.
+pub struct FolderLock {
+    _file: fs::File,
+}
+
+/// Takes [`FolderLock`] on `dir` (which need not exist yet), or says which folder is in
+/// use; `what` names it in the message ("the desk", "the inbox folder").
+pub fn lock_folder(dir: &Path, what: &str) -> Result<FolderLock> {
+    let path = lock_path(dir);
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(FolderLock { _file: file }),
+        Err(fs::TryLockError::WouldBlock) => bail!(
+            "{what} {} is in use by another jasmine-keys (it holds {}): let that one finish, then run this again; nothing was changed",
+            dir.display(),
+            path.display()
+        ),
+        Err(fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
+}
+
+/// Where the lock of `dir` lives: `<dir>.lock` beside it (`<dir>/.lock` for a root).
+pub fn lock_path(dir: &Path) -> PathBuf {
+    match dir.file_name() {
+        Some(name) => {
+            let mut file = name.to_os_string();
+            file.push(".lock");
+            dir.with_file_name(file)
+        }
+        None => dir.join(".lock"),
+    }
+}
+
 /// Encrypts `secret` with the passphrase and writes it 0600.
 pub fn write_secret(path: &Path, secret: &[u8], passphrase: &SecretString) -> Result<()> {
     let encryptor = age::Encryptor::with_user_passphrase(passphrase.clone());

@@ -3,34 +3,91 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::MethodRouter;
 use axum::Router;
 
 use crate::error::ApiError;
 use crate::routes::{mailbox, moderator, public};
 use crate::state::AppState;
 
+/// The API's routes, method and path: the one list the router is built from (each bound
+/// to its handler by [`with_handler`]). `docs/openapi.yaml` and the table of
+/// `docs/PROTOCOL.md` §6.2 list the same routes; a test holds the three together.
+pub const API_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/v1/status"),
+    ("GET", "/v1/openapi.json"),
+    ("GET", "/v1/keys"),
+    ("PUT", "/v1/keys"),
+    ("GET", "/v1/puzzle"),
+    ("POST", "/v1/reports"),
+    ("GET", "/v1/alerts"),
+    ("POST", "/v1/mailbox/read"),
+    ("POST", "/v1/mailbox/answer"),
+    ("POST", "/v1/mailbox/delete"),
+    ("POST", "/v1/mod/mailbox/reply"),
+    ("GET", "/v1/mod/messages"),
+    ("GET", "/v1/mod/messages/{id}"),
+    ("POST", "/v1/mod/messages/{id}/ack"),
+    ("GET", "/v1/mod/reports"),
+    ("GET", "/v1/mod/reports/{id}"),
+    ("POST", "/v1/mod/reports/{id}/ack"),
+    ("POST", "/v1/mod/alerts"),
+    ("POST", "/v1/mod/retractions"),
+    ("GET", "/v1/mod/published"),
+];
+
+/// `methods` with the handler of `method` `path` added.
+fn with_handler(
+    methods: MethodRouter<AppState>,
+    method: &str,
+    path: &str,
+) -> MethodRouter<AppState> {
+    match (method, path) {
+        ("GET", "/v1/status") => methods.get(public::status),
+        ("GET", "/v1/openapi.json") => methods.get(public::openapi),
+        ("GET", "/v1/keys") => methods.get(public::get_keys),
+        ("PUT", "/v1/keys") => methods.put(public::put_keys),
+        ("GET", "/v1/puzzle") => methods.get(public::puzzle),
+        ("POST", "/v1/reports") => methods.post(public::submit_report),
+        ("GET", "/v1/alerts") => methods.get(public::list_alerts),
+        ("POST", "/v1/mailbox/read") => methods.post(mailbox::read),
+        ("POST", "/v1/mailbox/answer") => methods.post(mailbox::answer),
+        ("POST", "/v1/mailbox/delete") => methods.post(mailbox::delete),
+        ("POST", "/v1/mod/mailbox/reply") => methods.post(mailbox::reply),
+        ("GET", "/v1/mod/messages") => methods.get(mailbox::pending),
+        ("GET", "/v1/mod/messages/{id}") => methods.get(mailbox::fetch),
+        ("POST", "/v1/mod/messages/{id}/ack") => methods.post(mailbox::acknowledge),
+        ("GET", "/v1/mod/reports") => methods.get(moderator::pending),
+        ("GET", "/v1/mod/reports/{id}") => methods.get(moderator::fetch),
+        ("POST", "/v1/mod/reports/{id}/ack") => methods.post(moderator::acknowledge),
+        ("POST", "/v1/mod/alerts") => methods.post(moderator::publish_alert),
+        ("POST", "/v1/mod/retractions") => methods.post(moderator::publish_retraction),
+        ("GET", "/v1/mod/published") => methods.get(moderator::published),
+        // Only reached if API_ROUTES names a route without a handler here: every test
+        // that builds the app would fail on it.
+        _ => unreachable!("no handler for {method} {path}"),
+    }
+}
+
 /// The Jasmine HTTP API.
 pub fn app(state: AppState) -> Router {
-    Router::new()
-        .route("/v1/status", get(public::status))
-        .route("/v1/keys", get(public::get_keys).put(public::put_keys))
-        .route("/v1/puzzle", get(public::puzzle))
-        .route("/v1/reports", post(public::submit_report))
-        .route("/v1/alerts", get(public::list_alerts))
-        .route("/v1/mailbox/read", post(mailbox::read))
-        .route("/v1/mailbox/answer", post(mailbox::answer))
-        .route("/v1/mailbox/delete", post(mailbox::delete))
-        .route("/v1/mod/mailbox/reply", post(mailbox::reply))
-        .route("/v1/mod/messages", get(mailbox::pending))
-        .route("/v1/mod/messages/{id}", get(mailbox::fetch))
-        .route("/v1/mod/messages/{id}/ack", post(mailbox::acknowledge))
-        .route("/v1/mod/reports", get(moderator::pending))
-        .route("/v1/mod/reports/{id}", get(moderator::fetch))
-        .route("/v1/mod/reports/{id}/ack", post(moderator::acknowledge))
-        .route("/v1/mod/alerts", post(moderator::publish_alert))
-        .route("/v1/mod/retractions", post(moderator::publish_retraction))
-        .route("/v1/mod/published", get(moderator::published))
+    let mut router = Router::new();
+    let mut paths: Vec<&str> = Vec::new();
+    for (_, path) in API_ROUTES {
+        if !paths.contains(path) {
+            paths.push(path);
+        }
+    }
+    for path in paths {
+        let methods = API_ROUTES
+            .iter()
+            .filter(|(_, p)| *p == path)
+            .fold(MethodRouter::new(), |methods, (method, _)| {
+                with_handler(methods, method, path)
+            });
+        router = router.route(path, methods);
+    }
+    router
         .merge(crate::web::routes())
         .fallback(|| async { ApiError::not_found(crate::error::NO_SUCH_PATH) })
         .method_not_allowed_fallback(|| async {

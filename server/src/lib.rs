@@ -23,7 +23,7 @@ pub mod state;
 pub mod storage;
 pub mod web;
 
-pub use app::app;
+pub use app::{app, API_ROUTES};
 pub use config::Config;
 pub use state::AppState;
 

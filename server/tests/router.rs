@@ -127,3 +127,129 @@ async fn fail_a_bad_config_is_refused_with_a_reason() {
         .unwrap()
         .contains("root key"));
 }
+
+/// The routes of `API_ROUTES` (the list the router is built from), of
+/// `docs/openapi.yaml` and of `docs/PROTOCOL.md` §6.2 are the same, and each one reaches
+/// a handler of the real router (not the fallback of unknown paths or methods).
+#[tokio::test]
+async fn the_router_the_openapi_document_and_the_protocol_list_the_same_routes() {
+    use std::collections::BTreeSet;
+    let listed: BTreeSet<(String, String)> = jasmine_server::API_ROUTES
+        .iter()
+        .map(|(method, path)| (method.to_string(), path.to_string()))
+        .collect();
+    assert_eq!(
+        listed.len(),
+        jasmine_server::API_ROUTES.len(),
+        "a route listed twice"
+    );
+
+    let document: serde_json::Value =
+        serde_json::from_str(jasmine_server::routes::public::OPENAPI_JSON).unwrap();
+    assert_eq!(document["openapi"], "3.1.0");
+    let mut documented = BTreeSet::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "put", "post", "delete", "patch", "head", "options"]
+                .contains(&method.as_str())
+            {
+                documented.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    assert_eq!(
+        documented, listed,
+        "docs/openapi.yaml and API_ROUTES differ"
+    );
+
+    let protocol = include_str!("../../docs/PROTOCOL.md");
+    let table = protocol
+        .split("### 6.2 Endpoints")
+        .nth(1)
+        .and_then(|rest| rest.split("### 6.3").next())
+        .expect("PROTOCOL.md §6.2");
+    let in_protocol: BTreeSet<(String, String)> = table
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let path = cells.get(2)?.strip_prefix("`/v1")?.strip_suffix('`')?;
+            Some((cells[1].to_string(), format!("/v1{path}")))
+        })
+        .collect();
+    assert_eq!(
+        in_protocol, listed,
+        "PROTOCOL.md §6.2 and API_ROUTES differ"
+    );
+
+    // The enums of the document are client-lib's.
+    let schemas = &document["components"]["schemas"];
+    let names = |schema: &serde_json::Value| -> Vec<String> {
+        schema["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    let categories: Vec<String> = jasmine_client::report::Category::ALL
+        .iter()
+        .map(|c| c.as_str().to_string())
+        .collect();
+    assert_eq!(names(&schemas["Category"]), categories);
+    let severities: Vec<String> = jasmine_client::report::Severity::ALL
+        .iter()
+        .map(|s| s.as_str().to_string())
+        .collect();
+    assert_eq!(names(&schemas["Severity"]), severities);
+    // ... and so are the alternatives of the feed's query filters.
+    let filter = |name: &str| -> Vec<String> {
+        let parameters = document["paths"]["/v1/alerts"]["get"]["parameters"]
+            .as_array()
+            .unwrap();
+        let pattern = parameters.iter().find(|p| p["name"] == name).unwrap()["schema"]["pattern"]
+            .as_str()
+            .unwrap();
+        let inner = &pattern[pattern.find('(').unwrap() + 1..pattern.rfind(")?").unwrap()];
+        inner.split('|').map(String::from).collect()
+    };
+    assert_eq!(filter("category"), categories);
+    assert_eq!(filter("severity"), severities);
+
+    // Every route reaches its handler.
+    let dir = tempfile::tempdir().unwrap();
+    let root = SigningKey::generate(&mut rand::rngs::OsRng);
+    let config = Config {
+        data_dir: dir.path().join("data"),
+        root_key: Some(PublicKey::from(&root).to_base64()),
+        ..Config::default()
+    };
+    let state = open_state(&config).await.unwrap();
+    for (method, path) in jasmine_server::API_ROUTES {
+        let uri = path.replace("{id}", &"0".repeat(32));
+        let request = Request::builder()
+            .method(*method)
+            .uri(&uri)
+            .body(Body::empty())
+            .unwrap();
+        let (status, _, body) = call(&state, request).await;
+        let body = String::from_utf8_lossy(&body);
+        assert!(
+            status != StatusCode::METHOD_NOT_ALLOWED
+                && !body.contains(jasmine_server::error::NO_SUCH_PATH),
+            "{method} {path}: {status} {body}"
+        );
+    }
+    let (status, headers, body) = call(
+        &state,
+        Request::get("/v1/openapi.json")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/json");
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+        document
+    );
+}

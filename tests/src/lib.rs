@@ -341,9 +341,16 @@ pub fn folder_snapshot(
                 let name = path.strip_prefix(dir).unwrap().display().to_string();
                 // A file gone between the listing and the read (SQLite's journal) is
                 // left out: it is then missing from the snapshot, which a comparison sees.
-                let modified = path.metadata().and_then(|m| m.modified());
-                if let (Ok(bytes), Ok(modified)) = (std::fs::read(&path), modified) {
-                    files.insert(name, (bytes, modified));
+                // Any other failure to read one fails the test: a scan that skips a
+                // file proves nothing about it.
+                let read = std::fs::read(&path)
+                    .and_then(|bytes| Ok((bytes, path.metadata()?.modified()?)));
+                match read {
+                    Ok(file) => {
+                        files.insert(name, file);
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => panic!("{} cannot be read: {e}", path.display()),
                 }
             }
         }

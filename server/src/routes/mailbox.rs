@@ -28,7 +28,7 @@ pub use crate::config::MailboxConfig;
 use super::{is_random_id, new_random_id, read_body};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::WriteOp;
+use crate::storage::{WriteOp, WriteOutcome};
 
 /// Largest body of a mailbox read or delete.
 const MAX_REQUEST_BODY: usize = 1024;
@@ -144,17 +144,21 @@ pub async fn store_message(
     posted_by: Option<String>,
 ) -> Result<Receipt, ApiError> {
     let bundle_version = check_message(state, mailbox, &ciphertext)?;
-    store_checked(state, mailbox, ciphertext, posted_by, bundle_version).await
+    let (receipt, _) =
+        store_checked(state, mailbox, ciphertext, posted_by, bundle_version, None).await?;
+    Ok(receipt)
 }
 
-/// Stores a message that passed [`check_message`] against bundle `bundle_version`.
+/// Stores a message that passed [`check_message`] against bundle `bundle_version`;
+/// `false` with the first receipt when a reply with this `item_id` was stored before.
 async fn store_checked(
     state: &AppState,
     mailbox: &str,
     ciphertext: Vec<u8>,
     posted_by: Option<String>,
     bundle_version: u64,
-) -> Result<Receipt, ApiError> {
+    item_id: Option<String>,
+) -> Result<(Receipt, bool), ApiError> {
     let id = new_random_id();
     let posted_on = Day::today_utc();
     let sender = if posted_by.is_some() {
@@ -162,7 +166,7 @@ async fn store_checked(
     } else {
         MessageFrom::Reporter
     };
-    state
+    let outcome = state
         .storage()
         .write(WriteOp::PostMessage {
             id: id.clone(),
@@ -173,11 +177,24 @@ async fn store_checked(
             ciphertext,
             posted_by,
             max_messages: state.mailbox_config().max_messages,
+            item_id,
         })
         .await?;
-    Ok(Receipt {
-        id,
-        received_on: posted_on,
+    Ok(match outcome {
+        WriteOutcome::Repeated { id, posted_on } => (
+            Receipt {
+                id,
+                received_on: posted_on,
+            },
+            false,
+        ),
+        _ => (
+            Receipt {
+                id,
+                received_on: posted_on,
+            },
+            true,
+        ),
     })
 }
 
@@ -211,15 +228,26 @@ pub async fn delete_messages(state: &AppState, mailbox: &str) -> Result<(), ApiE
     Ok(())
 }
 
-fn decode_post(bytes: &[u8]) -> Result<(String, Vec<u8>), ApiError> {
+/// The mailbox id, the ciphertext and the item id (a moderator's reply) of a post.
+fn decode_post(bytes: &[u8]) -> Result<(String, Vec<u8>, Option<String>), ApiError> {
     let post: MailboxPost = parse_json(bytes, "mailbox message ({\"mailbox\", \"ciphertext\"})")?;
+    if post
+        .item_id
+        .as_deref()
+        .is_some_and(|item| !jasmine_client::alert::is_alert_id(item))
+    {
+        return Err(ApiError::bad_request(
+            "malformed",
+            "item_id must be 32 lowercase hex characters",
+        ));
+    }
     let ciphertext = STANDARD.decode(post.ciphertext.as_bytes()).map_err(|_| {
         ApiError::bad_request(
             "malformed",
             "ciphertext must be standard base64 of an age file",
         )
     })?;
-    Ok((post.mailbox, ciphertext))
+    Ok((post.mailbox, ciphertext, post.item_id))
 }
 
 fn post_limit(state: &AppState) -> usize {
@@ -255,11 +283,18 @@ pub async fn answer(
 ) -> Result<(StatusCode, Json<Receipt>), ApiError> {
     let ticket = super::public::precheck(&state, &headers, Purpose::Answer)?;
     let bytes = read_body(&headers, body, post_limit(&state)).await?;
-    let (mailbox, ciphertext) = decode_post(&bytes)?;
+    let (mailbox, ciphertext, item_id) = decode_post(&bytes)?;
+    if item_id.is_some() {
+        return Err(ApiError::bad_request(
+            "malformed",
+            "item_id is for moderators' replies only",
+        ));
+    }
     let size = ciphertext.len() as u64;
     let bundle_version = check_message(&state, &mailbox, &ciphertext)?;
     super::public::admit(&state, ticket, size).await?;
-    let receipt = store_checked(&state, &mailbox, ciphertext, None, bundle_version).await?;
+    let (receipt, _) =
+        store_checked(&state, &mailbox, ciphertext, None, bundle_version, None).await?;
     state.admission().record_write(size);
     tracing::debug!("a mailbox answer was stored");
     Ok((StatusCode::CREATED, Json(receipt)))
@@ -288,8 +323,20 @@ pub async fn reply(
     let (moderator, bytes) =
         super::moderator::authenticated(&state, &method, &uri, &headers, body, post_limit(&state))
             .await?;
-    let (mailbox, ciphertext) = decode_post(&bytes)?;
-    let receipt = store_message(&state, &mailbox, ciphertext, Some(moderator)).await?;
+    let (mailbox, ciphertext, item_id) = decode_post(&bytes)?;
+    let bundle_version = check_message(&state, &mailbox, &ciphertext)?;
+    let (receipt, new) = store_checked(
+        &state,
+        &mailbox,
+        ciphertext,
+        Some(moderator),
+        bundle_version,
+        item_id,
+    )
+    .await?;
+    if !new {
+        return Ok((StatusCode::OK, Json(receipt)));
+    }
     tracing::info!("a reply was posted");
     Ok((StatusCode::CREATED, Json(receipt)))
 }

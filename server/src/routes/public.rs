@@ -19,6 +19,15 @@ use crate::published::{self, AlertFilter};
 use crate::state::AppState;
 use crate::storage::{StorageError, WriteOp};
 
+/// The API's OpenAPI document, `docs/openapi.yaml` turned into JSON when the server was
+/// built (`build.rs`: a document that does not parse does not build).
+pub const OPENAPI_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.json"));
+
+/// `GET /v1/openapi.json`.
+pub async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON).into_response()
+}
+
 /// `GET /v1/status`.
 pub async fn status(State(state): State<AppState>) -> Json<Status> {
     Json(Status {

@@ -83,6 +83,12 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE alerts ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE retractions ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 5: a moderator's reply carries the item id its desk chose (random, 32 hex), so
+    // that a reply sent again is stored once.
+    r#"
+    ALTER TABLE mailbox_messages ADD COLUMN item_id TEXT;
+    CREATE UNIQUE INDEX mailbox_messages_item ON mailbox_messages(item_id) WHERE item_id IS NOT NULL;
+    "#,
 ];
 
 /// The schema version this build writes.

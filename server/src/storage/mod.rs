@@ -144,6 +144,9 @@ pub enum WriteOp {
         posted_by: Option<String>,
         /// Most messages one mailbox may hold.
         max_messages: u32,
+        /// A moderator's reply: the item id its desk chose. The same item posted again
+        /// is stored once ([`WriteOutcome::Repeated`]).
+        item_id: Option<String>,
     },
     /// Mark a mailbox active on `day` (the reporter read it).
     TouchMailbox {
@@ -197,6 +200,13 @@ pub enum WriteOutcome {
     Purged(u64),
     /// Compacted (`false`: nothing was written since the last compaction, nothing done).
     Compacted(bool),
+    /// This reply (its item id) was already stored, as this message, on this day.
+    Repeated {
+        /// The message's id.
+        id: String,
+        /// The day it was stored.
+        posted_on: Day,
+    },
 }
 
 /// Settings of the storage layer.
@@ -517,7 +527,7 @@ mod tests {
             storage.write(WriteOp::Compact).await.unwrap(),
             WriteOutcome::Compacted(true)
         );
-        let gone = |i: usize| i % 2 == 0 || i % 4 == 3;
+        let gone = |i: usize| i.is_multiple_of(2) || i % 4 == 3;
         for (i, found) in find_in_files(dir.path(), &probes).into_iter().enumerate() {
             assert_eq!(found.is_none(), gone(i), "report {i} ({found:?})");
         }
@@ -606,6 +616,7 @@ mod tests {
             ciphertext: vec![9; size],
             posted_by: Some("m".into()),
             max_messages: 3,
+            item_id: None,
         }
     }
 
@@ -620,6 +631,7 @@ mod tests {
             ciphertext: vec![5; size],
             posted_by: None,
             max_messages: 10,
+            item_id: None,
         }
     }
 

@@ -284,7 +284,29 @@ fn apply(conn: &Connection, op: &WriteOp, quota: &mut Quota) -> Result<WriteOutc
             ciphertext,
             posted_by,
             max_messages,
+            item_id,
         } => {
+            if let Some(item) = item_id {
+                // Posted before (a publication interrupted and run again): the first
+                // copy stands, and the same answer is given; the id of another message
+                // is a conflict.
+                let earlier: Option<(String, String, String, Vec<u8>)> = conn
+                    .query_row(
+                        "SELECT id, mailbox_key, posted_on, ciphertext FROM mailbox_messages WHERE item_id = ?1",
+                        [item],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    )
+                    .optional()?;
+                if let Some((id, key, day, stored)) = earlier {
+                    if key != *mailbox_key || stored != *ciphertext {
+                        return Err(StorageError::Conflict(
+                            "this item_id was already used for another reply".into(),
+                        ));
+                    }
+                    let posted_on = Day::parse(&day).map_err(|_| StorageError::Unavailable)?;
+                    return Ok(WriteOutcome::Repeated { id, posted_on });
+                }
+            }
             let size = ciphertext.len() as u64;
             let from_reporter = posted_by.is_none();
             if from_reporter {
@@ -317,8 +339,8 @@ fn apply(conn: &Connection, op: &WriteOp, quota: &mut Quota) -> Result<WriteOutc
                 params![mailbox_key, posted_on.to_string()],
             )?;
             conn.execute(
-                "INSERT INTO mailbox_messages (id, mailbox_key, seq, posted_on, sender, bundle_version, ciphertext)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO mailbox_messages (id, mailbox_key, seq, posted_on, sender, bundle_version, ciphertext, item_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     id,
                     mailbox_key,
@@ -326,7 +348,8 @@ fn apply(conn: &Connection, op: &WriteOp, quota: &mut Quota) -> Result<WriteOutc
                     posted_on.to_string(),
                     sender,
                     *bundle_version as i64,
-                    ciphertext
+                    ciphertext,
+                    item_id
                 ],
             )?;
             if let Some(moderator) = posted_by {
