@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use jasmine_client::alert::{self, Retraction};
 use jasmine_client::client::JasmineClient;
-use jasmine_client::keys::{self, PublicKey};
+use jasmine_client::keys::{self};
 use jasmine_client::Day;
 use rand::rngs::OsRng;
 
@@ -107,7 +107,7 @@ pub fn sign(args: SignArgs) -> Result<()> {
         })?;
     let keys = args.passphrase.offline_keys(&args.key)?;
     let mut alert = draft.alert;
-    let signed = sign_checked(&mut alert, &keys)?;
+    let signed = crate::signing::sign_alert(&mut alert, &keys)?;
     if let Some(dir) = &args.desk {
         let mut desk = crate::desk::Desk::open(dir, &keys, None)?;
         desk.queue_alert(draft.report.as_deref(), &alert.id, &signed)?;
@@ -126,34 +126,6 @@ pub fn sign(args: SignArgs) -> Result<()> {
         keys.id,
         out.display()
     );
-    Ok(())
-}
-
-/// Signs `alert` as this moderator, today, after validating it; checks the signature.
-pub fn sign_checked(alert: &mut alert::Alert, keys: &keyfiles::OfflineKeys) -> Result<Vec<u8>> {
-    alert.signed_by = keys.id.clone();
-    alert.published = Day::today_utc();
-    alert.validate().context("the draft cannot be signed")?;
-    let signed = alert::sign_alert(alert, &keys.alert_key)?;
-    check_own_signature(&signed, "alert", keys::Domain::Alert, &keys.alert_key)?;
-    Ok(signed)
-}
-
-fn check_own_signature(
-    signed: &[u8],
-    member: &str,
-    domain: keys::Domain,
-    key: &ed25519_dalek::SigningKey,
-) -> Result<()> {
-    let (value, signature) =
-        keys::unwrap_signed(serde_json::from_slice(signed)?, member, "signed file")?;
-    keys::verify(
-        domain,
-        &PublicKey::from(key),
-        &value,
-        &signature,
-        "signed file",
-    )?;
     Ok(())
 }
 
@@ -194,7 +166,7 @@ pub fn retract(args: RetractArgs) -> Result<()> {
         reason: args.reason,
     };
     let signed = alert::sign_retraction(&retraction, &keys.alert_key)?;
-    check_own_signature(
+    crate::signing::check_own_signature(
         &signed,
         "retraction",
         keys::Domain::Retraction,
@@ -247,7 +219,7 @@ pub fn publish(args: PublishArgs) -> Result<()> {
     let value: serde_json::Value = serde_json::from_slice(&bytes)
         .with_context(|| format!("{} is not JSON", args.file.display()))?;
     if value.get("jasmine").is_some() {
-        return crate::cmd_publish::publish_outbox(
+        return crate::publishing::publish_outbox(
             &args.file,
             &args.api_key,
             args.root_key.as_deref(),

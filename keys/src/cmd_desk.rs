@@ -344,7 +344,7 @@ pub struct ExportArgs {
 /// Writes a case (the report, its notes and its conversation) as JSON, age-encrypted
 /// to every moderator of the bundle: the only way anything decrypted leaves the desk.
 pub fn export(args: ExportArgs) -> Result<()> {
-    let bundle = crate::cmd_replies::read_bundle(&args.bundle, &args.root_key)?;
+    let bundle = keyfiles::read_bundle(&args.bundle, &args.root_key)?;
     let (keys, desk) = args.desk.open()?;
     let case = desk.state.cases.get(&args.id).cloned().ok_or_else(|| {
         anyhow::anyhow!(

@@ -8,8 +8,8 @@ use clap::Args;
 use jasmine_client::report::Report;
 use jasmine_client::Day;
 
-use crate::matching::{self, Kind};
-use crate::source::{Source, SourceArgs};
+use crate::matching;
+use crate::source::{subjects, Source, SourceArgs, Subject};
 use crate::stats;
 use crate::{display, files, keyfiles, PassphraseArg};
 
@@ -50,40 +50,6 @@ pub struct MatchArgs {
     key: PathBuf,
     #[command(flatten)]
     passphrase: PassphraseArg,
-}
-
-/// Who shares an identifier.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Subject {
-    /// A report, by (day received, id).
-    Report(Day, String),
-    /// A published alert, by (day published, id).
-    Alert(Day, String),
-}
-
-/// Every report and published alert with its aggressor identifiers.
-pub fn subjects(
-    source: &Source,
-    reports: &[(String, Day, Report)],
-) -> Vec<(Subject, Vec<(Kind, String)>)> {
-    let mut subjects: Vec<_> = reports
-        .iter()
-        .map(|(id, day, r)| {
-            (
-                Subject::Report(*day, id.clone()),
-                matching::of_report(&r.aggressor, &r.place.country),
-            )
-        })
-        .collect();
-    if let Source::Desk(desk) = source {
-        subjects.extend(desk.state.alerts.values().map(|a| {
-            (
-                Subject::Alert(a.published, a.id.clone()),
-                matching::of_alert(&a.aggressor, &a.country),
-            )
-        }));
-    }
-    subjects
 }
 
 pub fn run_match(args: MatchArgs) -> Result<()> {

@@ -8,95 +8,18 @@
 //! encrypted to the moderators as well as to the reporter), so `show` can print the
 //! whole conversation without the network.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use base64::{engine::general_purpose::STANDARD, Engine as _};
 use clap::Args;
-use jasmine_client::bundle::{verify_bundle, VerifiedBundle};
 use jasmine_client::client::JasmineClient;
-use jasmine_client::mailbox::{self, Message, Reply, MESSAGE_FORMAT};
 use jasmine_client::report::{FollowUp, Report};
 use jasmine_client::wire::{MailboxPost, MessageFrom, PendingMessage};
 use jasmine_client::Day;
 use zeroize::Zeroizing;
 
 use crate::{block_on, display, files, keyfiles, PassphraseArg, ServerArg};
-
-/// The folder of mailbox messages inside an inbox.
-pub fn messages_dir(inbox: &Path) -> PathBuf {
-    inbox.join("messages")
-}
-
-/// Stores one mailbox message (ciphertext first: the meta file marks a complete entry).
-pub fn store_message(inbox: &Path, meta: &PendingMessage, ciphertext: &[u8]) -> Result<()> {
-    let dir = messages_dir(inbox);
-    files::write_file(
-        &dir.join(format!("{}.age", meta.id)),
-        ciphertext,
-        0o600,
-        true,
-    )?;
-    files::write_file(
-        &dir.join(format!("{}.meta.json", meta.id)),
-        &serde_json::to_vec_pretty(meta)?,
-        0o600,
-        true,
-    )
-}
-
-/// Every message in the inbox that opens with the moderator's keys and checks against
-/// `trust`, grouped by mailbox, oldest first (by day; within a day, in the order they
-/// were stored).
-pub fn conversations(
-    inbox: &Path,
-    keys: &keyfiles::OfflineKeys,
-    trust: &crate::opening::Trust,
-) -> Result<BTreeMap<String, Vec<Message>>> {
-    let dir = messages_dir(inbox);
-    let mut found: Vec<(Day, std::time::SystemTime, String, MessageFrom, Vec<u8>)> = Vec::new();
-    if dir.exists() {
-        for item in
-            std::fs::read_dir(&dir).with_context(|| format!("cannot open {}", dir.display()))?
-        {
-            let path = item?.path();
-            if path.extension().is_some_and(|e| e == "age") {
-                let meta_path = path.with_extension("meta.json");
-                let Ok(meta_bytes) = std::fs::read(&meta_path) else {
-                    continue; // incomplete entry
-                };
-                let meta: PendingMessage = serde_json::from_slice(&meta_bytes)
-                    .with_context(|| format!("{} is damaged", meta_path.display()))?;
-                let stored = std::fs::metadata(&meta_path)?.modified()?;
-                found.push((
-                    meta.posted_on,
-                    stored,
-                    meta.id,
-                    meta.from,
-                    files::read_file(&path)?,
-                ));
-            }
-        }
-    }
-    found.sort_by_key(|entry| (entry.0, entry.1));
-    let (by_mailbox, unreadable) = crate::opening::conversations(
-        found
-            .into_iter()
-            .map(|(_, _, id, from, ciphertext)| (id, Some(from), ciphertext)),
-        keys,
-        trust,
-    );
-    warn_skipped(&unreadable);
-    Ok(by_mailbox)
-}
-
-/// Warns of each message left out of the conversations.
-pub fn warn_skipped(unreadable: &[(String, crate::opening::Unreadable)]) {
-    for (id, why) in unreadable {
-        eprintln!("warning: message {id} is not shown ({why}); skipped");
-    }
-}
 
 /// `reply`.
 #[derive(Args)]
@@ -150,48 +73,9 @@ fn reply_text(args: &ReplyArgs) -> Result<Zeroizing<String>> {
     Ok(text)
 }
 
-/// Seals and signs a reply to the reporter of `report`: (mailbox id, ciphertext).
-pub fn seal_for(
-    id: &str,
-    report: &Report,
-    text: &str,
-    keys: &keyfiles::OfflineKeys,
-    bundle: &VerifiedBundle,
-) -> Result<(String, Vec<u8>)> {
-    let FollowUp::Codename {
-        recipient, mailbox, ..
-    } = &report.follow_up
-    else {
-        bail!(
-            "report {id} did not ask for answers with a codename; there is no mailbox to reply to"
-        );
-    };
-    let sealed = mailbox::seal_reply(
-        &Reply {
-            format: MESSAGE_FORMAT,
-            mailbox: mailbox.clone(),
-            written_on: Day::today_utc(),
-            text: text.to_string(),
-            signed_by: keys.id.clone(),
-        },
-        recipient,
-        &keys.alert_key,
-        bundle,
-    )?;
-    Ok((mailbox.clone(), sealed))
-}
-
-/// Reads and verifies the current bundle file against the root key file.
-pub fn read_bundle(path: &Path, root_key: &Path) -> Result<VerifiedBundle> {
-    let root = keyfiles::read_public_key(root_key)?;
-    let signed = files::read_file(path)?;
-    verify_bundle(&signed, &root, Day::today_utc(), None)
-        .with_context(|| format!("{} is not a valid bundle for this root key", path.display()))
-}
-
 pub fn reply(args: ReplyArgs) -> Result<()> {
     let text = reply_text(&args)?;
-    let bundle = read_bundle(&args.bundle, &args.root_key)?;
+    let bundle = keyfiles::read_bundle(&args.bundle, &args.root_key)?;
     let keys = args.passphrase.offline_keys(&args.key)?;
     if bundle.bundle().moderator(&keys.id).is_none() {
         bail!(
@@ -203,7 +87,7 @@ pub fn reply(args: ReplyArgs) -> Result<()> {
     let mut source = args.source.open(&keys)?;
     let report: Report = source.open_report(&args.id, &keys)?;
     let today = Day::today_utc();
-    let (mailbox, sealed) = seal_for(&args.id, &report, &text, &keys, &bundle)?;
+    let (mailbox, sealed) = crate::reply::seal_for(&args.id, &report, &text, &keys, &bundle)?;
     let mailbox = &mailbox;
     let local_id = jasmine_client::alert::new_alert_id(&mut rand::rngs::OsRng);
     // The reply file's id is its item id too: published twice, it is stored once.
@@ -249,7 +133,7 @@ pub fn reply(args: ReplyArgs) -> Result<()> {
     }) else {
         return Ok(());
     };
-    store_message(
+    crate::inbox::store_message(
         &inbox,
         &PendingMessage {
             id: local_id,

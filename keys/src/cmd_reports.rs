@@ -5,11 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::Args;
+use jasmine_client::age_shape;
 use jasmine_client::client::JasmineClient;
-use jasmine_client::wire::PendingReport;
-use jasmine_client::{age_shape, envelope};
 
 use crate::{block_on, display, files, keyfiles, PassphraseArg, ServerArg};
 
@@ -116,7 +115,7 @@ pub fn pull(args: PullArgs) -> Result<()> {
                     report.id
                 );
             }
-            store(&args.inbox, &report, &ciphertext)?;
+            crate::inbox::store_report(&args.inbox, &report, &ciphertext)?;
             pulled += 1;
             if !args.no_ack
                 && client
@@ -133,7 +132,7 @@ pub fn pull(args: PullArgs) -> Result<()> {
                 bail!("the server sent a malformed message id; stopping");
             }
             let ciphertext = client.fetch_message(&credentials, &message.id).await?;
-            crate::cmd_replies::store_message(&args.inbox, &message, &ciphertext)?;
+            crate::inbox::store_message(&args.inbox, &message, &ciphertext)?;
             messages += 1;
             if !args.no_ack {
                 client
@@ -153,40 +152,6 @@ pub fn pull(args: PullArgs) -> Result<()> {
     Ok(())
 }
 
-fn store(inbox: &Path, report: &PendingReport, ciphertext: &[u8]) -> Result<()> {
-    let meta = serde_json::to_vec_pretty(report)?;
-    // Ciphertext first: the meta file marks a complete entry.
-    files::write_file(
-        &inbox.join(format!("{}.age", report.id)),
-        ciphertext,
-        0o600,
-        true,
-    )?;
-    files::write_file(
-        &inbox.join(format!("{}.meta.json", report.id)),
-        &meta,
-        0o600,
-        true,
-    )
-}
-
-/// The reports of an inbox, oldest first.
-pub fn entries(inbox: &Path) -> Result<Vec<PendingReport>> {
-    let mut entries = Vec::new();
-    for item in std::fs::read_dir(inbox)
-        .with_context(|| format!("cannot open inbox {}", inbox.display()))?
-    {
-        let path = item?.path();
-        if path.to_string_lossy().ends_with(".meta.json") {
-            let meta: PendingReport = serde_json::from_slice(&files::read_file(&path)?)
-                .with_context(|| format!("{} is damaged", path.display()))?;
-            entries.push(meta);
-        }
-    }
-    entries.sort_by(|a, b| a.received_on.cmp(&b.received_on).then(a.id.cmp(&b.id)));
-    Ok(entries)
-}
-
 /// `list`.
 #[derive(Args)]
 pub struct ListArgs {
@@ -196,7 +161,7 @@ pub struct ListArgs {
 }
 
 pub fn list(args: ListArgs) -> Result<()> {
-    let entries = entries(&args.inbox)?;
+    let entries = crate::inbox::entries(&args.inbox)?;
     if entries.is_empty() {
         println!("No reports in {}.", args.inbox.display());
     }
@@ -224,27 +189,6 @@ pub struct ShowArgs {
     json: bool,
     #[command(flatten)]
     passphrase: PassphraseArg,
-}
-
-/// Reads and decrypts a report from an inbox.
-pub fn open_from_inbox(
-    inbox: &Path,
-    id: &str,
-    key: &keyfiles::OfflineKeys,
-) -> Result<jasmine_client::report::Report> {
-    if !jasmine_client::alert::is_alert_id(id) {
-        bail!("'{id}' is not a report id (32 hex characters; see `jasmine-keys list`)");
-    }
-    let path = inbox.join(format!("{id}.age"));
-    if !path.exists() {
-        bail!(
-            "no report {id} in {} (run `jasmine-keys pull` first)",
-            inbox.display()
-        );
-    }
-    let ciphertext = files::read_file(&path)?;
-    key.try_each(|identity| envelope::open_report(&ciphertext, identity))
-        .with_context(|| format!("report {id}"))
 }
 
 pub fn show(args: ShowArgs) -> Result<()> {

@@ -15,12 +15,11 @@ use clap::Args;
 use jasmine_client::report::{FollowUp, Report};
 use jasmine_client::Day;
 
-use crate::cmd_insight::{subjects, Subject};
 use crate::desk::{Desk, Note, Status};
 use crate::matching;
 use crate::sanitize::{self, Choices};
-use crate::source::Source;
-use crate::{cmd_alerts, cmd_replies, display, PassphraseArg};
+use crate::source::{subjects, Source, Subject};
+use crate::{display, keyfiles, reply, signing, PassphraseArg};
 
 /// `review`.
 #[derive(Args)]
@@ -172,7 +171,7 @@ fn edit(desk: &std::path::Path, draft: &sanitize::AlertDraft) -> Result<sanitize
 pub fn review(args: ReviewArgs) -> Result<()> {
     let keys = args.passphrase.offline_keys(&args.key)?;
     let bundle = match (&args.bundle, &args.root_key) {
-        (Some(b), Some(r)) => Some(cmd_replies::read_bundle(b, r)?),
+        (Some(b), Some(r)) => Some(keyfiles::read_bundle(b, r)?),
         (None, None) => None,
         _ => anyhow::bail!("give both --bundle and --root-key (to reply), or neither"),
     };
@@ -319,7 +318,7 @@ pub fn review(args: ReviewArgs) -> Result<()> {
                         continue;
                     }
                     let mut alert = draft.alert;
-                    let signed = match cmd_alerts::sign_checked(&mut alert, &keys) {
+                    let signed = match signing::sign_alert(&mut alert, &keys) {
                         Ok(signed) => signed,
                         Err(e) => {
                             println!("  Not signed: {}", display::escape_lines(&format!("{e:#}")));
@@ -346,14 +345,14 @@ pub fn review(args: ReviewArgs) -> Result<()> {
                         println!("  Empty reply: nothing sent.");
                         continue;
                     }
-                    let (mailbox, sealed) =
-                        match cmd_replies::seal_for(id, report, &text, &keys, bundle) {
-                            Ok(sealed) => sealed,
-                            Err(e) => {
-                                println!("  {}", display::escape_lines(&format!("{e:#}")));
-                                continue;
-                            }
-                        };
+                    let (mailbox, sealed) = match reply::seal_for(id, report, &text, &keys, bundle)
+                    {
+                        Ok(sealed) => sealed,
+                        Err(e) => {
+                            println!("  {}", display::escape_lines(&format!("{e:#}")));
+                            continue;
+                        }
+                    };
                     desk.queue_reply(id, &mailbox, &sealed)?;
                     replies += 1;
                 }

@@ -128,6 +128,13 @@ pub fn conversation_text(messages: &[Message]) -> String {
     out
 }
 
+/// Warns of each message left out of the conversations.
+pub fn warn_skipped(unreadable: &[(String, crate::opening::Unreadable)]) {
+    for (id, why) in unreadable {
+        eprintln!("warning: message {id} is not shown ({why}); skipped");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use jasmine_client::mailbox::{Message, Sender};

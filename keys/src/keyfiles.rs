@@ -184,6 +184,14 @@ impl OfflineKeys {
     }
 }
 
+/// Reads and verifies the current bundle file against the root key file.
+pub fn read_bundle(path: &Path, root_key: &Path) -> Result<jasmine_client::bundle::VerifiedBundle> {
+    let root = read_public_key(root_key)?;
+    let signed = files::read_file(path)?;
+    jasmine_client::bundle::verify_bundle(&signed, &root, jasmine_client::Day::today_utc(), None)
+        .with_context(|| format!("{} is not a valid bundle for this root key", path.display()))
+}
+
 #[cfg(test)]
 impl OfflineKeys {
     /// Fresh keys for a moderator, without a key file (unit tests).

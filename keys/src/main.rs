@@ -9,11 +9,11 @@ mod cmd_alerts;
 mod cmd_desk;
 mod cmd_insight;
 mod cmd_org;
-mod cmd_publish;
 mod cmd_replies;
 mod cmd_reports;
 mod cmd_review;
 mod published;
+mod publishing;
 mod source;
 
 use std::path::PathBuf;
@@ -22,7 +22,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use jasmine_client::transport::{AnyTransport, TorSettings};
 use jasmine_keys::{
-    airgap, desk, display, files, keyfiles, matching, opening, passphrase, sanitize, stats,
+    airgap, desk, display, files, inbox, keyfiles, matching, opening, passphrase, reply, sanitize,
+    signing, stats,
 };
 
 use crate::passphrase::PassphraseSource;

@@ -15,7 +15,7 @@ use jasmine_client::Day;
 
 use crate::desk::Desk;
 use crate::keyfiles::OfflineKeys;
-use crate::{cmd_replies, cmd_reports};
+use crate::matching::{self, Kind};
 
 /// `--inbox` or `--desk`.
 #[derive(Args, Clone, Debug)]
@@ -50,7 +50,7 @@ impl Source {
     /// Decrypts one report.
     pub fn open_report(&self, id: &str, keys: &OfflineKeys) -> Result<Report> {
         match self {
-            Source::Folder(dir) => cmd_reports::open_from_inbox(dir, id, keys),
+            Source::Folder(dir) => crate::inbox::open_report(dir, id, keys),
             Source::Desk(desk) => {
                 if !jasmine_client::alert::is_alert_id(id) {
                     bail!(
@@ -65,7 +65,7 @@ impl Source {
     /// Report ids with the day received, oldest first (on a desk, the readable ones).
     pub fn reports(&self) -> Result<Vec<(String, Day)>> {
         match self {
-            Source::Folder(dir) => Ok(cmd_reports::entries(dir)?
+            Source::Folder(dir) => Ok(crate::inbox::entries(dir)?
                 .into_iter()
                 .map(|e| (e.id, e.received_on))
                 .collect()),
@@ -85,11 +85,11 @@ impl Source {
                         trust.add_report(&report);
                     }
                 }
-                cmd_replies::conversations(dir, keys, &trust)
+                crate::inbox::conversations(dir, keys, &trust)
             }
             Source::Desk(desk) => {
                 let (conversations, unreadable) = desk.open_conversations(keys);
-                cmd_replies::warn_skipped(&unreadable);
+                crate::display::warn_skipped(&unreadable);
                 Ok(conversations)
             }
         }
@@ -102,4 +102,38 @@ impl Source {
             Source::Folder(_) => None,
         }
     }
+}
+
+/// Who shares an identifier.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Subject {
+    /// A report, by (day received, id).
+    Report(Day, String),
+    /// A published alert, by (day published, id).
+    Alert(Day, String),
+}
+
+/// Every report and published alert with its aggressor identifiers.
+pub fn subjects(
+    source: &Source,
+    reports: &[(String, Day, Report)],
+) -> Vec<(Subject, Vec<(Kind, String)>)> {
+    let mut subjects: Vec<_> = reports
+        .iter()
+        .map(|(id, day, r)| {
+            (
+                Subject::Report(*day, id.clone()),
+                matching::of_report(&r.aggressor, &r.place.country),
+            )
+        })
+        .collect();
+    if let Source::Desk(desk) = source {
+        subjects.extend(desk.state.alerts.values().map(|a| {
+            (
+                Subject::Alert(a.published, a.id.clone()),
+                matching::of_alert(&a.aggressor, &a.country),
+            )
+        }));
+    }
+    subjects
 }
