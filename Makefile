@@ -32,6 +32,7 @@ bench:
 	$(CARGO) bench -p jasmine-server --bench submissions
 	$(CARGO) bench -p jasmine-server --bench attack
 	$(CARGO) bench -p jasmine-client --bench envelope
+	$(CARGO) bench -p jasmine-client --bench check
 
 ## The fuzz targets (fuzz/, cargo fuzz on the nightly toolchain, libFuzzer): one per
 ## parser of what strangers send. `make fuzz` runs each for FUZZ_SECONDS (or until

@@ -594,3 +594,43 @@ fn cctv_age_vectors_pass_the_moderators_decryption_and_the_servers_shape_check()
         "where age is more lenient than the spec (a change here is worth a look)"
     );
 }
+
+/// The private check's function is RFC 9497's VOPRF (ristretto255-SHA512): the key
+/// derived from the RFC's seed is its key, the RFC's blinded elements evaluate to its
+/// elements, and a check finished from the RFC's blind, evaluation and proof, against
+/// its public key, gives its output.
+#[test]
+fn the_check_is_rfc_9497_voprf() {
+    use base64::{engine::general_purpose::STANDARD, Engine as _};
+    use jasmine_client::oprf::{
+        BlindedRequest, CheckKey, CheckPublicKey, Evaluation, PendingCheck,
+    };
+    let rfc: serde_json::Value =
+        serde_json::from_slice(&read("rfc9497-ristretto255-sha512-voprf.json")).unwrap();
+    let bytes =
+        |name: &str, from: &serde_json::Value| hex::decode(from[name].as_str().unwrap()).unwrap();
+    let b64 = |name: &str, from: &serde_json::Value| STANDARD.encode(bytes(name, from));
+    let seed: [u8; 32] = bytes("seed", &rfc).try_into().unwrap();
+    let key = CheckKey::from_seed(&seed, &bytes("key_info", &rfc)).unwrap();
+    assert_eq!(*key.to_base64(), b64("sk", &rfc));
+    let pk = CheckPublicKey::from_base64(&b64("pk", &rfc)).unwrap();
+    assert_eq!(key.public_key(), pk);
+    let mut rng = rand::rngs::OsRng;
+    for vector in rfc["vectors"].as_array().unwrap() {
+        let input = bytes("input", vector);
+        let output = bytes("output", vector);
+        assert_eq!(key.output(&input).unwrap().to_vec(), output);
+        let blinded = BlindedRequest::from_base64(&b64("blinded_element", vector)).unwrap();
+        let (element, _random_proof) = key.evaluate(&blinded, &mut rng).to_base64();
+        assert_eq!(element, b64("evaluation_element", vector));
+        let state = [bytes("blind", vector), bytes("blinded_element", vector)].concat();
+        let pending = PendingCheck::from_vector(&input, &state).unwrap();
+        let evaluation =
+            Evaluation::from_base64(&b64("evaluation_element", vector), &b64("proof", vector))
+                .unwrap();
+        assert_eq!(pending.finish(&evaluation, &pk).unwrap().to_vec(), output);
+        // The same proof does not hold for another public key.
+        let other = CheckKey::generate(&mut rng).public_key();
+        assert!(pending.finish(&evaluation, &other).is_err());
+    }
+}

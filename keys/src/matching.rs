@@ -1,85 +1,16 @@
 //! Repeat aggressors: the identifiers of an aggressor (phone numbers, number plates,
-//! online handles) normalised so that one person written two ways still matches, and
-//! the groups of reports and published alerts that share one.
-//!
-//! Phone numbers go through `phonenumber` (Google's libphonenumber metadata): French
-//! national and international forms (`06 12 34 56 78`, `+33 6 12 34 56 78`,
-//! `0033612345678`) become one E.164 number; a number that does not parse keeps its
-//! digits only. Plates keep letters and digits, upper case. Handles lose `@`, a URL's
-//! scheme and `www.`, a trailing `/`, and case.
+//! online handles), normalised by client-lib's [`jasmine_client::identifier`] so that
+//! one person written two ways still matches, and the groups of reports and published
+//! alerts that share one.
 
 use std::collections::BTreeMap;
 
+pub use jasmine_client::identifier::{
+    normalize_handle, normalize_phone, normalize_plate, phone_region, Kind,
+};
+
 use jasmine_client::alert::AlertAggressor;
 use jasmine_client::report::Aggressor;
-
-/// What an identifier is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Kind {
-    /// A phone number (E.164 when it parses).
-    Phone,
-    /// A number plate.
-    Plate,
-    /// An online handle or profile.
-    Handle,
-}
-
-impl Kind {
-    /// For people.
-    pub fn label(self) -> &'static str {
-        match self {
-            Kind::Phone => "phone",
-            Kind::Plate => "plate",
-            Kind::Handle => "handle",
-        }
-    }
-}
-
-/// The numbering region national numbers are read in: the report's country, France
-/// when it is not a known code.
-pub fn phone_region(country: &str) -> phonenumber::country::Id {
-    country
-        .parse::<phonenumber::country::Id>()
-        .unwrap_or(phonenumber::country::Id::FR)
-}
-
-/// A phone number as E.164 (`+33612345678`), read in `country` when it has no
-/// international prefix; `None` for fewer than 6 digits.
-pub fn normalize_phone(text: &str, country: &str) -> Option<String> {
-    let region = phone_region(country);
-    let cleaned = text
-        .trim()
-        .replacen("00", "+", usize::from(text.trim().starts_with("00")));
-    if let Ok(number) = phonenumber::parse(Some(region), &cleaned) {
-        if number.is_valid() {
-            return Some(number.format().mode(phonenumber::Mode::E164).to_string());
-        }
-    }
-    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-    (digits.len() >= 6).then(|| format!("digits:{digits}"))
-}
-
-/// A plate: letters and digits, upper case; `None` when shorter than 4.
-pub fn normalize_plate(text: &str) -> Option<String> {
-    let plate: String = text
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    (plate.len() >= 4).then_some(plate)
-}
-
-/// A handle or profile link, without `@`, scheme, `www.`, trailing `/`, in lower case.
-pub fn normalize_handle(text: &str) -> Option<String> {
-    let mut handle = text.trim().to_lowercase();
-    for prefix in ["https://", "http://", "www.", "@"] {
-        if let Some(rest) = handle.strip_prefix(prefix) {
-            handle = rest.to_string();
-        }
-    }
-    let handle = handle.trim_end_matches('/').to_string();
-    (handle.chars().count() >= 2).then_some(handle)
-}
 
 /// Every normalised identifier of an aggressor, with its kind.
 pub fn identifiers(

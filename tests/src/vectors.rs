@@ -157,6 +157,67 @@ pub const CODENAME_DATA: [&str; 3] = [
 
 /// The codename derivation vectors: parameters, each codename with what it derives,
 /// and typed forms that must be read back to it or refused.
+/// The private check's own vectors: identifiers as typed, normalised by client-lib
+/// (`identifier`), the input evaluated (`oprf::check_input`) and its output under a
+/// key derived from a fixed seed (RFC 9497 `DeriveKeyPair`).
+pub fn check_vectors() -> serde_json::Value {
+    use jasmine_client::identifier::{normalize_handle, normalize_phone, normalize_plate, Kind};
+    use jasmine_client::oprf::{check_input, CheckKey};
+    let seed = [0x6a_u8; 32];
+    let info = b"jasmine check test key";
+    let key = CheckKey::from_seed(&seed, info).expect("a key");
+    let typed: [(Kind, &str, &str); 12] = [
+        (Kind::Phone, "06 12 34 56 78", "FR"),
+        (Kind::Phone, "+33 6 12 34 56 78", "FR"),
+        (Kind::Phone, "0033612345678", "FR"),
+        (Kind::Phone, "06.12.34.56.78", "FR"),
+        (Kind::Phone, "+32 470 12 34 56", "FR"),
+        (Kind::Phone, "0470 12 34 56", "BE"),
+        (Kind::Phone, "12-34-56", "FR"),
+        (Kind::Plate, "AB-123-CD", "FR"),
+        (Kind::Plate, "ab 123 cd", "FR"),
+        (Kind::Handle, "@Bad_Guy", "FR"),
+        (Kind::Handle, "https://www.instagram.com/bad_guy/", "FR"),
+        (Kind::Handle, "x", "FR"),
+    ];
+    let cases: Vec<serde_json::Value> = typed
+        .iter()
+        .map(|(kind, text, country)| {
+            let normalised = match kind {
+                Kind::Phone => normalize_phone(text, country),
+                Kind::Plate => normalize_plate(text),
+                Kind::Handle => normalize_handle(text),
+            };
+            let (input, output) = match &normalised {
+                Some(n) => {
+                    let input = check_input(*kind, n);
+                    let output = key.output(&input).expect("an output");
+                    (
+                        serde_json::Value::String(hex::encode(&input)),
+                        serde_json::Value::String(hex::encode(output)),
+                    )
+                }
+                None => (serde_json::Value::Null, serde_json::Value::Null),
+            };
+            serde_json::json!({
+                "kind": kind.label(),
+                "typed": text,
+                "country": country,
+                "normalised": normalised,
+                "input": input,
+                "output": output,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "about": "The private check (docs/PROTOCOL.md): each identifier as typed (read in `country` when it has no international prefix), its normalised form (null: too short to check), the input evaluated (hex: \"jasmine/check/v1\" 0x00 kind 0x00 normalised) and the output (hex, 64 bytes) under the key derived from `seed` and `key_info` (RFC 9497 DeriveKeyPair, ristretto255-SHA512, VOPRF mode).",
+        "seed": hex::encode(seed),
+        "key_info": hex::encode(info),
+        "public_key": key.public_key().to_base64(),
+        "cases": cases,
+    })
+}
+
 pub fn codename_vectors() -> serde_json::Value {
     use age::secrecy::ExposeSecret;
     use jasmine_client::codename::{self, Codename};
@@ -283,6 +344,11 @@ pub fn deterministic_files() -> Vec<(&'static str, Vec<u8>)> {
         ),
         ("codenames.json", {
             let mut c = serde_json::to_vec_pretty(&codename_vectors()).expect("codenames");
+            c.push(b'\n');
+            c
+        }),
+        ("check.json", {
+            let mut c = serde_json::to_vec_pretty(&check_vectors()).expect("check");
             c.push(b'\n');
             c
         }),
