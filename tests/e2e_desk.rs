@@ -48,29 +48,7 @@ fn inbox_file_desk_outbox_file_and_nothing_decrypted_on_disk() {
     let reporter = tmp.path().join("reporter");
     std::fs::create_dir_all(&reporter).unwrap();
     let markers = ["DESK-MARKER-ONE", "DESK-MARKER-TWO", "DESK-MARKER-THREE"];
-    let mut codename = String::new();
-    let root = org.path("root.pub");
-    for (i, marker) in markers.iter().enumerate() {
-        std::fs::write(reporter.join("r.json"), report(marker)).unwrap();
-        let mut args = vec![
-            "report",
-            "--server",
-            &url,
-            "--root-key-file",
-            &root,
-            "--file",
-            "r.json",
-            "--json",
-        ];
-        if i == 1 {
-            args.push("--codename");
-        }
-        let receipt: serde_json::Value =
-            serde_json::from_str(&ok("jasmine", &reporter, &args)).unwrap();
-        if i == 1 {
-            codename = receipt["codename"].as_str().unwrap().to_string();
-        }
-    }
+    let codename = send_reports(&org, &reporter, &url, &markers);
     let keys = |args: &[&str]| ok("jasmine-keys", &org.dir, args);
 
     // Online: one inbox file; the server keeps everything until the outbox says so.
@@ -874,15 +852,16 @@ fn air_gap_files_are_signed_and_bound_to_their_moderator() {
     assert_eq!(server.stored_reports(), 0);
 }
 
-/// Sends the report `marker` as a reporter's CLI does.
-fn send_report(org: &Org, dir: &Path, url: &str, marker: &str) {
+/// As a reporter working in `dir`: sends one report per marker with the `jasmine` CLI,
+/// the second one asking for answers with a codename; returns that codename (empty
+/// with fewer than two markers).
+fn send_reports(org: &Org, dir: &Path, url: &str, markers: &[&str]) -> String {
     std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(dir.join("r.json"), report(marker)).unwrap();
     let root = org.path("root.pub");
-    ok(
-        "jasmine",
-        dir,
-        &[
+    let mut codename = String::new();
+    for (i, marker) in markers.iter().enumerate() {
+        std::fs::write(dir.join("r.json"), report(marker)).unwrap();
+        let mut args = vec![
             "report",
             "--server",
             url,
@@ -890,8 +869,17 @@ fn send_report(org: &Org, dir: &Path, url: &str, marker: &str) {
             &root,
             "--file",
             "r.json",
-        ],
-    );
+            "--json",
+        ];
+        if i == 1 {
+            args.push("--codename");
+        }
+        let receipt: serde_json::Value = serde_json::from_str(&ok("jasmine", dir, &args)).unwrap();
+        if i == 1 {
+            codename = receipt["codename"].as_str().unwrap().to_string();
+        }
+    }
+    codename
 }
 
 #[test]
@@ -923,10 +911,10 @@ fn a_second_jasmine_keys_on_the_same_desk_or_inbox_is_refused_and_nothing_is_los
         args.extend(desk);
         jasmine_tests::run("jasmine-keys", &org.dir, &args)
     };
-    send_report(&org, &reporter, &url, "LOCK-ONE");
+    send_reports(&org, &reporter, &url, &["LOCK-ONE"]);
     pull_out("inbox-1.jasmine");
     assert!(import("inbox-1.jasmine").status.success());
-    send_report(&org, &reporter, &url, "LOCK-TWO");
+    send_reports(&org, &reporter, &url, &["LOCK-TWO"]);
     pull_out("inbox-2.jasmine");
 
     // A review waits at its prompt, holding the desk.
@@ -1035,28 +1023,7 @@ fn an_interrupted_publication_run_again_puts_everything_on_the_server_exactly_on
     let reporter = tmp.path().join("reporter");
     std::fs::create_dir_all(&reporter).unwrap();
     let root = org.path("root.pub");
-    let mut codename = String::new();
-    for (i, marker) in ["ONCE-ONE", "ONCE-TWO"].iter().enumerate() {
-        std::fs::write(reporter.join("r.json"), report(marker)).unwrap();
-        let mut args = vec![
-            "report",
-            "--server",
-            &url,
-            "--root-key-file",
-            &root,
-            "--file",
-            "r.json",
-            "--json",
-        ];
-        if i == 1 {
-            args.push("--codename");
-        }
-        let receipt: serde_json::Value =
-            serde_json::from_str(&ok("jasmine", &reporter, &args)).unwrap();
-        if i == 1 {
-            codename = receipt["codename"].as_str().unwrap().to_string();
-        }
-    }
+    let codename = send_reports(&org, &reporter, &url, &["ONCE-ONE", "ONCE-TWO"]);
     let keys = |args: &[&str]| ok("jasmine-keys", &org.dir, args);
     keys(&[
         "pull",

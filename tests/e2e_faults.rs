@@ -29,6 +29,21 @@ struct TestOrg {
     bundle: VerifiedBundle,
 }
 
+impl TestOrg {
+    /// A reply of alice's, signed and sealed to the reporter's `recipient` and to her.
+    fn sealed_reply(&self, recipient: &str, mailbox: &str, text: &str) -> Vec<u8> {
+        use jasmine_client::mailbox::{seal_reply, Reply, MESSAGE_FORMAT};
+        let reply = Reply {
+            format: MESSAGE_FORMAT,
+            mailbox: mailbox.to_string(),
+            written_on: Day::today_utc(),
+            text: text.to_string(),
+            signed_by: "alice".into(),
+        };
+        seal_reply(&reply, recipient, self.moderator.alert_key(), &self.bundle).unwrap()
+    }
+}
+
 fn test_org(dir: &Path) -> TestOrg {
     std::fs::create_dir_all(dir).unwrap();
     let mut rng = rand::rngs::OsRng;
@@ -246,7 +261,7 @@ struct ModeratorSeen {
 #[test]
 fn acknowledgements_and_replies_survive_kill_9_in_a_burst() {
     use jasmine_client::client::{ClientError, JasmineClient, ModeratorCredentials};
-    use jasmine_client::mailbox::{self, Reply, MESSAGE_FORMAT};
+    use jasmine_client::mailbox;
     const ROUNDS: usize = 6;
     let tmp = tempfile::tempdir().unwrap();
     let org = test_org(&tmp.path().join("org"));
@@ -296,16 +311,7 @@ fn acknowledgements_and_replies_survive_kill_9_in_a_burst() {
         (0..1200)
             .map(|i| {
                 let mailbox = format!("{:032x}", 0xfeed_0000_u64 + (i % 40) as u64);
-                let reply = Reply {
-                    format: MESSAGE_FORMAT,
-                    mailbox: mailbox.clone(),
-                    written_on: Day::today_utc(),
-                    text: format!("Réponse {i} : nous sommes là."),
-                    signed_by: "alice".into(),
-                };
-                let sealed =
-                    mailbox::seal_reply(&reply, &recipient, org.moderator.alert_key(), &org.bundle)
-                        .unwrap();
+                let sealed = org.sealed_reply(&recipient, &mailbox, &format!("Réponse {i}"));
                 (mailbox, sealed)
             })
             .collect(),
@@ -624,7 +630,6 @@ fn probes_in_files(dir: &Path, probes: &[Vec<u8>]) -> Vec<Option<String>> {
 #[test]
 fn deleted_means_gone_from_every_file_of_the_data_folder() {
     use jasmine_client::client::{JasmineClient, ModeratorCredentials};
-    use jasmine_client::mailbox::{self, Reply, MESSAGE_FORMAT};
     let tmp = tempfile::tempdir().unwrap();
     let org = test_org(&tmp.path().join("org"));
     let config = tmp.path().join("jasmine-server.toml");
@@ -668,16 +673,7 @@ fn deleted_means_gone_from_every_file_of_the_data_folder() {
         .into_iter()
         .enumerate()
     {
-        let reply = Reply {
-            format: MESSAGE_FORMAT,
-            mailbox: mailbox.clone(),
-            written_on: Day::today_utc(),
-            text: format!("Réponse {n}"),
-            signed_by: "alice".into(),
-        };
-        let sealed =
-            mailbox::seal_reply(&reply, &recipient, org.moderator.alert_key(), &org.bundle)
-                .unwrap();
+        let sealed = org.sealed_reply(&recipient, mailbox, &format!("Réponse {n}"));
         runtime
             .block_on(client.post_reply(&credentials, mailbox, &sealed, None))
             .unwrap();

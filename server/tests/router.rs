@@ -40,16 +40,24 @@ fn bundle(version: u64, root: &SigningKey) -> Vec<u8> {
     sign_bundle(&bundle, root).unwrap()
 }
 
-#[tokio::test]
-async fn a_server_without_a_bundle_refuses_reports_until_one_is_uploaded() {
-    let dir = tempfile::tempdir().unwrap();
+/// A server's state in `dir`, with a fresh root key pinned and no bundle yet.
+async fn state_without_bundle(
+    dir: &std::path::Path,
+) -> (SigningKey, Config, jasmine_server::AppState) {
     let root = SigningKey::generate(&mut rand::rngs::OsRng);
     let config = Config {
-        data_dir: dir.path().join("data"),
+        data_dir: dir.join("data"),
         root_key: Some(PublicKey::from(&root).to_base64()),
         ..Config::default()
     };
     let state = open_state(&config).await.unwrap();
+    (root, config, state)
+}
+
+#[tokio::test]
+async fn a_server_without_a_bundle_refuses_reports_until_one_is_uploaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, config, state) = state_without_bundle(dir.path()).await;
 
     let (status, headers, body) = call(
         &state,
@@ -217,13 +225,7 @@ async fn the_router_the_openapi_document_and_the_protocol_list_the_same_routes()
 
     // Every route reaches its handler.
     let dir = tempfile::tempdir().unwrap();
-    let root = SigningKey::generate(&mut rand::rngs::OsRng);
-    let config = Config {
-        data_dir: dir.path().join("data"),
-        root_key: Some(PublicKey::from(&root).to_base64()),
-        ..Config::default()
-    };
-    let state = open_state(&config).await.unwrap();
+    let (_, _, state) = state_without_bundle(dir.path()).await;
     for (method, path) in jasmine_server::API_ROUTES {
         let uri = path.replace("{id}", &"0".repeat(32));
         let request = Request::builder()
