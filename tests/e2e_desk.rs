@@ -143,16 +143,7 @@ fn inbox_file_desk_outbox_file_and_nothing_decrypted_on_disk() {
 
     // Decisions: an alert from one, a reply to two, a note and closing three.
     with_desk(&["alert", "draft", one, "--out", "draft.json"]);
-    keys(&[
-        "alert",
-        "sign",
-        "--draft",
-        "draft.json",
-        "--key",
-        "alice.offline.age",
-        "--desk",
-        "desk",
-    ]);
+    sign_draft(&org);
     with_desk(&[
         "reply",
         two,
@@ -852,6 +843,24 @@ fn air_gap_files_are_signed_and_bound_to_their_moderator() {
     assert_eq!(server.stored_reports(), 0);
 }
 
+/// As alice: signs `draft.json` onto her desk (`desk`), for the next outbox file.
+fn sign_draft(org: &Org) {
+    ok(
+        "jasmine-keys",
+        &org.dir,
+        &[
+            "alert",
+            "sign",
+            "--draft",
+            "draft.json",
+            "--key",
+            "alice.offline.age",
+            "--desk",
+            "desk",
+        ],
+    );
+}
+
 /// As a reporter working in `dir`: sends one report per marker with the `jasmine` CLI,
 /// the second one asking for answers with a codename; returns that codename (empty
 /// with fewer than two markers).
@@ -1058,16 +1067,7 @@ fn an_interrupted_publication_run_again_puts_everything_on_the_server_exactly_on
         }
     }
     with_desk(&["alert", "draft", &first, "--out", "draft.json"]);
-    keys(&[
-        "alert",
-        "sign",
-        "--draft",
-        "draft.json",
-        "--key",
-        "alice.offline.age",
-        "--desk",
-        "desk",
-    ]);
+    sign_draft(&org);
     for text in ["ONCE-REPLY-A", "ONCE-REPLY-B"] {
         with_desk(&[
             "reply",

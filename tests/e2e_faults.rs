@@ -30,6 +30,16 @@ struct TestOrg {
 }
 
 impl TestOrg {
+    /// A server on `data` for this organisation, with the configuration file `config`.
+    fn start_server(&self, data: &Path, config: &str) -> Server {
+        Server::start_with(
+            data,
+            &self.root_pub,
+            Some(&self.bundle_file),
+            &["--config", config],
+        )
+    }
+
     /// A reply of alice's, signed and sealed to the reporter's `recipient` and to her.
     fn sealed_reply(&self, recipient: &str, mailbox: &str, text: &str) -> Vec<u8> {
         use jasmine_client::mailbox::{seal_reply, Reply, MESSAGE_FORMAT};
@@ -180,12 +190,7 @@ fn every_acknowledged_report_survives_kill_9_under_load() {
     let seen = Arc::new(Mutex::new(Seen::default()));
     let runtime = tokio::runtime::Runtime::new().unwrap();
     for round in 0..ROUNDS {
-        let server = Server::start_with(
-            &data,
-            &org.root_pub,
-            Some(&org.bundle_file),
-            &["--config", &config],
-        );
+        let server = org.start_server(&data, &config);
         let acked = Arc::new(AtomicUsize::new(0));
         let clients: Vec<_> = (0..CLIENTS)
             .map(|_| {
@@ -229,12 +234,7 @@ fn every_acknowledged_report_survives_kill_9_under_load() {
         seen.refused
     );
     // Restarted once more (it opens what the kills left), then checked.
-    let server = Server::start_with(
-        &data,
-        &org.root_pub,
-        Some(&org.bundle_file),
-        &["--config", &config],
-    );
+    let server = org.start_server(&data, &config);
     let stored = server.stored_reports() as usize;
     assert!(
         stored >= seen.acknowledged.len(),
@@ -270,12 +270,7 @@ fn acknowledgements_and_replies_survive_kill_9_in_a_burst() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     // The reports to acknowledge, stored first.
     let reports = Arc::new(sealed_reports(&org, 1200, 200));
-    let server = Server::start_with(
-        &data,
-        &org.root_pub,
-        Some(&org.bundle_file),
-        &["--config", &config],
-    );
+    let server = org.start_server(&data, &config);
     let next = Arc::new(AtomicUsize::new(0));
     let acked = Arc::new(AtomicUsize::new(0));
     let posted = Arc::new(Mutex::new(Seen::default()));
@@ -324,12 +319,7 @@ fn acknowledgements_and_replies_survive_kill_9_in_a_burst() {
     let next_ack = Arc::new(AtomicUsize::new(0));
     let next_reply = Arc::new(AtomicUsize::new(0));
     for round in 0..ROUNDS {
-        let server = Server::start_with(
-            &data,
-            &org.root_pub,
-            Some(&org.bundle_file),
-            &["--config", &config],
-        );
+        let server = org.start_server(&data, &config);
         let done = Arc::new(AtomicUsize::new(0));
         let mut clients = Vec::new();
         for c in 0..32 {
@@ -400,12 +390,7 @@ fn acknowledgements_and_replies_survive_kill_9_in_a_burst() {
     let seen = seen.lock().unwrap();
     assert!(seen.server_errors.is_empty(), "{:?}", seen.server_errors);
     assert!(!seen.acknowledged.is_empty() && !seen.replies.is_empty());
-    let server = Server::start_with(
-        &data,
-        &org.root_pub,
-        Some(&org.bundle_file),
-        &["--config", &config],
-    );
+    let server = org.start_server(&data, &config);
     let db = server.database();
     // An acknowledgement answered is a report deleted, for good.
     for id in &seen.acknowledged {
@@ -501,12 +486,7 @@ fn a_full_disk_refuses_with_507_keeps_serving_reads_and_recovers_by_itself() {
     let ballast = disk.dir.join("ballast");
     std::fs::write(&ballast, vec![0u8; 3 << 20]).unwrap();
     let data = disk.dir.join("data");
-    let server = Server::start_with(
-        &data,
-        &org.root_pub,
-        Some(&org.bundle_file),
-        &["--config", &config],
-    );
+    let server = org.start_server(&data, &config);
     // About 16 KiB each: the 9 MiB left fill up after some hundreds.
     let reports = Arc::new(sealed_reports(&org, 1500, 6000));
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -583,12 +563,7 @@ fn a_full_disk_refuses_with_507_keeps_serving_reads_and_recovers_by_itself() {
     );
     // And all of it survives a kill.
     server.stop();
-    let server = Server::start_with(
-        &data,
-        &org.root_pub,
-        Some(&org.bundle_file),
-        &["--config", &config],
-    );
+    let server = org.start_server(&data, &config);
     assert!(server.stored_reports() as usize >= seen.lock().unwrap().acknowledged.len());
     assert_all_kept(&data, &org, &reports, &seen.lock().unwrap());
     drop(server);
@@ -640,12 +615,7 @@ fn deleted_means_gone_from_every_file_of_the_data_folder() {
     .unwrap();
     let config = config.display().to_string();
     let data = tmp.path().join("data");
-    let server = Server::start_with(
-        &data,
-        &org.root_pub,
-        Some(&org.bundle_file),
-        &["--config", &config],
-    );
+    let server = org.start_server(&data, &config);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let client = JasmineClient::new(DirectHttp::new(&server.url).unwrap());
     let credentials = ModeratorCredentials {
