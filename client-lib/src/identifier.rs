@@ -1,7 +1,7 @@
 //! The identifiers of an aggressor (phone numbers, number plates, online handles),
 //! normalised so that one person written two ways is one identifier: for the desk's
 //! repeat-aggressor matching and for the private check (`crate::oprf`). One
-//! normalisation, here; `tests/vectors/identifiers.json` holds it to its examples.
+//! normalisation, here; `tests/vectors/check.json` holds it to its examples.
 //!
 //! Phone numbers go through `phonenumber` (Google's libphonenumber metadata): French
 //! national and international forms (`06 12 34 56 78`, `+33 6 12 34 56 78`,

@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use jasmine_client::alert::{self, Retraction};
 use jasmine_client::client::JasmineClient;
-use jasmine_client::keys::{self};
+use jasmine_client::keys;
 use jasmine_client::Day;
 use rand::rngs::OsRng;
 

@@ -287,6 +287,7 @@ impl Desk {
             }
             state
         } else {
+            // (No desk and nothing to create it for was refused above.)
             let organisation = create.context("no desk")?;
             State {
                 format: 1,

@@ -180,22 +180,11 @@ async fn store_checked(
             item_id,
         })
         .await?;
-    Ok(match outcome {
-        WriteOutcome::Repeated { id, posted_on } => (
-            Receipt {
-                id,
-                received_on: posted_on,
-            },
-            false,
-        ),
-        _ => (
-            Receipt {
-                id,
-                received_on: posted_on,
-            },
-            true,
-        ),
-    })
+    let (id, received_on, new) = match outcome {
+        WriteOutcome::Repeated { id, posted_on } => (id, posted_on, false),
+        _ => (id, posted_on, true),
+    };
+    Ok((Receipt { id, received_on }, new))
 }
 
 /// Deletes a mailbox; the answer is the same whether it existed or not. Only a

@@ -50,16 +50,29 @@ pub enum StorageError {
     Unavailable,
 }
 
+impl StorageError {
+    /// What a failed database call tells the client: a full disk as such (507, writes
+    /// succeed again by themselves once there is room), anything else as unavailable.
+    pub fn of_database(e: &rusqlite::Error) -> StorageError {
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+            StorageError::DiskFull
+        } else {
+            StorageError::Unavailable
+        }
+    }
+}
+
 impl From<rusqlite::Error> for StorageError {
     fn from(e: rusqlite::Error) -> Self {
-        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+        let error = StorageError::of_database(&e);
+        if matches!(error, StorageError::DiskFull) {
             tracing::error!(
                 "the disk holding the database is full: writes are refused until there is room"
             );
-            return StorageError::DiskFull;
+        } else {
+            tracing::error!("database error: {e}");
         }
-        tracing::error!("database error: {e}");
-        StorageError::Unavailable
+        error
     }
 }
 

@@ -72,15 +72,8 @@ pub(super) fn run(mut conn: Connection, jobs: Receiver<Job>, mut quota: Quota) {
                     "a write batch of {} could not be committed: {e}",
                     batch.len()
                 );
-                // A full disk is said as such (507): nothing was stored, and writes
-                // succeed again by themselves once there is room.
-                let disk_full = e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull);
                 for job in batch.drain(..) {
-                    let _ = job.reply.send(Err(if disk_full {
-                        StorageError::DiskFull
-                    } else {
-                        StorageError::Unavailable
-                    }));
+                    let _ = job.reply.send(Err(StorageError::of_database(&e)));
                 }
             }
         }
