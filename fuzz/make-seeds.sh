@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 V=tests/vectors
 S=fuzz/seeds
 rm -rf "$S"
-mkdir -p "$S"/{envelope_shape,report_plaintext,bundle,alert,authorization,codename,report_form,questionnaire_form,directory,airgap_file}
+mkdir -p "$S"/{envelope_shape,report_plaintext,bundle,alert,authorization,codename,report_form,questionnaire_form,directory,airgap_file,check_wire}
 
 cp "$V"/report.age "$V"/reply.age "$V"/fail_report_*.age "$S"/envelope_shape/
 for f in "$V"/cctv-age/*; do
@@ -19,7 +19,7 @@ cp "$V"/alert.json "$V"/retraction.json "$V"/fail_alert_*.json "$S"/alert/
 cp server/content/directory.toml "$S"/directory/
 
 python3 - "$V" "$S" <<'PY'
-import hashlib, json, sys
+import base64, hashlib, json, sys
 V, S = sys.argv[1], sys.argv[2]
 def write(target, name, text):
     with open(f"{S}/{target}/{name}", "w", encoding="utf-8") as f:
@@ -65,6 +65,13 @@ inbox = dict(jasmine="inbox", **common, reports=[{"id": "r1", "received_on": "20
 outbox = dict(jasmine="outbox", **common, alerts=[alert], retractions=[],
               replies=[{"item_id": "i1", "report_id": "r1", "mailbox": "m1", "ciphertext": "YWdl"}],
               acknowledge={"reports": ["r1"], "messages": []}, signature="A" * 86 + "==")
+rfc = json.load(open(f"{V}/rfc9497-ristretto255-sha512-voprf.json"))
+b64 = lambda h: base64.b64encode(bytes.fromhex(h)).decode()
+write("check_wire", "pk", b64(rfc["pk"]))
+write("check_wire", "sk", b64(rfc["sk"]))
+for i, vector in enumerate(rfc["vectors"]):
+    write("check_wire", f"blinded-{i}", b64(vector["blinded_element"]))
+    write("check_wire", f"evaluation-{i}", b64(vector["evaluation_element"]) + "," + b64(vector["proof"]))
 for name, value in (("inbox", inbox), ("outbox", outbox)):
     value["sha256"] = checksum(value)
     write("airgap_file", name, json.dumps(value, indent=2))
