@@ -10,7 +10,8 @@ build:
 
 ## make run: build, create demo keys on first run, start the server on http://127.0.0.1:8080
 run: build
-	./target/debug/jasmine-keys demo --dir $(DATA)/demo
+	./target/debug/jasmine-keys demo --dir $(DATA)/demo \
+		--check-key "$$(./target/debug/jasmine-server --data-dir $(DATA) --print-check-key)"
 	./target/debug/jasmine-server --listen $(LISTEN) --data-dir $(DATA) \
 		--root-key-file $(DATA)/demo/root.pub --bundle-file $(DATA)/demo/bundle.json
 

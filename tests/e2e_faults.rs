@@ -66,6 +66,7 @@ fn test_org(dir: &Path) -> TestOrg {
         issued: today,
         expires: today.add_days(90),
         onion: String::new(),
+        check_key: None,
         moderators: vec![moderator.public_entry("Alice")],
         former: Vec::new(),
         limits: ServerLimits::default(),

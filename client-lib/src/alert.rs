@@ -429,6 +429,7 @@ mod tests {
             issued: today,
             expires: today.add_days(9),
             onion: String::new(),
+            check_key: None,
             moderators: vec![m.public_entry("Alice")],
             former: Vec::new(),
             limits: ServerLimits::default(),

@@ -267,6 +267,7 @@ mod tests {
             issued: today,
             expires: today,
             onion: String::new(),
+            check_key: None,
             moderators: vec![m.public_entry("A")],
             former: Vec::new(),
             limits: ServerLimits::default(),

@@ -33,6 +33,11 @@ pub struct KeyBundle {
     pub expires: Day,
     /// The service's onion address (`…onion`), or empty when not yet known.
     pub onion: String,
+    /// The public key of the server's private check (`crate::oprf`): every
+    /// evaluation's proof is checked against it, so that a server cannot use another
+    /// key per asker. Absent when the service has no check list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_key: Option<crate::oprf::CheckPublicKey>,
     /// The moderators; every report is encrypted to all of them.
     pub moderators: Vec<ModeratorEntry>,
     /// Alert keys no longer in use (a moderator who left, or rotated keys): alerts and
@@ -439,6 +444,7 @@ mod tests {
             issued: today,
             expires: today.add_days(30),
             onion: String::new(),
+            check_key: None,
             moderators: vec![m.public_entry("Alice")],
             former: Vec::new(),
             limits: ServerLimits::default(),

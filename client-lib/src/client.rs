@@ -7,11 +7,14 @@ use serde::de::DeserializeOwned;
 
 use crate::alert::{self, Alert, Retraction};
 use crate::bundle::{self, KeyBundle, VerifiedBundle};
+use crate::checklist::{self, CheckList};
 use crate::keys::PublicKey;
+use crate::oprf::{self, CheckOutput, Evaluation};
 use crate::puzzle::{self, Purpose};
 use crate::transport::{ApiRequest, ApiResponse, Transport, TransportError};
 use crate::wire::{
-    AckResult, AlertFeed, ErrorBody, MailboxEntry, MailboxMessages, MailboxPost, MailboxRequest,
+    AckResult, AlertFeed, CheckBatch, CheckBatchAnswer, CheckEntries, CheckEvaluation,
+    CheckRequest, ErrorBody, MailboxEntry, MailboxMessages, MailboxPost, MailboxRequest,
     PendingMessages, PendingReports, Receipt,
 };
 use crate::{api_auth, Day, Error};
@@ -115,6 +118,20 @@ pub struct ModeratorCredentials {
     pub id: String,
     /// API key.
     pub api_key: SigningKey,
+}
+
+/// What a check found.
+#[derive(Clone, Debug, Default)]
+pub struct CheckResult {
+    /// The published alerts whose aggressor has the identifier, verified.
+    pub alerts: Vec<Alert>,
+    /// Alerts listed for the identifier but withdrawn since (signed retractions).
+    pub withdrawn: Vec<String>,
+    /// Entries in the list.
+    pub entries: usize,
+    /// Entries ignored because they do not verify against the bundle (unsigned, or
+    /// signed by no moderator): a server cannot add entries.
+    pub ignored_entries: usize,
 }
 
 /// A client of one Jasmine server. Whatever it reads is verified against the root key
@@ -465,6 +482,140 @@ impl<T: Transport> JasmineClient<T> {
             )
             .await?;
         Ok(response.body.to_vec())
+    }
+
+    /// The check function's output for `input` ([`oprf::check_input`]), computed
+    /// blindly: the input is blinded here, the server evaluates it (`POST /v1/check`,
+    /// with a solved puzzle, on a circuit of its own) and its proof is checked against
+    /// the key `bundle` names before unblinding. The server never sees the input.
+    pub async fn evaluate_blindly(
+        &self,
+        bundle: &KeyBundle,
+        input: &[u8],
+    ) -> Result<CheckOutput, ClientError> {
+        let public_key = bundle.check_key.ok_or_else(|| {
+            ClientError::BadResponse("this service's key bundle names no check key".into())
+        })?;
+        let (pending, blinded) = oprf::blind(input, &mut rand::rngs::OsRng)?;
+        let body = serde_json::to_vec(&CheckRequest {
+            blinded: blinded.to_base64(),
+        })
+        .map_err(|e| ClientError::BadResponse(e.to_string()))?;
+        let size = body.len();
+        let request =
+            ApiRequest::new(Method::POST, "/v1/check").with_body("application/json", body);
+        let response = self
+            .isolated()
+            .send_with_puzzle(Purpose::Check, size, request)
+            .await?;
+        let answer: CheckEvaluation = json_of(&response)?;
+        let evaluation = Evaluation::from_base64(&answer.evaluated, &answer.proof)?;
+        Ok(pending.finish(&evaluation, &public_key)?)
+    }
+
+    /// The check list as served (`GET /v1/checklist`), not yet verified: see
+    /// [`checklist::verified_tags`]. On a circuit of its own.
+    pub async fn fetch_checklist(&self) -> Result<CheckList, ClientError> {
+        let response = self
+            .isolated()
+            .call(ApiRequest::new(Method::GET, "/v1/checklist"))
+            .await?;
+        let strict = crate::canonical::parse_strict(&response.body, "check list")?;
+        serde_json::from_value(strict).map_err(|e| ClientError::BadResponse(e.to_string()))
+    }
+
+    /// Checks one identifier (`input` from [`oprf::check_input`]): evaluates it
+    /// blindly, looks its tag up among the list's entries that verify against `bundle`,
+    /// and reads the alerts found from the public feed (every page, so that the server
+    /// does not learn which alert matched). Entries of an alert that was withdrawn, or
+    /// that the feed does not hold, find nothing.
+    pub async fn check(
+        &self,
+        bundle: &KeyBundle,
+        input: &[u8],
+    ) -> Result<CheckResult, ClientError> {
+        let output = self.evaluate_blindly(bundle, input).await?;
+        let list = self.fetch_checklist().await?;
+        let (tags, ignored_entries) = checklist::verified_tags(&list, bundle);
+        let mut result = CheckResult {
+            ignored_entries,
+            entries: list.entries.len(),
+            ..CheckResult::default()
+        };
+        let Some(ids) = tags.get(&checklist::tag_of(&output)) else {
+            return Ok(result);
+        };
+        let mut offset = 0;
+        loop {
+            let page = self
+                .fetch_alerts(
+                    &AlertQuery {
+                        offset: Some(offset),
+                        limit: Some(500),
+                        ..AlertQuery::default()
+                    },
+                    bundle,
+                )
+                .await?;
+            for retraction in &page.retractions {
+                if ids.contains(&retraction.alert_id) {
+                    result.withdrawn.push(retraction.alert_id.clone());
+                }
+            }
+            result
+                .alerts
+                .extend(page.alerts.into_iter().filter(|a| ids.contains(&a.id)));
+            match page.next_offset {
+                Some(next) if next > offset => offset = next,
+                _ => break,
+            }
+        }
+        result.withdrawn.sort();
+        result.withdrawn.dedup();
+        result.alerts.retain(|a| !result.withdrawn.contains(&a.id));
+        Ok(result)
+    }
+
+    /// (desk) Evaluates the desk's blinded elements (`POST /v1/mod/check/evaluate`).
+    pub async fn evaluate_for_desk(
+        &self,
+        credentials: &ModeratorCredentials,
+        blinded: Vec<String>,
+    ) -> Result<Vec<CheckEvaluation>, ClientError> {
+        let asked = blinded.len();
+        let body = serde_json::to_vec(&CheckBatch { blinded })
+            .map_err(|e| ClientError::BadResponse(e.to_string()))?;
+        let response = self
+            .moderator_call(
+                credentials,
+                ApiRequest::new(Method::POST, "/v1/mod/check/evaluate")
+                    .with_body("application/json", body),
+            )
+            .await?;
+        let answer: CheckBatchAnswer = json_of(&response)?;
+        if answer.evaluations.len() != asked {
+            return Err(ClientError::BadResponse(format!(
+                "{} evaluations for {asked} blinded elements",
+                answer.evaluations.len()
+            )));
+        }
+        Ok(answer.evaluations)
+    }
+
+    /// (desk) Adds signed entries to the check list (`POST /v1/mod/checklist`).
+    pub async fn post_check_entries(
+        &self,
+        credentials: &ModeratorCredentials,
+        entries: Vec<serde_json::Value>,
+    ) -> Result<(), ClientError> {
+        let body = serde_json::to_vec(&CheckEntries { entries })
+            .map_err(|e| ClientError::BadResponse(e.to_string()))?;
+        self.moderator_call(
+            credentials,
+            ApiRequest::new(Method::POST, "/v1/mod/checklist").with_body("application/json", body),
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Acknowledges a mailbox message (it stays in the mailbox for the reporter).

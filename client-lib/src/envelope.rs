@@ -85,6 +85,7 @@ mod tests {
             issued: today,
             expires: today.add_days(10),
             onion: String::new(),
+            check_key: None,
             moderators: moderators.iter().map(|m| m.public_entry(m.id())).collect(),
             former: Vec::new(),
             limits: ServerLimits::default(),

@@ -21,7 +21,17 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// For people.
+    /// Reads a label ([`Kind::label`]).
+    pub fn parse(text: &str) -> Option<Kind> {
+        match text {
+            "phone" => Some(Kind::Phone),
+            "plate" => Some(Kind::Plate),
+            "handle" => Some(Kind::Handle),
+            _ => None,
+        }
+    }
+
+    /// For people, and in the check's input.
     pub fn label(self) -> &'static str {
         match self {
             Kind::Phone => "phone",
@@ -53,6 +63,15 @@ pub fn normalize_phone(text: &str, country: &str) -> Option<String> {
     }
     let digits: String = text.chars().filter(char::is_ascii_digit).collect();
     (digits.len() >= 6).then(|| format!("digits:{digits}"))
+}
+
+/// An identifier of `kind` normalised; `None` when too short to identify anyone.
+pub fn normalize(kind: Kind, text: &str, country: &str) -> Option<String> {
+    match kind {
+        Kind::Phone => normalize_phone(text, country),
+        Kind::Plate => normalize_plate(text),
+        Kind::Handle => normalize_handle(text),
+    }
 }
 
 /// A plate: letters and digits, upper case; `None` when shorter than 4.

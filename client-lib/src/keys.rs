@@ -34,6 +34,8 @@ pub enum Domain {
     Inbox,
     /// A moderator's alert key signs an outbox file (offline desk → online machine).
     Outbox,
+    /// A moderator's alert key signs an entry of the check list.
+    CheckEntry,
 }
 
 impl Domain {
@@ -48,18 +50,21 @@ impl Domain {
             Domain::Answer => "jasmine/answer/v1",
             Domain::Inbox => "jasmine/inbox/v1",
             Domain::Outbox => "jasmine/outbox/v1",
+            Domain::CheckEntry => "jasmine/check-entry/v1",
         }
     }
 
     /// All domains, for tests that check they never cross.
-    pub const ALL: [Domain; 7] = [
+    pub const ALL: [Domain; 9] = [
         Domain::Bundle,
         Domain::Alert,
         Domain::Retraction,
         Domain::Api,
         Domain::Reply,
+        Domain::Answer,
         Domain::Inbox,
         Domain::Outbox,
+        Domain::CheckEntry,
     ];
 }
 

@@ -21,6 +21,7 @@
 //!     issued: today,
 //!     expires: today.add_days(90),
 //!     onion: String::new(),
+//!     check_key: None,
 //!     moderators: vec![moderator.public_entry("Alice")],
 //!     former: Vec::new(),
 //!     limits: bundle::ServerLimits::default(),
@@ -43,6 +44,7 @@ pub mod alert;
 pub mod api_auth;
 pub mod bundle;
 pub mod canonical;
+pub mod checklist;
 pub mod client;
 pub mod codename;
 mod day;

@@ -412,6 +412,7 @@ mod tests {
             issued: today,
             expires: today.add_days(30),
             onion: String::new(),
+            check_key: None,
             moderators: vec![alice.public_entry("Alice")],
             former: Vec::new(),
             limits: ServerLimits::default(),

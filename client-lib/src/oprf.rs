@@ -109,8 +109,22 @@ impl CheckKey {
 }
 
 /// The public half of the check key: a ristretto255 element, 32 bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct CheckPublicKey([u8; 32]);
+
+impl TryFrom<String> for CheckPublicKey {
+    type Error = Error;
+    fn try_from(text: String) -> Result<Self, Error> {
+        CheckPublicKey::from_base64(&text)
+    }
+}
+
+impl From<CheckPublicKey> for String {
+    fn from(key: CheckPublicKey) -> String {
+        key.to_base64()
+    }
+}
 
 impl CheckPublicKey {
     /// Reads base64 of the 32-byte element, refusing what is not a valid element.
@@ -197,8 +211,15 @@ pub fn blind<R: RngCore + CryptoRng>(
 }
 
 impl PendingCheck {
-    /// The state as RFC 9497's vectors give it (a blind and its blinded element, 64
-    /// bytes): for tests against those vectors.
+    /// What must be kept to finish later (the desk keeps it, encrypted, across the air
+    /// gap): the blind and its blinded element, 64 bytes, wiped on drop. Reads back
+    /// with [`PendingCheck::from_vector`].
+    pub fn state_bytes(&self) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new(self.client.serialize().to_vec())
+    }
+
+    /// The state as RFC 9497's vectors give it, and as [`PendingCheck::state_bytes`]
+    /// writes it (a blind and its blinded element, 64 bytes).
     pub fn from_vector(input: &[u8], blind_and_element: &[u8]) -> Result<PendingCheck, Error> {
         Ok(PendingCheck {
             input: Zeroizing::new(input.to_vec()),

@@ -41,6 +41,9 @@ pub enum Purpose {
     Report,
     /// `POST /v1/mailbox/answer`.
     Answer,
+    /// `POST /v1/check`: every evaluation is also one guess for whoever enumerates
+    /// numbers against the check key.
+    Check,
 }
 
 impl Purpose {
@@ -49,6 +52,7 @@ impl Purpose {
         match self {
             Purpose::Report => "report",
             Purpose::Answer => "answer",
+            Purpose::Check => "check",
         }
     }
 
@@ -57,6 +61,7 @@ impl Purpose {
         match text {
             "report" => Some(Purpose::Report),
             "answer" => Some(Purpose::Answer),
+            "check" => Some(Purpose::Check),
             _ => None,
         }
     }
@@ -66,6 +71,7 @@ impl Purpose {
         match self {
             Purpose::Report => 1,
             Purpose::Answer => 2,
+            Purpose::Check => 3,
         }
     }
 
@@ -74,6 +80,7 @@ impl Purpose {
         match code {
             1 => Some(Purpose::Report),
             2 => Some(Purpose::Answer),
+            3 => Some(Purpose::Check),
             _ => None,
         }
     }

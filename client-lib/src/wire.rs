@@ -157,3 +157,51 @@ pub struct PendingMessages {
     /// The messages, in no meaningful order.
     pub messages: Vec<PendingMessage>,
 }
+
+/// Body of `POST /v1/check`: one blinded element (`crate::oprf`), standard base64.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    /// The blinded element, 32 bytes.
+    pub blinded: String,
+}
+
+/// The server's evaluation of one blinded element, with the proof that it used the
+/// key the bundle names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckEvaluation {
+    /// The evaluated element, 32 bytes, standard base64.
+    pub evaluated: String,
+    /// The DLEQ proof, 64 bytes, standard base64.
+    pub proof: String,
+}
+
+/// Body of `POST /v1/mod/check/evaluate`: the desk's blinded elements (at most
+/// [`MAX_DESK_EVALUATIONS`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckBatch {
+    /// Blinded elements, standard base64.
+    pub blinded: Vec<String>,
+}
+
+/// Most blinded elements in one `POST /v1/mod/check/evaluate`.
+pub const MAX_DESK_EVALUATIONS: usize = 256;
+
+/// Answer to `POST /v1/mod/check/evaluate`, in the order asked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckBatchAnswer {
+    /// One evaluation per blinded element.
+    pub evaluations: Vec<CheckEvaluation>,
+}
+
+/// Body of `POST /v1/mod/checklist`: signed check-list entries (`crate::checklist`),
+/// at most [`MAX_DESK_EVALUATIONS`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckEntries {
+    /// Signed entries (`{"entry": …, "signature": …}`).
+    pub entries: Vec<Value>,
+}

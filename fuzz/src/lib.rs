@@ -42,6 +42,7 @@ pub fn fixtures() -> &'static Fixtures {
             issued: today,
             expires: today.add_days(90),
             onion: String::new(),
+            check_key: None,
             moderators: vec![moderator.public_entry("Alice")],
             former: Vec::new(),
             limits: ServerLimits::default(),

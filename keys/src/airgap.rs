@@ -5,8 +5,10 @@
 //!   ciphertexts exactly as the server stored them, the published alerts as signed,
 //!   and the key bundle as the server serves it (signed by the root key).
 //! - An **outbox file** (offline → online) holds what the offline machine decided:
-//!   signed alerts and retractions, sealed replies, and the acknowledgements that let
-//!   the server delete reports once they are safe on the offline machine.
+//!   signed alerts and retractions, sealed replies, blinded identifiers for the check
+//!   list and signed check-list entries, and the acknowledgements that let the server
+//!   delete reports once they are safe on the offline machine. The inbox file brings
+//!   back the server's evaluations of the blinded identifiers.
 //!
 //! Both are one JSON object, self-describing (`"jasmine": "inbox"` / `"outbox"`,
 //! `"version": 2`), bound to an organisation by its root public key, named by a random
@@ -91,6 +93,33 @@ pub struct Inbox {
     /// The published alerts as signed (`{"alert": …, "signature": …}`), so that the
     /// offline desk can match new reports against them once it has verified them.
     pub alerts: Vec<Value>,
+    /// The server's evaluations of the desk's blinded identifiers (sent with an
+    /// earlier outbox file), for the check list.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub check_evaluations: Vec<InboxCheckEvaluation>,
+}
+
+/// The server's evaluation of one blinded identifier, with its proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboxCheckEvaluation {
+    /// The desk's item id of the blinded identifier.
+    pub item_id: String,
+    /// The evaluated element, standard base64.
+    pub evaluated: String,
+    /// The proof, standard base64.
+    pub proof: String,
+}
+
+/// A blinded identifier in an outbox file, for the server to evaluate: the
+/// identifier itself never leaves the desk.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxCheckRequest {
+    /// Random id the desk chose (32 hex).
+    pub item_id: String,
+    /// The blinded element, standard base64.
+    pub blinded: String,
 }
 
 /// A sealed reply in an outbox file.
@@ -139,6 +168,13 @@ pub struct Outbox {
     pub retractions: Vec<Value>,
     /// Sealed replies.
     pub replies: Vec<OutboxReply>,
+    /// Blinded identifiers for the check list, for the server to evaluate (the
+    /// evaluations come back in the next inbox file).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub check_requests: Vec<OutboxCheckRequest>,
+    /// Signed check-list entries (`{"entry": …, "signature": …}`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub check_entries: Vec<Value>,
     /// Acknowledgements, sent last.
     pub acknowledge: Acknowledgements,
 }
@@ -307,6 +343,7 @@ mod tests {
             }],
             messages: vec![],
             bundle: serde_json::json!({"bundle": {}, "signature": ""}),
+            check_evaluations: vec![],
             alerts: vec![],
         }
     }

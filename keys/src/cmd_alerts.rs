@@ -36,6 +36,11 @@ pub struct DraftArgs {
     /// Publish the aggressor's handles and profile links.
     #[arg(long)]
     keep_handles: bool,
+    /// Put the aggressor's phone numbers, plates and handles on the check list (they
+    /// stay out of the alert's text): anyone can then check an identifier without
+    /// telling the server which one.
+    #[arg(long)]
+    check_list: bool,
     /// How precisely the alert dates what happened: day, week or month (the exact day
     /// can point to the reporter).
     #[arg(long, default_value = "week")]
@@ -57,6 +62,7 @@ pub fn draft(args: DraftArgs) -> Result<()> {
         keep_handles: args.keep_handles,
         date: alert::OccurredPrecision::parse(&args.date)
             .with_context(|| format!("--date '{}': use day, week or month", args.date))?,
+        check_list: args.check_list,
     };
     let mut draft = sanitize::propose(&report, &keys.id, Day::today_utc(), &mut OsRng, &choices);
     draft.report = Some(args.id.clone());
@@ -106,16 +112,31 @@ pub fn sign(args: SignArgs) -> Result<()> {
             )
         })?;
     let keys = args.passphrase.offline_keys(&args.key)?;
+    let check_list = draft
+        .check_list
+        .iter()
+        .map(|item| item.parse(&draft.alert.country))
+        .collect::<Result<Vec<_>>>()?;
+    if !check_list.is_empty() && args.desk.is_none() {
+        bail!("the draft puts identifiers on the check list: sign it with --desk (they are blinded on the desk), or remove `check_list` from the draft");
+    }
     let mut alert = draft.alert;
     let signed = crate::signing::sign_alert(&mut alert, &keys)?;
     if let Some(dir) = &args.desk {
         let mut desk = crate::desk::Desk::open(dir, &keys, None)?;
         desk.queue_alert(draft.report.as_deref(), &alert.id, &signed)?;
+        desk.queue_check(&alert.id, &check_list)?;
         desk.save()?;
         println!(
             "Alert {} signed by '{}'; it goes with the next outbox file (jasmine-keys outbox).",
             alert.id, keys.id
         );
+        if !check_list.is_empty() {
+            println!(
+                "{} identifier(s) blinded for the check list: they go with the next outbox file; once the server's evaluations come back in an inbox file, `import` signs their entries for the outbox after.",
+                check_list.len()
+            );
+        }
         return Ok(());
     }
     let out = args.out.as_ref().context("give --out or --desk")?;
@@ -174,10 +195,7 @@ pub fn retract(args: RetractArgs) -> Result<()> {
     )?;
     if let Some(dir) = &args.desk {
         let mut desk = crate::desk::Desk::open(dir, &keys, None)?;
-        desk.state
-            .pending
-            .retractions
-            .push(serde_json::from_slice(&signed)?);
+        desk.queue_retraction(&args.alert_id, &signed)?;
         desk.save()?;
         println!(
             "Retraction of alert {} signed; it goes with the next outbox file (jasmine-keys outbox).",

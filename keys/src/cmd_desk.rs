@@ -129,6 +129,19 @@ pub fn import(args: ImportArgs) -> Result<()> {
             bundle.version()
         );
     }
+    if counts.check.signed > 0 {
+        println!(
+            "{} check-list entr(y/ies) signed: they go with your next outbox file.",
+            counts.check.signed
+        );
+    }
+    if counts.check.refused > 0 {
+        println!(
+            "{} evaluation(s) for the check list do not verify against the check key of bundle version {}: refused (the server may be using another key); they are asked for again with your next outbox file.",
+            counts.check.refused,
+            bundle.version()
+        );
+    }
     println!(
         "They are acknowledged to the server with your next outbox file (jasmine-keys outbox)."
     );

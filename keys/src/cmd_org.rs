@@ -211,6 +211,11 @@ pub struct SignBundleArgs {
     /// The service's onion address, if known.
     #[arg(long, default_value = "")]
     onion: String,
+    /// The public half of the server's check key (what `jasmine-server
+    /// --print-check-key` prints): the key every check's evaluation is verified
+    /// against. Without it, the service offers no check.
+    #[arg(long)]
+    check_key: Option<String>,
     /// Largest report ciphertext the server accepts.
     #[arg(long, default_value_t = ServerLimits::default().max_report_bytes)]
     max_report_bytes: u64,
@@ -345,6 +350,12 @@ pub fn sign_bundle(args: SignBundleArgs) -> Result<()> {
         issued: today,
         expires: today.add_days(args.valid_days),
         onion: args.onion,
+        check_key: args
+            .check_key
+            .as_deref()
+            .map(jasmine_client::oprf::CheckPublicKey::from_base64)
+            .transpose()
+            .context("--check-key: give what `jasmine-server --print-check-key` prints")?,
         moderators,
         former,
         limits: ServerLimits {
@@ -447,6 +458,10 @@ pub struct DemoArgs {
     /// Folder for the demo keys.
     #[arg(long, default_value = "data/demo")]
     dir: PathBuf,
+    /// The server's check key (`jasmine-server --print-check-key`), for the bundle: a
+    /// bundle that names another one is signed again.
+    #[arg(long)]
+    check_key: Option<String>,
 }
 
 /// The demo passphrase. Demo keys protect nothing: they are exempt from the strength
@@ -479,9 +494,15 @@ pub fn demo(args: DemoArgs) -> Result<()> {
     let previous = std::fs::read(&bundle_path)
         .ok()
         .and_then(|json| bundle::verify_bundle_signature(&json, &root_pub).ok());
+    let check_key = args
+        .check_key
+        .as_deref()
+        .map(jasmine_client::oprf::CheckPublicKey::from_base64)
+        .transpose()
+        .context("--check-key: give what `jasmine-server --print-check-key` prints")?;
     if previous
         .as_ref()
-        .is_none_or(|b| b.expires < today.add_days(7))
+        .is_none_or(|b| b.expires < today.add_days(7) || b.check_key != check_key)
     {
         let root = keyfiles::read_root(&root_path, &passphrase)?;
         let draft = KeyBundle {
@@ -490,6 +511,7 @@ pub fn demo(args: DemoArgs) -> Result<()> {
             issued: today,
             expires: today.add_days(365),
             onion: String::new(),
+            check_key,
             moderators: vec![keyfiles::read_card(&dir.join("demo-moderator.card.json"))?],
             former: Vec::new(),
             limits: ServerLimits::default(),

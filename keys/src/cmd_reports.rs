@@ -31,6 +31,10 @@ pub struct PullArgs {
     /// The organisation's root public key (root.pub), named in the inbox file.
     #[arg(long)]
     root_key: Option<PathBuf>,
+    /// Where `publish` left the server's evaluations for the check list, which the
+    /// inbox file carries (default: $XDG_STATE_HOME/jasmine-keys or ~/.local/state/jasmine-keys).
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
     #[command(flatten)]
     server: ServerArg,
 }
@@ -69,6 +73,7 @@ fn pull_to_file(args: &PullArgs, out: &Path, root_key: &Path) -> Result<()> {
         let bundle: serde_json::Value = serde_json::from_slice(bundle.signed_json())?;
         Ok((reports, messages, bundle, alerts))
     })??;
+    let state_dir = crate::evaluations::state_dir(args.state_dir.clone())?;
     let inbox = crate::desk::inbox_of(
         &organisation,
         &credentials.id,
@@ -76,8 +81,11 @@ fn pull_to_file(args: &PullArgs, out: &Path, root_key: &Path) -> Result<()> {
         messages,
         bundle,
         alerts,
+        crate::evaluations::waiting(&state_dir)?,
     );
     crate::airgap::write(out, &inbox, &credentials.api_key)?;
+    // Carried now: the desk takes them from this file.
+    crate::evaluations::remove(&state_dir, &inbox.check_evaluations)?;
     println!(
         "Wrote {} report(s), {} mailbox message(s) and {} published alert(s) into {}.",
         inbox.reports.len(),
@@ -85,6 +93,12 @@ fn pull_to_file(args: &PullArgs, out: &Path, root_key: &Path) -> Result<()> {
         inbox.alerts.len(),
         out.display()
     );
+    if !inbox.check_evaluations.is_empty() {
+        println!(
+            "It also carries the server's {} evaluation(s) for the check list.",
+            inbox.check_evaluations.len()
+        );
+    }
     println!(
         "Carry it to the offline machine: jasmine-keys import {}",
         out.display()

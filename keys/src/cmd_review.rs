@@ -297,6 +297,21 @@ pub fn review(args: ReviewArgs) -> Result<()> {
                     } else if prompt.yes("  Only the month, rather than the week?", false)? {
                         choices.date = jasmine_client::alert::OccurredPrecision::Month;
                     }
+                    // Asked when the service has a check list (its bundle names a check key).
+                    let identifiers = matching::of_report(a, &report.place.country);
+                    if !identifiers.is_empty()
+                        && bundle
+                            .as_ref()
+                            .is_some_and(|b| b.bundle().check_key.is_some())
+                    {
+                        choices.check_list = prompt.yes(
+                            &format!(
+                                "  Put the aggressor's {} identifier(s) on the check list (never published; anyone can check a number against it)?",
+                                identifiers.len()
+                            ),
+                            false,
+                        )?;
+                    }
                     let mut draft = sanitize::propose(
                         report,
                         &keys.id,
@@ -326,6 +341,12 @@ pub fn review(args: ReviewArgs) -> Result<()> {
                         }
                     };
                     desk.queue_alert(Some(id), &alert.id, &signed)?;
+                    let check_list = draft
+                        .check_list
+                        .iter()
+                        .filter_map(|item| item.parse(&alert.country).ok())
+                        .collect::<Vec<_>>();
+                    desk.queue_check(&alert.id, &check_list)?;
                     alerts += 1;
                 }
                 "r" => {

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use base64::{engine::general_purpose::STANDARD, Engine as _};
+use jasmine_client::identifier::Kind;
 use jasmine_client::keys::PublicKey;
 use jasmine_client::report::Report;
 use jasmine_client::wire::{MessageFrom, PendingMessage, PendingReport};
@@ -25,9 +26,9 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::airgap::{self, Acknowledgements, Inbox, Outbox, OutboxReply};
-use crate::files;
 use crate::keyfiles::OfflineKeys;
 use crate::opening::{self, Conversations, Trust, Unopened, Unreadable};
+use crate::{check_list, files};
 
 /// Where a case stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -143,6 +144,8 @@ pub struct ImportCounts {
     /// Published alerts carried by the file whose signature does not verify against
     /// the bundle: not kept.
     pub unverified_alerts: usize,
+    /// What the server's evaluations for the check list gave.
+    pub check: check_list::Taken,
 }
 
 impl ImportCounts {
@@ -191,6 +194,9 @@ pub struct Pending {
     pub retractions: Vec<Value>,
     /// Sealed replies.
     pub replies: Vec<OutboxReply>,
+    /// Signed check-list entries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub check_entries: Vec<Value>,
     /// Acknowledgements.
     pub acknowledge: Acknowledgements,
 }
@@ -201,6 +207,7 @@ impl Pending {
         self.alerts.is_empty()
             && self.retractions.is_empty()
             && self.replies.is_empty()
+            && self.check_entries.is_empty()
             && self.acknowledge.reports.is_empty()
             && self.acknowledge.messages.is_empty()
     }
@@ -237,6 +244,9 @@ pub struct State {
     /// then), by version: moderators' replies are verified against them.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub bundles: BTreeMap<u64, jasmine_client::bundle::KeyBundle>,
+    /// Identifiers for the check list, blinded, waiting for the server's evaluation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub check_waiting: Vec<check_list::Waiting>,
 }
 
 /// An open desk. It holds the desk's lock: a second `jasmine-keys` cannot open it
@@ -301,6 +311,7 @@ impl Desk {
                 alerts: BTreeMap::new(),
                 highest_bundle: None,
                 bundles: BTreeMap::new(),
+                check_waiting: Vec::new(),
             }
         };
         Ok(Desk {
@@ -583,6 +594,13 @@ impl Desk {
                 Err(_) => counts.unverified_alerts += 1,
             }
         }
+        counts.check = check_list::take(
+            &mut self.state.check_waiting,
+            &inbox.check_evaluations,
+            bundle,
+            keys,
+            &mut self.state.pending.check_entries,
+        )?;
         self.state.highest_bundle = self.state.highest_bundle.max(Some(bundle.version));
         self.state.imported.push(Imported {
             file_id: inbox.file_id.clone(),
@@ -610,6 +628,8 @@ impl Desk {
             alerts: pending.alerts,
             retractions: pending.retractions,
             replies: pending.replies,
+            check_requests: check_list::requests(&self.state.check_waiting),
+            check_entries: pending.check_entries,
             acknowledge: pending.acknowledge,
         };
         airgap::write(path, &outbox, alert_key)?;
@@ -642,6 +662,28 @@ impl Desk {
         self.state
             .pending
             .alerts
+            .push(serde_json::from_slice(signed)?);
+        Ok(())
+    }
+
+    /// Puts `identifiers` (normalised) of `alert_id`'s aggressor on the check list:
+    /// blinded now, sent with every outbox file until the server's evaluations come
+    /// back, then signed as entries.
+    pub fn queue_check(&mut self, alert_id: &str, identifiers: &[(Kind, String)]) -> Result<()> {
+        check_list::queue(&mut self.state.check_waiting, alert_id, identifiers)
+    }
+
+    /// Queues a signed retraction for the next outbox; what waits to go on the check
+    /// list for that alert is forgotten.
+    pub fn queue_retraction(&mut self, alert_id: &str, signed: &[u8]) -> Result<()> {
+        check_list::forget_alert(
+            &mut self.state.check_waiting,
+            &mut self.state.pending.check_entries,
+            alert_id,
+        );
+        self.state
+            .pending
+            .retractions
             .push(serde_json::from_slice(signed)?);
         Ok(())
     }
@@ -713,6 +755,7 @@ pub fn inbox_of(
     messages: Vec<(PendingMessage, Vec<u8>)>,
     bundle: Value,
     alerts: Vec<Value>,
+    check_evaluations: Vec<airgap::InboxCheckEvaluation>,
 ) -> Inbox {
     Inbox {
         jasmine: "inbox".into(),
@@ -742,6 +785,7 @@ pub fn inbox_of(
             .collect(),
         bundle,
         alerts,
+        check_evaluations,
     }
 }
 
@@ -794,6 +838,7 @@ mod tests {
             issued: today,
             expires: today.add_days(9),
             onion: String::new(),
+            check_key: None,
             moderators: vec![jasmine_client::bundle::ModeratorEntry {
                 id: keys.id.clone(),
                 name: "Alice".into(),
@@ -843,6 +888,7 @@ mod tests {
             Vec::new(),
             Value::Null,
             vec![good.clone(), changed, stranger],
+            Vec::new(),
         );
         let counts = desk.import(&inbox, &keys, &bundle_for(&keys)).unwrap();
         assert_eq!(counts.unverified_alerts, 2);
@@ -941,11 +987,13 @@ mod tests {
             vec![message(5, sealed_bytes(b"{}", &me))],
             Value::Null,
             Vec::new(),
+            Vec::new(),
         );
         let counts = desk.import(&inbox, &keys, &bundle_for(&keys)).unwrap();
         assert_eq!(
             counts,
             ImportCounts {
+                check: Default::default(),
                 reports: 4,
                 messages: 1,
                 unreadable_reports: 3,
@@ -1064,6 +1112,7 @@ mod tests {
                 message(7, MessageFrom::Reporter, signed_reply(&keys.alert_key)),
             ],
             Value::Null,
+            Vec::new(),
             Vec::new(),
         );
         let counts = desk.import(&inbox, &keys, &bundle_for(&keys)).unwrap();

@@ -8,8 +8,10 @@
 #![forbid(unsafe_code)]
 
 pub mod airgap;
+pub mod check_list;
 pub mod desk;
 pub mod display;
+pub mod evaluations;
 pub mod files;
 pub mod inbox;
 pub mod keyfiles;

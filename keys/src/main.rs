@@ -22,8 +22,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use jasmine_client::transport::{AnyTransport, TorSettings};
 use jasmine_keys::{
-    airgap, desk, display, files, inbox, keyfiles, matching, opening, passphrase, reply, sanitize,
-    signing, stats,
+    airgap, desk, display, evaluations, files, inbox, keyfiles, matching, opening, passphrase,
+    reply, sanitize, signing, stats,
 };
 
 use crate::passphrase::PassphraseSource;

@@ -1,6 +1,7 @@
 //! `publish <outbox file>` on the online machine: uploads what the offline machine
-//! decided, in a safe order (alerts, retractions, replies, then the acknowledgements
-//! that let the server delete reports), remembering each item done so that an
+//! decided, in a safe order (alerts, check-list entries, the blinded identifiers to
+//! evaluate, retractions, replies, then the acknowledgements that let the server
+//! delete reports), remembering each item done so that an
 //! interrupted run can simply be repeated, and refusing a file already published.
 
 use std::collections::BTreeMap;
@@ -29,16 +30,8 @@ struct FileRecord {
     done: Vec<String>,
 }
 
-fn state_path(given: Option<PathBuf>) -> Result<PathBuf> {
-    let dir = match given {
-        Some(dir) => dir,
-        None => std::env::var_os("XDG_STATE_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
-            .context("no state folder: give --state-dir")?
-            .join("jasmine-keys"),
-    };
-    Ok(dir.join("published.json"))
+fn state_path(dir: &Path) -> PathBuf {
+    dir.join("published.json")
 }
 
 fn save(path: &Path, published: &Published) -> Result<()> {
@@ -70,6 +63,10 @@ enum Item {
     Retraction(Vec<u8>),
     /// Mailbox, sealed reply, item id (the server stores it once).
     Reply(String, Vec<u8>, String),
+    CheckEntries(Vec<serde_json::Value>),
+    /// Blinded identifiers (the server's evaluations wait in the state folder for the
+    /// next `pull --out`).
+    CheckRequests(Vec<airgap::OutboxCheckRequest>),
     AckReport(String),
     AckMessage(String),
 }
@@ -78,8 +75,28 @@ fn send(
     client: &JasmineClient<jasmine_client::transport::AnyTransport>,
     credentials: &jasmine_client::client::ModeratorCredentials,
     item: Item,
+    state_dir: &Path,
 ) -> Result<()> {
     match item {
+        Item::CheckEntries(entries) => {
+            Ok(block_on(client.post_check_entries(credentials, entries))??)
+        }
+        Item::CheckRequests(requests) => {
+            let blinded = requests.iter().map(|r| r.blinded.clone()).collect();
+            let evaluations = block_on(client.evaluate_for_desk(credentials, blinded))??;
+            crate::evaluations::add(
+                state_dir,
+                requests
+                    .into_iter()
+                    .zip(evaluations)
+                    .map(|(request, evaluation)| airgap::InboxCheckEvaluation {
+                        item_id: request.item_id,
+                        evaluated: evaluation.evaluated,
+                        proof: evaluation.proof,
+                    })
+                    .collect(),
+            )
+        }
         Item::Alert(bytes) => Ok(block_on(client.publish_alert(credentials, bytes))??),
         Item::Retraction(bytes) => Ok(block_on(client.publish_retraction(credentials, bytes))??),
         Item::Reply(mailbox, sealed, item_id) => {
@@ -108,7 +125,8 @@ pub fn publish_outbox(
     let organisation = keyfiles::read_public_key(root_key)?;
     let signed: airgap::Signed<Outbox> = airgap::read(file, "outbox", &organisation)?;
     let outbox = &signed.content;
-    let state = state_path(state_dir)?;
+    let state_dir = crate::evaluations::state_dir(state_dir)?;
+    let state = state_path(&state_dir);
     let mut published: Published = match std::fs::read(&state) {
         Ok(bytes) => serde_json::from_slice(&bytes)
             .with_context(|| format!("{} is damaged", state.display()))?,
@@ -161,6 +179,27 @@ pub fn publish_outbox(
             Item::Alert(serde_json::to_vec(alert)?),
         ));
     }
+    // Entries after the alerts they name, before any retraction.
+    for (n, chunk) in outbox
+        .check_entries
+        .chunks(jasmine_client::wire::MAX_DESK_EVALUATIONS)
+        .enumerate()
+    {
+        items.push((
+            format!("check-entries:{n}"),
+            Item::CheckEntries(chunk.to_vec()),
+        ));
+    }
+    for (n, chunk) in outbox
+        .check_requests
+        .chunks(jasmine_client::wire::MAX_DESK_EVALUATIONS)
+        .enumerate()
+    {
+        items.push((
+            format!("check-requests:{n}"),
+            Item::CheckRequests(chunk.to_vec()),
+        ));
+    }
     for retraction in &outbox.retractions {
         let id = retraction["retraction"]["alert_id"]
             .as_str()
@@ -193,7 +232,7 @@ pub fn publish_outbox(
         if record.done.contains(&key) {
             continue;
         }
-        match send(&client, &credentials, item) {
+        match send(&client, &credentials, item, &state_dir) {
             Ok(()) => sent += 1,
             // The server refused this item for good (4xx): say so, go on with the rest.
             Err(e) if is_refusal(&e) => refused.push(format!("{key}: {e:#}")),
@@ -212,8 +251,12 @@ pub fn publish_outbox(
         .or_default()
         .completed_on = Some(Day::today_utc());
     save(&state, &published)?;
+    let entries = match outbox.check_entries.len() {
+        0 => String::new(),
+        n => format!(" {n} check-list entr(y/ies),"),
+    };
     println!(
-        "Published {} (written {} by {}): {} alert(s), {} retraction(s), {} repl(y/ies), {} acknowledgement(s); {sent} of {total} item(s) sent now.",
+        "Published {} (written {} by {}): {} alert(s), {} retraction(s), {} repl(y/ies),{entries} {} acknowledgement(s); {sent} of {total} item(s) sent now.",
         file.display(),
         outbox.created_on,
         outbox.moderator,
@@ -222,6 +265,12 @@ pub fn publish_outbox(
         outbox.replies.len(),
         outbox.acknowledge.reports.len() + outbox.acknowledge.messages.len(),
     );
+    if !outbox.check_requests.is_empty() {
+        println!(
+            "{} identifier(s) for the check list were evaluated blindly; the next `pull --out` carries the evaluations to the desk.",
+            outbox.check_requests.len()
+        );
+    }
     if !refused.is_empty() {
         for r in &refused {
             // The server's reason: text from the network, escaped like any other.

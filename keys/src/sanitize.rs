@@ -6,6 +6,7 @@
 //! moderator reviews the draft before signing it.
 
 use jasmine_client::alert::{new_alert_id, Alert, AlertAggressor, LocalizedText};
+use jasmine_client::identifier::Kind;
 use jasmine_client::report::{FollowUp, Report};
 use jasmine_client::Day;
 use rand::{CryptoRng, RngCore};
@@ -22,6 +23,43 @@ pub struct AlertDraft {
     /// The report it was drafted from (for the desk's records; not published).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report: Option<String>,
+    /// The aggressor's identifiers to put on the check list, normalised
+    /// (`docs/PROTOCOL.md` §5b): never in the alert's text; signing with `--desk`
+    /// blinds them for the server's evaluation. Remove any that should not be listed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub check_list: Vec<CheckListItem>,
+}
+
+/// One identifier for the check list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckListItem {
+    /// phone, plate or handle.
+    pub kind: String,
+    /// The identifier, normalised (a phone as E.164).
+    pub identifier: String,
+}
+
+impl CheckListItem {
+    /// Reads the kind and normalises the identifier again (the draft may have been
+    /// edited).
+    pub fn parse(&self, country: &str) -> anyhow::Result<(Kind, String)> {
+        let kind = Kind::parse(&self.kind).ok_or_else(|| {
+            anyhow::anyhow!(
+                "check_list: kind '{}' is not phone, plate or handle",
+                self.kind
+            )
+        })?;
+        let identifier = jasmine_client::identifier::normalize(kind, &self.identifier, country)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "check_list: '{}' is too short to be a {}",
+                    self.identifier,
+                    kind.label()
+                )
+            })?;
+        Ok((kind, identifier))
+    }
 }
 
 /// Marker put in place of removed text.
@@ -41,6 +79,8 @@ pub struct Choices {
     pub keep_handles: bool,
     /// How precisely to date what happened (the exact day can point to the reporter).
     pub date: jasmine_client::alert::OccurredPrecision,
+    /// Put the aggressor's identifiers on the check list (they stay out of the text).
+    pub check_list: bool,
 }
 
 impl Default for Choices {
@@ -52,6 +92,7 @@ impl Default for Choices {
             keep_plates: false,
             keep_handles: false,
             date: jasmine_client::alert::OccurredPrecision::Week,
+            check_list: false,
         }
     }
 }
@@ -131,6 +172,23 @@ pub fn propose<R: RngCore + CryptoRng>(
     let phones = pick(choices.keep_phones, &a.phones, "phone numbers", &mut review);
     let plates = pick(choices.keep_plates, &a.plates, "number plates", &mut review);
     let handles = pick(choices.keep_handles, &a.handles, "handles", &mut review);
+    let check_list: Vec<CheckListItem> = if choices.check_list {
+        crate::matching::of_report(a, &report.place.country)
+            .into_iter()
+            .map(|(kind, identifier)| CheckListItem {
+                kind: kind.label().to_string(),
+                identifier,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if !check_list.is_empty() {
+        review.push(format!(
+            "{} identifier(s) of the aggressor go on the check list (`check_list`, never published): remove any that could be wrong.",
+            check_list.len()
+        ));
+    }
     AlertDraft {
         alert: Alert {
             id: new_alert_id(rng),
@@ -158,6 +216,7 @@ pub fn propose<R: RngCore + CryptoRng>(
         },
         review,
         report: None,
+        check_list,
     }
 }
 

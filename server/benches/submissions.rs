@@ -177,6 +177,7 @@ fn main() {
         issued: today,
         expires: today.add_days(30),
         onion: String::new(),
+        check_key: None,
         moderators: moderators.iter().map(|m| m.public_entry(m.id())).collect(),
         former: Vec::new(),
         limits: ServerLimits::default(),

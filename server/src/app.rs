@@ -7,7 +7,7 @@ use axum::routing::MethodRouter;
 use axum::Router;
 
 use crate::error::ApiError;
-use crate::routes::{mailbox, moderator, public};
+use crate::routes::{check, mailbox, moderator, public};
 use crate::state::AppState;
 
 /// The API's routes, method and path: the one list the router is built from (each bound
@@ -34,6 +34,10 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/mod/alerts"),
     ("POST", "/v1/mod/retractions"),
     ("GET", "/v1/mod/published"),
+    ("POST", "/v1/check"),
+    ("GET", "/v1/checklist"),
+    ("POST", "/v1/mod/check/evaluate"),
+    ("POST", "/v1/mod/checklist"),
 ];
 
 /// `methods` with the handler of `method` `path` added.
@@ -63,6 +67,10 @@ fn with_handler(
         ("POST", "/v1/mod/alerts") => methods.post(moderator::publish_alert),
         ("POST", "/v1/mod/retractions") => methods.post(moderator::publish_retraction),
         ("GET", "/v1/mod/published") => methods.get(moderator::published),
+        ("POST", "/v1/check") => methods.post(check::check),
+        ("GET", "/v1/checklist") => methods.get(check::list),
+        ("POST", "/v1/mod/check/evaluate") => methods.post(check::evaluate_for_desk),
+        ("POST", "/v1/mod/checklist") => methods.post(check::add_entries),
         // Only reached if API_ROUTES names a route without a handler here: every test
         // that builds the app would fail on it.
         _ => unreachable!("no handler for {method} {path}"),

@@ -10,6 +10,7 @@
 pub mod admission;
 mod app;
 pub mod auth;
+pub mod check_key;
 pub mod config;
 pub mod error;
 pub mod once;
@@ -67,6 +68,15 @@ pub async fn open_state(config: &Config) -> Result<AppState, String> {
         .await
         .map_err(|e| format!("cannot check the published alerts: {e:?}"))?;
     Ok(state)
+}
+
+/// The public half of the check key in `config`'s data folder (created with the
+/// folder if there is none yet), base64: what the key bundle must name.
+pub fn check_public_key(config: &Config) -> Result<String, String> {
+    prepare_data_dir(&config.data_dir)?;
+    Ok(check_key::load_or_create(&config.data_dir)?
+        .public_key()
+        .to_base64())
 }
 
 fn prepare_data_dir(dir: &Path) -> Result<(), String> {

@@ -41,18 +41,25 @@ struct Args {
     /// An arti configuration file for a private Tor network (tests).
     #[arg(long)]
     tor_network_config: Option<PathBuf>,
+    /// Print the public half of the check key (created in the data folder if there
+    /// is none yet), for `jasmine-keys bundle sign --check-key`, and exit.
+    #[arg(long)]
+    print_check_key: bool,
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("JASMINE_LOG")
-                .unwrap_or_else(|_| "warn,jasmine_server=info".into()),
-        )
-        .without_time()
-        .with_target(false)
-        .init();
     let args = Args::parse();
+    // `--print-check-key` prints the key only, for scripts.
+    if !args.print_check_key {
+        tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_env("JASMINE_LOG")
+                    .unwrap_or_else(|_| "warn,jasmine_server=info".into()),
+            )
+            .without_time()
+            .with_target(false)
+            .init();
+    }
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -93,6 +100,10 @@ fn run(args: Args) -> Result<(), String> {
     }
     if let Some(v) = args.tor_network_config {
         config.onion.tor_network_config = Some(v);
+    }
+    if args.print_check_key {
+        println!("{}", jasmine_server::check_public_key(&config)?);
+        return Ok(());
     }
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;

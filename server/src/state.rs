@@ -51,6 +51,19 @@ struct Inner {
     onion_address: std::sync::OnceLock<String>,
     compact_interval_secs: u64,
     form_tokens: crate::once::FormTokens,
+    check_key: jasmine_client::oprf::CheckKey,
+    /// (generation, body): the generation counts the list's changes, so that a body
+    /// built from a read that a change overtook is not kept.
+    checklist: RwLock<(u64, Option<CheckListBody>)>,
+}
+
+/// The check list's response body as last built, with its `ETag`.
+#[derive(Clone)]
+pub struct CheckListBody {
+    /// `"<hex>"`.
+    pub etag: String,
+    /// `{"entries": […]}`.
+    pub json: Bytes,
 }
 
 impl AppState {
@@ -100,6 +113,8 @@ impl AppState {
                 onion_address: std::sync::OnceLock::new(),
                 compact_interval_secs: config.compact_interval_secs,
                 form_tokens: crate::once::FormTokens::default(),
+                check_key: crate::check_key::load_or_create(&config.data_dir)?,
+                checklist: RwLock::new((0, None)),
             }),
         })
     }
@@ -162,6 +177,33 @@ impl AppState {
     /// Seconds between two compactions of the database.
     pub fn compact_interval_secs(&self) -> u64 {
         self.inner.compact_interval_secs
+    }
+
+    /// The check key (secret).
+    pub fn check_key(&self) -> &jasmine_client::oprf::CheckKey {
+        &self.inner.check_key
+    }
+
+    /// The check list's body as last built if nothing changed it since; otherwise the
+    /// generation to pass to [`AppState::cache_checklist`] with the body built now.
+    pub fn cached_checklist(&self) -> Result<CheckListBody, u64> {
+        let cache = self.inner.checklist.read().expect("checklist lock");
+        cache.1.clone().ok_or(cache.0)
+    }
+
+    /// Keeps the check list's body, built after [`AppState::cached_checklist`] gave
+    /// `generation`, unless the list changed meanwhile.
+    pub fn cache_checklist(&self, generation: u64, body: CheckListBody) {
+        let mut cache = self.inner.checklist.write().expect("checklist lock");
+        if cache.0 == generation {
+            cache.1 = Some(body);
+        }
+    }
+
+    /// Forgets the cached check list: after every write that may change it.
+    pub fn checklist_changed(&self) {
+        let mut cache = self.inner.checklist.write().expect("checklist lock");
+        *cache = (cache.0 + 1, None);
     }
 
     /// The replay guard of the moderator API.
@@ -245,6 +287,7 @@ impl AppState {
             .map(|(id, _)| id)
             .collect();
         let counts = (hidden_alerts.len(), hidden_retractions.len());
+        self.checklist_changed();
         self.storage()
             .write(WriteOp::SetHidden {
                 alerts: hidden_alerts,

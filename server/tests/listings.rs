@@ -66,6 +66,7 @@ fn bundle(version: u64, root: &SigningKey, moderators: &[&ModeratorSecrets]) -> 
         issued: today,
         expires: today.add_days(10),
         onion: String::new(),
+        check_key: None,
         moderators: moderators.iter().map(|m| m.public_entry(m.id())).collect(),
         former: Vec::new(),
         limits: ServerLimits::default(),

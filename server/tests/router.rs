@@ -33,6 +33,7 @@ fn bundle(version: u64, root: &SigningKey) -> Vec<u8> {
         issued: today,
         expires: today.add_days(10),
         onion: String::new(),
+        check_key: None,
         moderators: vec![moderator.public_entry("Alice")],
         former: Vec::new(),
         limits: ServerLimits::default(),

@@ -3,6 +3,7 @@
 //! it (by PID, on drop) even when a test fails.
 #![forbid(unsafe_code)]
 
+pub mod hostile;
 pub mod tor_net;
 pub mod vectors;
 

@@ -76,6 +76,7 @@ pub fn bundle(version: u64, issued: &str, expires: &str) -> KeyBundle {
         issued: day(issued),
         expires: day(expires),
         onion: String::new(),
+        check_key: None,
         moderators: vec![card()],
         former: Vec::new(),
         limits: ServerLimits::default(),

@@ -1,7 +1,9 @@
 //! HTTP handlers, by audience: [`public`] for reporters and readers of alerts,
 //! [`moderator`] for the signed moderator API, [`mailbox`] for the conversations
-//! between moderators and reporters who chose a codename.
+//! between moderators and reporters who chose a codename, [`check`] for the private
+//! check.
 
+pub mod check;
 pub mod mailbox;
 pub mod moderator;
 pub mod public;

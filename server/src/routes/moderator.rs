@@ -290,6 +290,7 @@ pub async fn publish_retraction(
     } else {
         StatusCode::CREATED
     };
+    state.checklist_changed();
     tracing::info!("an alert was retracted");
     Ok((
         status,

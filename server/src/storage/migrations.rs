@@ -89,6 +89,16 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE mailbox_messages ADD COLUMN item_id TEXT;
     CREATE UNIQUE INDEX mailbox_messages_item ON mailbox_messages(item_id) WHERE item_id IS NOT NULL;
     "#,
+    // 6: the check list (docs/PROTOCOL.md §5b): signed entries {alert id, tag}; an
+    // entry goes when its alert is retracted.
+    r#"
+    CREATE TABLE check_entries (
+        alert_id    TEXT NOT NULL REFERENCES alerts(id),
+        tag         TEXT NOT NULL,             -- base64 of 32 bytes
+        signed_json TEXT NOT NULL,
+        PRIMARY KEY (alert_id, tag)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

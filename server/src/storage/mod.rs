@@ -134,6 +134,13 @@ pub enum WriteOp {
         /// Signed JSON.
         signed_json: String,
     },
+    /// Add verified check-list entries of published, unretracted alerts
+    /// (`NotFound` names the first whose alert is not published, `Conflict` the first
+    /// whose alert is withdrawn; then nothing is added).
+    InsertCheckEntries {
+        /// (alert id, tag, signed JSON) of each entry.
+        entries: Vec<(String, String, String)>,
+    },
     /// Delete reports received before `day` (retention).
     PurgeReceivedBefore {
         /// First day kept.

@@ -253,10 +253,40 @@ fn apply(conn: &Connection, op: &WriteOp, quota: &mut Quota) -> Result<WriteOutc
                 "INSERT OR IGNORE INTO retractions (alert_id, retracted_on, signed_json) VALUES (?1, ?2, ?3)",
                 params![alert_id, retracted_on.to_string(), signed_json],
             )?;
+            // A retracted alert's identifiers leave the check list with it.
+            conn.execute("DELETE FROM check_entries WHERE alert_id = ?1", [alert_id])?;
             Ok(if inserted == 1 {
                 WriteOutcome::Done
             } else {
                 WriteOutcome::AlreadyThere
+            })
+        }
+        WriteOp::InsertCheckEntries { entries } => {
+            let mut added = 0;
+            for (alert_id, tag, signed_json) in entries {
+                let (published, retracted): (bool, bool) = conn.query_row(
+                    "SELECT EXISTS(SELECT 1 FROM alerts WHERE id = ?1),
+                            EXISTS(SELECT 1 FROM retractions WHERE alert_id = ?1)",
+                    [alert_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
+                if !published {
+                    return Err(StorageError::NotFound);
+                }
+                if retracted {
+                    return Err(StorageError::Conflict(format!(
+                        "alert {alert_id} was retracted; its identifiers cannot be listed"
+                    )));
+                }
+                added += conn.execute(
+                    "INSERT OR IGNORE INTO check_entries (alert_id, tag, signed_json) VALUES (?1, ?2, ?3)",
+                    params![alert_id, tag, signed_json],
+                )?;
+            }
+            Ok(if added == 0 {
+                WriteOutcome::AlreadyThere
+            } else {
+                WriteOutcome::Done
             })
         }
         WriteOp::PurgeReceivedBefore { day } => {

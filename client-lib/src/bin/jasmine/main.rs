@@ -42,6 +42,26 @@ enum Command {
     Forget(CodenameArgs),
     /// Read the alerts, checking every signature.
     Alerts(AlertsArgs),
+    /// Check a phone number, plate or handle against the association's check list,
+    /// without telling the server which one (it is blinded here).
+    Check(CheckArgs),
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    connection: Connection,
+    /// The phone number, number plate or handle, in any notation.
+    identifier: String,
+    /// What it is: phone, plate or handle.
+    #[arg(long, default_value = "phone")]
+    kind: String,
+    /// The country a phone number without an international prefix is read in.
+    #[arg(long, default_value = "FR")]
+    country: String,
+    /// Print the alerts found as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -418,6 +438,70 @@ fn alerts(args: AlertsArgs) -> Result<()> {
     Ok(())
 }
 
+fn check(args: CheckArgs) -> Result<()> {
+    use jasmine_client::identifier::{self, Kind};
+    let kind = Kind::parse(&args.kind)
+        .with_context(|| format!("--kind '{}': use phone, plate or handle", args.kind))?;
+    let normalised =
+        identifier::normalize(kind, &args.identifier, &args.country).with_context(|| {
+            format!(
+                "'{}' is too short to be a {}",
+                args.identifier,
+                kind.label()
+            )
+        })?;
+    let root = args.connection.root()?;
+    let seen = state::SeenVersions::open(args.connection.state_dir.clone(), &root)?;
+    let rt = runtime()?;
+    let client = JasmineClient::new(args.connection.transport(&rt)?);
+    let bundle = rt
+        .block_on(client.fetch_bundle(&root, Day::today_utc(), seen.highest()))
+        .context("cannot get the key bundle")?;
+    seen.record(bundle.version())?;
+    let input = jasmine_client::oprf::check_input(kind, &normalised);
+    let found = match rt.block_on(client.check(bundle.bundle(), &input)) {
+        Err(jasmine_client::client::ClientError::Protocol(jasmine_client::Error::BadSignature(
+            _,
+        ))) => bail!(
+            "the server's answer was not made with the check key the organisation signed: it may be trying to tell one asker from another. Nothing was checked; do not trust this server's answers"
+        ),
+        other => other?,
+    };
+    if found.ignored_entries > 0 {
+        eprintln!(
+            "warning: {} entr(y/ies) of the check list are signed by no moderator and were ignored: the server may be tampering",
+            found.ignored_entries
+        );
+    }
+    if args.json {
+        let json = serde_json::to_string_pretty(&found.alerts)?;
+        println!("{}", jasmine_client::terminal::escape_json(&json));
+        return Ok(());
+    }
+    if found.alerts.is_empty() {
+        println!(
+            "No report is known for this {}. That does not mean he is safe: most violence is never reported.",
+            kind.label()
+        );
+    } else {
+        println!(
+            "Warning: {} alert(s) of the association name this {}:",
+            found.alerts.len(),
+            kind.label()
+        );
+        for a in &found.alerts {
+            print!("{}", prompts::alert_text(a));
+        }
+    }
+    if !found.withdrawn.is_empty() {
+        println!(
+            "({} alert(s) that named it were withdrawn by the association.)",
+            found.withdrawn.len()
+        );
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -426,6 +510,7 @@ fn main() -> ExitCode {
         Command::Answer(a) => answer(a),
         Command::Forget(a) => forget(a),
         Command::Alerts(a) => alerts(a),
+        Command::Check(a) => check(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
