@@ -623,3 +623,85 @@ fn no_page_loads_anything_from_elsewhere() {
 }
 
 const LANGUAGES: [&str; 10] = ["fr", "en", "es", "pt", "ro", "bg", "ru", "uk", "zh", "ar"];
+
+/// The check page in Chromium, on her phone with the CPU slowed 4×: with JavaScript, a
+/// listed number in another notation finds its alert in French, and an unknown one
+/// finds nothing in Arabic, without any request carrying the number; without
+/// JavaScript the server checks and the page says it saw the number. axe as for the
+/// other pages.
+#[test]
+fn a_number_is_checked_in_the_browser_with_and_without_javascript() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (org, server) = jasmine_tests::org_and_server_with_check(tmp.path(), &["alice"]);
+    let reporter = tmp.path().join("reporter");
+    // The example report names the aggressor's phone as 06 12 34 56 78.
+    org.send_example_report(&reporter, &server.url);
+    let alert_id = org.publish_with_check_list(&server.url);
+    let out = screenshots();
+    std::fs::create_dir_all(&out).unwrap();
+    let seen = browser(
+        "check.mjs",
+        &[
+            &server.url,
+            out.to_str().unwrap(),
+            "+33 6 12 34 56 78",
+            "07 99 88 77 66",
+        ],
+    );
+    println!("the check page: {seen}");
+    assert_clean(&seen);
+    let link = format!("/fr/a/{alert_id}");
+    let js = &seen["js_fr_listed"];
+    assert!(js["found"].as_str().unwrap().contains("1 alerte"), "{js}");
+    assert_eq!(js["links"], serde_json::json!([link]), "{js}");
+    assert_eq!(js["path"], "browser", "{js}");
+    assert_eq!(
+        js["number_sent"], false,
+        "no request carries the number: {js}"
+    );
+    assert_eq!(js["focused"], "check-result", "{js}");
+    let asked: Vec<&str> = js["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    for expected in [
+        "GET /v1/keys",
+        "GET /v1/puzzle?for=check",
+        "POST /v1/check",
+        "GET /v1/checklist",
+    ] {
+        assert!(
+            asked.iter().any(|r| r.starts_with(expected)),
+            "{expected}: {asked:?}"
+        );
+    }
+    let unknown = &seen["js_ar_unknown"];
+    assert_eq!(unknown["dir"], "rtl");
+    assert!(unknown["found"].is_null(), "{unknown}");
+    assert!(unknown["none"].as_str().is_some_and(|t| !t.is_empty()));
+    assert_eq!(unknown["number_sent"], false);
+    let nojs = &seen["nojs_fr_listed"];
+    assert!(
+        nojs["found"].as_str().unwrap().contains("1 alerte"),
+        "{nojs}"
+    );
+    assert_eq!(nojs["links"], serde_json::json!([link]));
+    assert_eq!(nojs["path"], "server");
+    assert!(
+        nojs["path_note"].as_str().unwrap().contains("a vu"),
+        "the page says the server saw it: {nojs}"
+    );
+    assert!(seen["nojs_fr_before"]
+        .as_str()
+        .unwrap()
+        .contains("Sans JavaScript"));
+    let nojs_ar = &seen["nojs_ar_unknown"];
+    assert!(
+        nojs_ar["found"].is_null() && nojs_ar["none"].is_string(),
+        "{nojs_ar}"
+    );
+    assert_eq!(nojs_ar["dir"], "rtl");
+    assert_eq!(seen["nojs_ar_listed"]["links"].as_array().unwrap().len(), 1);
+}

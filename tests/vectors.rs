@@ -634,3 +634,29 @@ fn the_check_is_rfc_9497_voprf() {
         assert!(pending.finish(&evaluation, &other).is_err());
     }
 }
+
+/// The page script's check agrees with client-lib's: every identifier of
+/// `check.json` normalises to the same form and gives the same output through a whole
+/// blind round in node (@noble/curves, libphonenumber-js), and it finishes the RFC
+/// 9497 vectors to their outputs.
+#[test]
+fn the_page_script_checks_as_client_lib_does() {
+    let web_js = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/web-js");
+    let out = Command::new("node")
+        .current_dir(&web_js)
+        .arg("src/check-cli.mjs")
+        .arg("vectors")
+        .arg(vectors_dir().join("check.json"))
+        .arg(vectors_dir().join("rfc9497-ristretto255-sha512-voprf.json"))
+        .output()
+        .expect("node must be installed (and `npm ci` run in server/web-js)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let counts: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mine: serde_json::Value = serde_json::from_slice(&read("check.json")).unwrap();
+    assert_eq!(counts["cases"], mine["cases"].as_array().unwrap().len());
+    assert_eq!(counts["rfc"], 2);
+}

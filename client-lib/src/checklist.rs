@@ -5,10 +5,8 @@
 //! each belongs to, but not one identifier: computing a tag takes the server's key.
 //!
 //! Each entry is signed by a moderator's alert key (domain `jasmine/check-entry/v1`),
-//! so a server cannot add entries; clients verify every entry against the bundle and
-//! ignore the rest ([`verified_tags`]).
-
-use std::collections::BTreeMap;
+//! so a server cannot add entries; clients verify the entries that name their tag
+//! against the bundle and ignore the rest ([`alerts_for`]).
 
 use base64::{engine::general_purpose::STANDARD, Engine as _};
 use serde::{Deserialize, Serialize};
@@ -128,23 +126,26 @@ pub struct CheckList {
     pub entries: Vec<Value>,
 }
 
-/// What a client keeps of a list: the alerts of each tag, from the entries that
-/// verify against `bundle` only; and how many entries were ignored.
-pub fn verified_tags(list: &CheckList, bundle: &KeyBundle) -> (BTreeMap<Tag, Vec<String>>, usize) {
-    let mut tags: BTreeMap<Tag, Vec<String>> = BTreeMap::new();
+/// What the list says of one tag: the alerts of the entries that name `tag` and
+/// verify against `bundle`, and how many entries that name it do not verify (a server
+/// cannot add entries: they are ignored). Only the entries that name the tag are
+/// verified: the others cannot change the answer, and a phone need not check ten
+/// thousand signatures.
+pub fn alerts_for(list: &CheckList, bundle: &KeyBundle, tag: &Tag) -> (Vec<String>, usize) {
+    let wanted = STANDARD.encode(tag);
+    let mut alerts: Vec<String> = Vec::new();
     let mut ignored = 0;
     for signed in &list.entries {
+        if signed["entry"]["tag"].as_str() != Some(wanted.as_str()) {
+            continue;
+        }
         match verify_entry(signed.clone(), bundle) {
-            Ok((entry, tag)) => {
-                let alerts = tags.entry(tag).or_default();
-                if !alerts.contains(&entry.alert_id) {
-                    alerts.push(entry.alert_id);
-                }
-            }
+            Ok((entry, _)) if !alerts.contains(&entry.alert_id) => alerts.push(entry.alert_id),
+            Ok(_) => {}
             Err(_) => ignored += 1,
         }
     }
-    (tags, ignored)
+    (alerts, ignored)
 }
 
 #[cfg(test)]
@@ -197,12 +198,20 @@ mod tests {
         altered["entry"]["tag"] = Value::String(STANDARD.encode([10u8; 32]));
         // Unsigned.
         let unsigned = serde_json::json!({"entry": good["entry"].clone()});
-        let list = CheckList {
-            entries: vec![good, stranger, forged, altered, unsigned],
-        };
-        let (tags, ignored) = verified_tags(&list, &bundle);
+        // Each of them claims the same tag as alice's.
+        let mut claims = Vec::new();
+        for mut bad in [stranger, forged, altered] {
+            bad["entry"]["tag"] = good["entry"]["tag"].clone();
+            claims.push(bad);
+        }
+        claims.push(unsigned);
+        let mut entries = vec![good];
+        entries.extend(claims);
+        let list = CheckList { entries };
+        let (alerts, ignored) = alerts_for(&list, &bundle, &[7u8; 32]);
         assert_eq!(ignored, 4);
-        assert_eq!(tags.len(), 1);
-        assert_eq!(tags.get(&[7u8; 32]), Some(&vec![alert.to_string()]));
+        assert_eq!(alerts, vec![alert.to_string()]);
+        // Another tag finds nothing.
+        assert_eq!(alerts_for(&list, &bundle, &[8u8; 32]), (Vec::new(), 0));
     }
 }

@@ -129,8 +129,9 @@ pub struct CheckResult {
     pub withdrawn: Vec<String>,
     /// Entries in the list.
     pub entries: usize,
-    /// Entries ignored because they do not verify against the bundle (unsigned, or
-    /// signed by no moderator): a server cannot add entries.
+    /// Entries naming this identifier that were ignored because they do not verify
+    /// against the bundle (unsigned, or signed by no moderator): a server cannot add
+    /// entries.
     pub ignored_entries: usize,
 }
 
@@ -536,15 +537,16 @@ impl<T: Transport> JasmineClient<T> {
     ) -> Result<CheckResult, ClientError> {
         let output = self.evaluate_blindly(bundle, input).await?;
         let list = self.fetch_checklist().await?;
-        let (tags, ignored_entries) = checklist::verified_tags(&list, bundle);
+        let (ids, ignored_entries) =
+            checklist::alerts_for(&list, bundle, &checklist::tag_of(&output));
         let mut result = CheckResult {
             ignored_entries,
             entries: list.entries.len(),
             ..CheckResult::default()
         };
-        let Some(ids) = tags.get(&checklist::tag_of(&output)) else {
+        if ids.is_empty() {
             return Ok(result);
-        };
+        }
         let mut offset = 0;
         loop {
             let page = self

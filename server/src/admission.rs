@@ -44,6 +44,9 @@ pub enum NoJsPath {
     Report,
     /// A codename derivation of the replies page without JavaScript.
     Codename,
+    /// A check of the check page without JavaScript (each one is a guess for whoever
+    /// enumerates numbers, and there is no puzzle without JavaScript).
+    Check,
 }
 
 /// What a checked puzzle allows.
@@ -78,6 +81,7 @@ struct Inner {
     spent: HashMap<[u8; RANDOM_BYTES], u64>,
     nojs_reports: HourlyBudget,
     nojs_codenames: HourlyBudget,
+    nojs_checks: HourlyBudget,
 }
 
 /// An exponentially decaying sum of accepted bytes: its value times ln 2 over the
@@ -183,6 +187,11 @@ impl Admission {
                 },
                 nojs_codenames: HourlyBudget {
                     limit: config.nojs_codenames_per_hour,
+                    hour,
+                    used: 0,
+                },
+                nojs_checks: HourlyBudget {
+                    limit: config.nojs_checks_per_hour,
                     hour,
                     used: 0,
                 },
@@ -378,6 +387,7 @@ impl Admission {
         match path {
             NoJsPath::Report => inner.nojs_reports.take(now),
             NoJsPath::Codename => inner.nojs_codenames.take(now),
+            NoJsPath::Check => inner.nojs_checks.take(now),
         }
     }
 }

@@ -247,6 +247,8 @@ pub struct AdmissionConfig {
     pub nojs_reports_per_hour: u32,
     /// Codename derivations per hour for the replies page without JavaScript.
     pub nojs_codenames_per_hour: u32,
+    /// Checks per hour through the check page without JavaScript.
+    pub nojs_checks_per_hour: u32,
 }
 
 impl Default for AdmissionConfig {
@@ -264,6 +266,7 @@ impl Default for AdmissionConfig {
             challenge_ttl_secs: 600,
             nojs_reports_per_hour: 30,
             nojs_codenames_per_hour: 60,
+            nojs_checks_per_hour: 120,
         }
     }
 }

@@ -317,6 +317,119 @@ pub fn org_and_server(tmp: &Path, moderators: &[&str]) -> (Org, Server) {
     (org, server)
 }
 
+/// Like [`org_and_server`], for the private check: the server's check key (created in
+/// `<tmp>/data` by `jasmine-server --print-check-key`) is signed into bundle 2
+/// (`bundle-2.json`), which the server serves.
+pub fn org_and_server_with_check(tmp: &Path, moderators: &[&str]) -> (Org, Server) {
+    let data = tmp.join("data");
+    let check_key = ok(
+        "jasmine-server",
+        tmp,
+        &[
+            "--data-dir",
+            data.to_str().expect("utf-8 path"),
+            "--print-check-key",
+        ],
+    );
+    let org = Org::create(&tmp.join("org"), moderators);
+    let cards: Vec<String> = moderators
+        .iter()
+        .map(|m| format!("{m}.card.json"))
+        .collect();
+    let cards: Vec<&str> = cards.iter().map(String::as_str).collect();
+    ok(
+        "jasmine-keys",
+        &org.dir,
+        &bundle_sign_args(
+            "2",
+            &cards,
+            "bundle-2.json",
+            &["--check-key", check_key.trim()],
+        ),
+    );
+    let server = Server::start(
+        &data,
+        &org.path("root.pub"),
+        Some(&org.path("bundle-2.json")),
+    );
+    (org, server)
+}
+
+impl Org {
+    /// As alice, through the air gap (desk `desk`): takes what waits on `server`, drafts
+    /// an alert from the first report with its aggressor's identifiers on the check list,
+    /// and carries it out, the blinded identifiers out and their evaluations back, and
+    /// the signed entries out. Returns the alert's id.
+    pub fn publish_with_check_list(&self, server: &str) -> String {
+        let keys = |args: &[&str]| ok("jasmine-keys", &self.dir, args);
+        let desk = ["--desk", "desk", "--key", "alice.offline.age"];
+        let with_desk = |args: &[&str]| keys(&[args, &desk[..]].concat());
+        let pull = |out: &str| {
+            keys(&[
+                "pull",
+                "--api-key",
+                "alice.api.key",
+                "--server",
+                server,
+                "--out",
+                out,
+                "--root-key",
+                "root.pub",
+            ])
+        };
+        let publish = |file: &str| {
+            keys(&[
+                "publish",
+                file,
+                "--api-key",
+                "alice.api.key",
+                "--root-key",
+                "root.pub",
+                "--server",
+                server,
+            ])
+        };
+        pull("check-in-1.jasmine");
+        with_desk(&["import", "check-in-1.jasmine", "--root-key", "root.pub"]);
+        let first = with_desk(&["cases"])
+            .lines()
+            .find(|l| l.contains("received"))
+            .and_then(|l| l.split_whitespace().next())
+            .expect("a report on the desk")
+            .to_string();
+        with_desk(&[
+            "alert",
+            "draft",
+            &first,
+            "--out",
+            "check-draft.json",
+            "--check-list",
+        ]);
+        let draft: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(self.dir.join("check-draft.json")).expect("draft"),
+        )
+        .expect("draft JSON");
+        keys(&[
+            "alert",
+            "sign",
+            "--draft",
+            "check-draft.json",
+            "--key",
+            "alice.offline.age",
+            "--desk",
+            "desk",
+        ]);
+        std::fs::remove_file(self.dir.join("check-draft.json")).expect("draft");
+        with_desk(&["outbox", "--out", "check-out-1.jasmine"]);
+        publish("check-out-1.jasmine");
+        pull("check-in-2.jasmine");
+        with_desk(&["import", "check-in-2.jasmine", "--root-key", "root.pub"]);
+        with_desk(&["outbox", "--out", "check-out-2.jasmine"]);
+        publish("check-out-2.jasmine");
+        draft["alert"]["id"].as_str().expect("alert id").to_string()
+    }
+}
+
 /// The files below `dir` (recursively) whose bytes contain `needle`.
 pub fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
     folder_snapshot(dir)

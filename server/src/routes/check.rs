@@ -31,7 +31,7 @@ const MAX_CHECK_BODY: usize = 256;
 
 /// The check key, if the current bundle names it; otherwise why not (503): a client
 /// would refuse an evaluation with a key its bundle does not name.
-fn key_in_service(state: &AppState) -> Result<&CheckKey, ApiError> {
+pub(crate) fn key_in_service(state: &AppState) -> Result<&CheckKey, ApiError> {
     let current = state.require_bundle()?;
     let unavailable = |reason: &str| {
         ApiError::new(
@@ -62,6 +62,26 @@ fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError
     let value = jasmine_client::canonical::parse_strict(bytes, "request")
         .map_err(|e| ApiError::bad_request("malformed", e.to_string()))?;
     serde_json::from_value(value).map_err(|e| ApiError::bad_request("malformed", e.to_string()))
+}
+
+/// The published, unhidden alerts the list holds for `tag` (base64), as the server
+/// reads its own table: for the check page without JavaScript, where the server
+/// computes the tag itself.
+pub(crate) async fn alerts_with_tag(
+    state: &AppState,
+    tag: String,
+) -> Result<Vec<String>, ApiError> {
+    Ok(state
+        .storage()
+        .read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT e.alert_id FROM check_entries e JOIN alerts a ON a.id = e.alert_id
+                 WHERE e.tag = ?1 AND a.hidden = 0 ORDER BY a.published_on DESC",
+            )?;
+            let rows = stmt.query_map([tag], |r| r.get::<_, String>(0))?;
+            rows.collect()
+        })
+        .await?)
 }
 
 /// `POST /v1/check`: evaluates one blinded element, with a solved puzzle.

@@ -5,7 +5,7 @@
 //! readable names and turned into the neutral ones ([`neutral_path`]).
 
 /// The paths of the site's pages after `/{lang}`: report form, its confirmation,
-/// replies, alerts, help, information, directory, questionnaire.
+/// replies, alerts, help, information, directory, questionnaire, check.
 pub struct PagePaths {
     /// The report form.
     pub report: &'static str,
@@ -23,6 +23,8 @@ pub struct PagePaths {
     pub directory: &'static str,
     /// The medical questionnaire.
     pub questionnaire: &'static str,
+    /// The check of a number, plate or handle.
+    pub check: &'static str,
 }
 
 /// The addresses the pages link to: one letter each.
@@ -35,6 +37,7 @@ pub const NEUTRAL_PATHS: PagePaths = PagePaths {
     info: "i",
     directory: "d",
     questionnaire: "q",
+    check: "c",
 };
 
 /// The readable addresses of earlier versions, still answered.
@@ -47,10 +50,11 @@ pub const READABLE_PATHS: PagePaths = PagePaths {
     info: "info",
     directory: "directory",
     questionnaire: "questionnaire",
+    check: "check",
 };
 
 impl PagePaths {
-    fn all(&self) -> [&'static str; 8] {
+    fn all(&self) -> [&'static str; 9] {
         [
             self.report,
             self.sent,
@@ -60,6 +64,7 @@ impl PagePaths {
             self.info,
             self.directory,
             self.questionnaire,
+            self.check,
         ]
     }
 }

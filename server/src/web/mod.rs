@@ -2,6 +2,7 @@
 //! and the Atom and JSON feeds. No cookies, no external resource, a strict
 //! Content-Security-Policy on every page, a quick-exit link at the top of each.
 
+mod check;
 mod feeds;
 mod fields;
 mod form;
@@ -60,6 +61,7 @@ fn pages(paths: &PagePaths) -> Router<AppState> {
             &at(paths.questionnaire),
             get(questionnaire::form).post(questionnaire::submit),
         )
+        .route(&at(paths.check), get(check::form).post(check::submit))
 }
 
 /// The site's routes.
@@ -87,6 +89,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/static/jasmine.js",
             get(|| script(include_str!("../../static/jasmine.js"))),
+        )
+        .route(
+            "/static/check.js",
+            get(|| script(include_str!("../../static/check.js"))),
         )
         .route(
             "/static/worker.js",
