@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 V=tests/vectors
 S=fuzz/seeds
 rm -rf "$S"
-mkdir -p "$S"/{envelope_shape,report_plaintext,bundle,alert,authorization,codename,report_form,questionnaire_form,directory,airgap_file,check_wire}
+mkdir -p "$S"/{envelope_shape,report_plaintext,bundle,alert,authorization,codename,report_form,questionnaire_form,directory,airgap_file,check_wire,checklist}
 
 cp "$V"/report.age "$V"/reply.age "$V"/fail_report_*.age "$S"/envelope_shape/
 for f in "$V"/cctv-age/*; do
@@ -72,7 +72,18 @@ write("check_wire", "sk", b64(rfc["sk"]))
 for i, vector in enumerate(rfc["vectors"]):
     write("check_wire", f"blinded-{i}", b64(vector["blinded_element"]))
     write("check_wire", f"evaluation-{i}", b64(vector["evaluation_element"]) + "," + b64(vector["proof"]))
-for name, value in (("inbox", inbox), ("outbox", outbox)):
+check = json.load(open(f"{V}/check.json"))
+for i, case in enumerate(check["cases"]):
+    write("checklist", f"typed-{i}", case["typed"])
+entry = lambda n: {"entry": {"alert_id": f"{n:032x}", "signed_by": "alice",
+                             "tag": base64.b64encode(bytes([n]) * 32).decode()},
+                   "signature": "A" * 86 + "=="}
+write("checklist", "list", json.dumps({"entries": [entry(1), entry(2)]}))
+inbox_check = dict(inbox, check_evaluations=[{"item_id": "i2", "evaluated": b64(rfc["vectors"][0]["evaluation_element"]),
+                                              "proof": b64(rfc["vectors"][0]["proof"])}])
+outbox_check = dict(outbox, check_requests=[{"item_id": "i2", "blinded": b64(rfc["vectors"][0]["blinded_element"])}],
+                    check_entries=[entry(1)])
+for name, value in (("inbox", inbox), ("outbox", outbox), ("inbox-check", inbox_check), ("outbox-check", outbox_check)):
     value["sha256"] = checksum(value)
     write("airgap_file", name, json.dumps(value, indent=2))
 PY

@@ -193,9 +193,9 @@ mod tests {
             mallory.alert_key(),
         )
         .unwrap();
-        // alice's entry with its tag changed.
+        // alice's entry pointing to another alert.
         let mut altered = good.clone();
-        altered["entry"]["tag"] = Value::String(STANDARD.encode([10u8; 32]));
+        altered["entry"]["alert_id"] = Value::String("f".repeat(32));
         // Unsigned.
         let unsigned = serde_json::json!({"entry": good["entry"].clone()});
         // Each of them claims the same tag as alice's.

@@ -84,13 +84,17 @@ pub fn normalize_plate(text: &str) -> Option<String> {
     (plate.len() >= 4).then_some(plate)
 }
 
-/// A handle or profile link, without `@`, scheme, `www.`, trailing `/`, in lower case.
+/// A handle or profile link, without `@`, scheme, `www.` (any number, in any order at
+/// the start), trailing `/`, in lower case.
 pub fn normalize_handle(text: &str) -> Option<String> {
     let mut handle = text.trim().to_lowercase();
-    for prefix in ["https://", "http://", "www.", "@"] {
-        if let Some(rest) = handle.strip_prefix(prefix) {
-            handle = rest.to_string();
-        }
+    // Until none is left, so that a normalised handle normalises to itself
+    // (`@www.x` and `www.x` are both `x`).
+    while let Some(rest) = ["https://", "http://", "www.", "@"]
+        .iter()
+        .find_map(|prefix| handle.strip_prefix(prefix))
+    {
+        handle = rest.to_string();
     }
     let handle = handle.trim_end_matches('/').to_string();
     (handle.chars().count() >= 2).then_some(handle)

@@ -78,6 +78,8 @@ pub struct Admission {
 
 struct Inner {
     rate: DecayingRate,
+    /// Checks (`POST /v1/check`) admitted, decaying like `rate`.
+    checks: DecayingRate,
     spent: HashMap<[u8; RANDOM_BYTES], u64>,
     nojs_reports: HourlyBudget,
     nojs_codenames: HourlyBudget,
@@ -179,6 +181,11 @@ impl Admission {
                     at: Instant::now(),
                     half_life_secs: config.rate_half_life_secs as f64,
                 },
+                checks: DecayingRate {
+                    value: 0.0,
+                    at: Instant::now(),
+                    half_life_secs: config.rate_half_life_secs as f64,
+                },
                 spent: HashMap::new(),
                 nojs_reports: HourlyBudget {
                     limit: config.nojs_reports_per_hour,
@@ -220,6 +227,46 @@ impl Admission {
         }
     }
 
+    /// The bits the rate of recent checks adds: 0 while quiet, then 2 per doubling.
+    pub fn check_rate_bits(&self) -> u8 {
+        let rate = self
+            .inner
+            .lock()
+            .expect("admission")
+            .checks
+            .bytes_per_second(Instant::now());
+        let quiet = self.config.quiet_checks_per_hour.max(1) as f64 / 3600.0;
+        if rate <= quiet {
+            0
+        } else {
+            (2.0 * (rate / quiet).log2()).ceil().min(64.0) as u8
+        }
+    }
+
+    /// The difficulty asked for now for a write of `purpose` of `size` bytes: a check
+    /// is priced per check ([`AdmissionConfig::check_difficulty`] and the rate of
+    /// checks), the other writes per byte and by the rate of bytes.
+    pub fn difficulty_for_purpose(&self, purpose: Purpose, size: u64) -> u8 {
+        match purpose {
+            Purpose::Check => {
+                let bits = u32::from(self.config.min_difficulty)
+                    + u32::from(self.config.check_difficulty)
+                    + u32::from(self.check_rate_bits());
+                bits.min(u32::from(self.config.max_difficulty)) as u8
+            }
+            Purpose::Report | Purpose::Answer => self.difficulty_for(size),
+        }
+    }
+
+    /// Counts one admitted check (for the rate of checks).
+    pub fn record_check(&self) {
+        self.inner
+            .lock()
+            .expect("admission")
+            .checks
+            .add(1, Instant::now());
+    }
+
     /// The difficulty asked for now for a body of `size` bytes.
     pub fn difficulty_for(&self, size: u64) -> u8 {
         let bits = u32::from(self.config.min_difficulty)
@@ -233,7 +280,7 @@ impl Admission {
         let size = size.clamp(1, u64::from(u32::MAX));
         // With the puzzle off nothing is checked: ask for no work.
         let difficulty = if self.config.puzzle {
-            self.difficulty_for(size)
+            self.difficulty_for_purpose(purpose, size)
         } else {
             0
         };
@@ -308,7 +355,7 @@ impl Admission {
         if expires < now_unix() {
             return Err(puzzle_expired("the challenge has expired"));
         }
-        let required = self.difficulty_for(size);
+        let required = self.difficulty_for_purpose(purpose, size);
         if u32::from(difficulty) + u32::from(self.config.slack_bits) < u32::from(required) {
             return Err(puzzle_expired(
                 "the difficulty has risen since the challenge was issued",
@@ -546,6 +593,42 @@ mod tests {
                 Some(&hoarded.header_value()),
                 Purpose::Report,
                 1000
+            )
+            .unwrap_err()
+            .code(),
+            "puzzle_expired"
+        );
+    }
+
+    /// A check is priced per check: its small body does not make it free, the rate of
+    /// checks (an enumerator's) raises it, and the rate of report bytes does not.
+    #[test]
+    fn a_check_costs_its_own_difficulty_which_the_rate_of_checks_raises() {
+        let admission = Admission::new(&AdmissionConfig {
+            check_difficulty: 5,
+            quiet_checks_per_hour: 600,
+            ..AdmissionConfig::default()
+        });
+        assert_eq!(admission.difficulty_for_purpose(Purpose::Check, 58), 5);
+        assert_eq!(admission.difficulty_for_purpose(Purpose::Report, 58), 0);
+        let hoarded = solved(&admission, Purpose::Check, 58);
+        // 600 s half-life: 10,000 checks just now are about 11.6 a second, 69× quiet.
+        for _ in 0..10_000 {
+            admission.record_check();
+        }
+        let risen = admission.difficulty_for_purpose(Purpose::Check, 58);
+        assert!((17..=18).contains(&risen), "{risen}");
+        assert_eq!(
+            admission.difficulty_for_purpose(Purpose::Report, 58),
+            0,
+            "reports are not priced by checks"
+        );
+        assert_eq!(
+            admit(
+                &admission,
+                Some(&hoarded.header_value()),
+                Purpose::Check,
+                58
             )
             .unwrap_err()
             .code(),

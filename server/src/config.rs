@@ -249,6 +249,13 @@ pub struct AdmissionConfig {
     pub nojs_codenames_per_hour: u32,
     /// Checks per hour through the check page without JavaScript.
     pub nojs_checks_per_hour: u32,
+    /// The difficulty of a check's puzzle while checks are quiet (`POST /v1/check`):
+    /// its body is tiny, but each evaluation is one guess for whoever enumerates
+    /// numbers, so it is priced per check, not per byte.
+    pub check_difficulty: u8,
+    /// Checks an hour under which their difficulty stays at `check_difficulty`; it
+    /// rises 2 bits per doubling above.
+    pub quiet_checks_per_hour: u64,
 }
 
 impl Default for AdmissionConfig {
@@ -267,6 +274,8 @@ impl Default for AdmissionConfig {
             nojs_reports_per_hour: 30,
             nojs_codenames_per_hour: 60,
             nojs_checks_per_hour: 120,
+            check_difficulty: 5,
+            quiet_checks_per_hour: 600,
         }
     }
 }

@@ -215,6 +215,7 @@ pub fn check_vectors() -> serde_json::Value {
         (Kind::Handle, "https://www.instagram.com/bad_guy/", "FR"),
         (Kind::Handle, "http://Example.com/Profil//", "FR"),
         (Kind::Handle, "  @ÉLODIE.ΣΟΦΟΣ  ", "FR"),
+        (Kind::Handle, "@www.x", "FR"),
         (Kind::Handle, "x", "FR"),
     ];
     let cases: Vec<serde_json::Value> = typed

@@ -101,6 +101,7 @@ pub async fn check(
     BlindedRequest::from_base64(&request.blinded)
         .map_err(|e| ApiError::bad_request("malformed", e.to_string()))?;
     admit(&state, ticket, bytes.len() as u64).await?;
+    state.admission().record_check();
     let worker = state.clone();
     tokio::task::spawn_blocking(move || evaluate(key_in_service(&worker)?, &request.blinded))
         .await

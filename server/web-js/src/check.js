@@ -54,11 +54,13 @@ export function normalizePlate(text) {
   return plate.length >= 4 ? plate : null;
 }
 
-// A handle or profile link, without `@`, scheme, `www.`, trailing `/`, in lower case.
+// A handle or profile link, without `@`, scheme, `www.` (any number, at the start),
+// trailing `/`, in lower case.
 export function normalizeHandle(text) {
   let handle = trimWhiteSpace(text).toLowerCase();
-  for (const prefix of ["https://", "http://", "www.", "@"]) {
-    if (handle.startsWith(prefix)) handle = handle.slice(prefix.length);
+  // Until none is left, so that a normalised handle normalises to itself.
+  for (let prefix; (prefix = ["https://", "http://", "www.", "@"].find((p) => handle.startsWith(p))); ) {
+    handle = handle.slice(prefix.length);
   }
   handle = handle.replace(/\/+$/, "");
   return [...handle].length >= 2 ? handle : null;

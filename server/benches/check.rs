@@ -1,0 +1,284 @@
+//! The private check, from one run (`make bench`):
+//!
+//! 1. bare: the `voprf` crate's `blind_evaluate` (with its proof) on one core, no HTTP;
+//! 2. server: the real `jasmine-server` binary pinned to one core (`taskset -c 0`),
+//!    `POST /v1/check` from 16 keep-alive clients (puzzle off, so that evaluations are
+//!    what is measured): evaluations per second per core, and the server/bare ratio;
+//! 3. a whole check as `jasmine check` makes it (client-lib's `JasmineClient::check`
+//!    over loopback: bundle, puzzle at the quiet difficulty, blind evaluation with its
+//!    proof checked, the list of 10,000 signed entries downloaded and looked up): p50
+//!    and p99 of 40 checks one after the other;
+//! 4. the list's size for 10,000 entries, as served and gzipped.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use ed25519_dalek::SigningKey;
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+use jasmine_client::bundle::{sign_bundle, KeyBundle, ModeratorSecrets, ServerLimits};
+use jasmine_client::checklist::{sign_entry, CheckEntry};
+use jasmine_client::client::JasmineClient;
+use jasmine_client::identifier::Kind;
+use jasmine_client::keys::PublicKey;
+use jasmine_client::oprf::{self, CheckKey};
+use jasmine_client::transport::DirectHttp;
+use jasmine_client::Day;
+use voprf::{Ristretto255, VoprfClient, VoprfServer};
+
+const CLIENTS: usize = 16;
+const MEASURE: Duration = Duration::from_secs(5);
+const ENTRIES: usize = 10_000;
+const CHECKS: usize = 40;
+
+fn start_server(
+    tmp: &Path,
+    data: &str,
+    config: &str,
+    root: &PublicKey,
+    pin: bool,
+) -> (Child, String) {
+    let config_path = tmp.join(format!("{data}.toml"));
+    std::fs::write(&config_path, config).unwrap();
+    let binary = env!("CARGO_BIN_EXE_jasmine-server");
+    let pinned = pin && Path::new("/usr/bin/taskset").exists();
+    let mut command = if pinned {
+        let mut c = Command::new("/usr/bin/taskset");
+        c.args(["-c", "0", binary]);
+        c
+    } else {
+        Command::new(binary)
+    };
+    let mut child = command
+        .arg("--config")
+        .arg(&config_path)
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(tmp.join(data))
+        .args(["--root-key", &root.to_base64(), "--bundle-file"])
+        .arg(tmp.join("bundle.json"))
+        .env("JASMINE_LOG", "warn,jasmine_server=info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start jasmine-server");
+    use std::io::BufRead;
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let address = loop {
+        let line = lines.next().expect("server output").unwrap();
+        if let Some(i) = line.find("listening on http://") {
+            break line[i + "listening on http://".len()..].trim().to_string();
+        }
+    };
+    if pin && !pinned {
+        println!("(taskset not found: the server is not pinned to one core)");
+    }
+    (child, address)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0
+}
+
+fn main() {
+    let mut rng = rand::rngs::OsRng;
+    let tmp = tempfile::tempdir().unwrap();
+    let today = Day::today_utc();
+    let root = SigningKey::generate(&mut rng);
+    let root_public = PublicKey::from(&root);
+    let moderator = ModeratorSecrets::generate("alice", &mut rng);
+    let key = CheckKey::generate(&mut rng);
+    let bundle = KeyBundle {
+        organisation: "Bench".into(),
+        version: 1,
+        issued: today,
+        expires: today.add_days(30),
+        onion: String::new(),
+        check_key: Some(key.public_key()),
+        moderators: vec![moderator.public_entry("Alice")],
+        former: Vec::new(),
+        limits: ServerLimits::default(),
+    };
+    std::fs::write(
+        tmp.path().join("bundle.json"),
+        sign_bundle(&bundle, &root).unwrap(),
+    )
+    .unwrap();
+    for data in ["evaluate", "check"] {
+        std::fs::create_dir_all(tmp.path().join(data)).unwrap();
+        std::fs::write(
+            tmp.path().join(data).join("check.key"),
+            key.to_base64().as_bytes(),
+        )
+        .unwrap();
+    }
+
+    // 1. Bare voprf, one core.
+    let bare_server = VoprfServer::<Ristretto255>::new(&mut rng).unwrap();
+    let blinded = VoprfClient::<Ristretto255>::blind(b"jasmine bench", &mut rng)
+        .unwrap()
+        .message;
+    let start = Instant::now();
+    let mut bare_count = 0u64;
+    while start.elapsed() < MEASURE {
+        std::hint::black_box(bare_server.blind_evaluate(&mut rng, &blinded));
+        bare_count += 1;
+    }
+    let bare = bare_count as f64 / start.elapsed().as_secs_f64();
+
+    // 2. The server, pinned to one core, puzzle off.
+    let (mut server, address) = start_server(
+        tmp.path(),
+        "evaluate",
+        "[admission]\npuzzle = false\n",
+        &root_public,
+        true,
+    );
+    let bodies: Vec<Bytes> = (0..CLIENTS)
+        .map(|i| {
+            let input = oprf::check_input(Kind::Phone, &format!("+336000000{i:02}"));
+            let (_, request) = oprf::blind(&input, &mut rng).unwrap();
+            Bytes::from(format!("{{\"blinded\":\"{}\"}}", request.to_base64()))
+        })
+        .collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let done = Arc::new(AtomicUsize::new(0));
+    let seconds = runtime.block_on({
+        let done = done.clone();
+        let address = address.clone();
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(1) + MEASURE;
+            let measure_from = Instant::now() + Duration::from_secs(1);
+            let mut tasks = Vec::new();
+            for body in bodies {
+                let address = address.clone();
+                let done = done.clone();
+                tasks.push(tokio::spawn(async move {
+                    let stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+                    let (mut sender, connection) =
+                        hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                            .await
+                            .unwrap();
+                    tokio::spawn(connection);
+                    while Instant::now() < deadline {
+                        let request = http::Request::post("/v1/check")
+                            .header(http::header::HOST, &address)
+                            .header(http::header::CONTENT_TYPE, "application/json")
+                            .body(Full::new(body.clone()))
+                            .unwrap();
+                        let response = sender.send_request(request).await.expect("response");
+                        assert_eq!(response.status(), http::StatusCode::OK);
+                        let _ = response.into_body().collect().await;
+                        let now = Instant::now();
+                        if now >= measure_from && now < deadline {
+                            done.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }));
+            }
+            for t in tasks {
+                t.await.unwrap();
+            }
+            MEASURE.as_secs_f64()
+        }
+    });
+    let served = done.load(Ordering::Relaxed) as f64 / seconds;
+    let _ = server.kill();
+    let _ = server.wait();
+
+    // 3 and 4. Whole checks against a list of 10,000 signed entries, puzzle on.
+    let (mut server, address) = start_server(tmp.path(), "check", "", &root_public, false);
+    let _ = server.kill();
+    let _ = server.wait();
+    let listed_input = oprf::check_input(Kind::Phone, "+33612345678");
+    {
+        // Stored as the desk would have published them (alerts and signed entries).
+        let db = rusqlite::Connection::open(
+            tmp.path().join("check").join(jasmine_server::DATABASE_FILE),
+        )
+        .unwrap();
+        let tx = db.unchecked_transaction().unwrap();
+        for i in 0..ENTRIES {
+            let alert_id = format!("{i:032x}");
+            let output = if i == 0 {
+                key.output(&listed_input).unwrap()
+            } else {
+                key.output(&oprf::check_input(Kind::Phone, &format!("+3361{i:07}")))
+                    .unwrap()
+            };
+            let entry = CheckEntry::new(&alert_id, &output, "alice");
+            let signed = sign_entry(&entry, moderator.alert_key()).unwrap();
+            tx.execute(
+                "INSERT INTO alerts (id, published_on, region, severity, signed_json) VALUES (?1, ?2, '69', 'dangerous', '{}')",
+                rusqlite::params![alert_id, today.to_string()],
+            )
+            .unwrap();
+            tx.execute(
+                "INSERT INTO check_entries (alert_id, tag, signed_json) VALUES (?1, ?2, ?3)",
+                rusqlite::params![alert_id, entry.tag, signed.to_string()],
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    let (mut server, address) = {
+        let _ = address;
+        start_server(tmp.path(), "check", "", &root_public, false)
+    };
+    let url = format!("http://{address}");
+    let (list_bytes, gzipped, times, found) = runtime.block_on(async {
+        let client = JasmineClient::new(DirectHttp::new(&url).unwrap());
+        let list = client.fetch_checklist().await.unwrap();
+        let json = serde_json::to_vec(&list).unwrap();
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(&json).unwrap();
+        let gzipped = encoder.finish().unwrap().len();
+        let mut times = Vec::new();
+        let mut found = 0;
+        for _ in 0..CHECKS {
+            let began = Instant::now();
+            let verified = client
+                .fetch_bundle(&root_public, Day::today_utc(), None)
+                .await
+                .unwrap();
+            let result = client.check(verified.bundle(), &listed_input).await;
+            times.push(began.elapsed());
+            // The listed alert's row holds no real alert: the feed has none to show,
+            // but the list's entry was found and verified.
+            found += usize::from(result.is_ok());
+        }
+        (json.len(), gzipped, times, found)
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+    let mut sorted = times;
+    sorted.sort();
+
+    println!("check evaluation, {} s measured", MEASURE.as_secs());
+    println!("  bare voprf blind_evaluate (with proof), 1 core   {bare:>9.0} evaluations/s");
+    println!(
+        "  jasmine-server POST /v1/check, 1 core, {CLIENTS} clients {served:>9.0} evaluations/s"
+    );
+    println!(
+        "  ratio server / bare = {:.2}   (target >= 0.80)",
+        served / bare
+    );
+    println!(
+        "whole check over loopback (client-lib, what `jasmine check` runs; puzzle at the quiet difficulty; list of {ENTRIES} entries): p50 {:.1} ms, p99 {:.1} ms over {CHECKS} checks ({found} answered)",
+        percentile(&sorted, 0.5),
+        percentile(&sorted, 0.99),
+    );
+    println!(
+        "the list of {ENTRIES} entries: {} bytes as served ({:.0} bytes an entry), {} bytes gzipped",
+        list_bytes,
+        list_bytes as f64 / ENTRIES as f64,
+        gzipped
+    );
+}
