@@ -28,12 +28,12 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use jasmine_client::alert::{sign_alert, Alert, AlertAggressor, LocalizedText};
 use jasmine_client::bundle::{sign_bundle, KeyBundle, ModeratorSecrets, ServerLimits};
-use jasmine_client::report::{Category, Severity};
 use jasmine_client::checklist::{sign_entry, CheckEntry};
 use jasmine_client::client::JasmineClient;
 use jasmine_client::identifier::Kind;
 use jasmine_client::keys::PublicKey;
 use jasmine_client::oprf::{self, CheckKey};
+use jasmine_client::report::{Category, Severity};
 use jasmine_client::transport::DirectHttp;
 use jasmine_client::Day;
 use voprf::{Ristretto255, VoprfClient, VoprfServer};
@@ -92,7 +92,12 @@ fn pin_this_thread(core: usize) -> bool {
     // The main thread's id is the process id; `taskset -p` sets that thread only.
     Path::new("/usr/bin/taskset").exists()
         && Command::new("/usr/bin/taskset")
-            .args(["-p", "-c", &core.to_string(), &std::process::id().to_string()])
+            .args([
+                "-p",
+                "-c",
+                &core.to_string(),
+                &std::process::id().to_string(),
+            ])
             .stdout(Stdio::null())
             .status()
             .is_ok_and(|s| s.success())
@@ -174,8 +179,8 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 fn main() {
     // The baselines and the server run on core 0 (the server through `taskset -c 0`),
     // the clients on core 1: the same core for what is compared, and the clients off it.
-    let pinned = std::thread::available_parallelism().map_or(1, |n| n.get()) >= 2
-        && pin_this_thread(0);
+    let pinned =
+        std::thread::available_parallelism().map_or(1, |n| n.get()) >= 2 && pin_this_thread(0);
     println!(
         "{}",
         if pinned {
@@ -292,7 +297,10 @@ fn main() {
     let mut guesses = 0u64;
     while start.elapsed() < MEASURE {
         let number = format!("+336{:08}", guesses % 100_000_000);
-        std::hint::black_box(key.output(&oprf::check_input(Kind::Phone, &number)).unwrap());
+        std::hint::black_box(
+            key.output(&oprf::check_input(Kind::Phone, &number))
+                .unwrap(),
+        );
         guesses += 1;
     }
     let guess_rate = guesses as f64 / start.elapsed().as_secs_f64();
@@ -405,7 +413,9 @@ fn main() {
     evaluations.sort();
 
     println!("check evaluation, {} s measured", MEASURE.as_secs());
-    println!("  bare voprf blind_evaluate (with proof), core 0 (best of 2)  {bare:>9.0} evaluations/s");
+    println!(
+        "  bare voprf blind_evaluate (with proof), core 0 (best of 2)  {bare:>9.0} evaluations/s"
+    );
     println!("  bare voprf, element read from bytes and answer written     {bare_wire:>9.0} evaluations/s");
     println!("  jasmine-server POST /v1/check, 1 core, {CLIENTS} clients           {served:>9.0} evaluations/s");
     println!(
@@ -417,7 +427,9 @@ fn main() {
         "  a key thief's guesses, F(k, x) directly, core 0               {guess_rate:>9.0} per second: every French mobile number (2e8) in {:.1} core-hours",
         2e8 / guess_rate / 3600.0
     );
-    println!("  for scale: GET /v1/status, same server and clients         {floor:>9.0} requests/s");
+    println!(
+        "  for scale: GET /v1/status, same server and clients         {floor:>9.0} requests/s"
+    );
     println!(
         "whole check over loopback (client-lib, what `jasmine check` runs; puzzle at the quiet difficulty; list of {ENTRIES} entries): p50 {:.1} ms, p99 {:.1} ms over {CHECKS} checks ({found} found the listed alert)",
         percentile(&sorted, 0.5),

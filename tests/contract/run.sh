@@ -15,7 +15,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-./target/debug/jasmine-keys demo --dir "$work/demo" >/dev/null
+# The demo bundle names the server's check key, so that the check's endpoints answer.
+./target/debug/jasmine-keys demo --dir "$work/demo" \
+  --check-key "$(./target/debug/jasmine-server --data-dir "$work/data" --print-check-key)" >/dev/null
 ./target/debug/jasmine-server --listen 127.0.0.1:0 --data-dir "$work/data" \
   --root-key-file "$work/demo/root.pub" --bundle-file "$work/demo/bundle.json" \
   >"$work/server.log" 2>&1 &

@@ -245,7 +245,9 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<R
                 HeaderValue::from_static("application/json"),
             ),
             (header::ETAG, etag),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            // Nothing kept on her phone; a client that keeps its own copy revalidates
+            // it with the ETag.
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
         body.json,
     )
