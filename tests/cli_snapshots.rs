@@ -665,6 +665,37 @@ fn every_command_prints_what_the_snapshot_says() {
         None,
         false,
     );
+    // This service's bundle names no check key; and an identifier too short to check.
+    t.record(
+        &reporter,
+        j,
+        &[
+            "check",
+            "06 12 34 56 78",
+            "--server",
+            url_s,
+            "--root-key-file",
+            root_s,
+        ],
+        None,
+        false,
+    );
+    t.record(
+        &reporter,
+        j,
+        &[
+            "check",
+            "x",
+            "--kind",
+            "handle",
+            "--server",
+            url_s,
+            "--root-key-file",
+            root_s,
+        ],
+        None,
+        false,
+    );
 
     let reader = [
         "--server",

@@ -682,13 +682,15 @@ fn web_js() -> std::path::PathBuf {
 
 #[test]
 fn the_committed_page_script_is_what_the_lockfile_builds() {
-    // The page script and its Web Worker (the puzzle, the codename's Argon2id).
+    // The page script, its Web Worker (the puzzle, the codename's Argon2id), and the
+    // check page's script.
     let package: serde_json::Value =
         serde_json::from_slice(&std::fs::read(web_js().join("package.json")).unwrap()).unwrap();
     let build = package["scripts"]["build"].as_str().unwrap();
     for (source, bundle) in [
         ("src/page.js", "jasmine.js"),
         ("src/worker.js", "worker.js"),
+        ("src/check-page.js", "check.js"),
     ] {
         let out = tempfile::tempdir().unwrap();
         let built = out.path().join(bundle);

@@ -3,10 +3,10 @@
 //! repeat-aggressor matching and for the private check (`crate::oprf`). One
 //! normalisation, here; `tests/vectors/check.json` holds it to its examples.
 //!
-//! Phone numbers go through `phonenumber` (Google's libphonenumber metadata): French
-//! national and international forms (`06 12 34 56 78`, `+33 6 12 34 56 78`,
-//! `0033612345678`) become one E.164 number; a number that does not parse keeps its
-//! digits only (`digits:…`). Plates keep letters and digits, upper case. Handles lose
+//! Phone numbers (their digits, and whether a `+` or `00` starts them) go through `phonenumber`
+//! (Google's libphonenumber metadata): French national and international forms
+//! (`06 12 34 56 78`, `+33 6 12 34 56 78`, `0033612345678`) become one E.164 number; a
+//! number that is not valid keeps its digits only (`digits:…`). Plates keep letters and digits, upper case. Handles lose
 //! `@`, a URL's scheme and `www.`, a trailing `/`, and case.
 
 /// What an identifier is.
@@ -50,19 +50,29 @@ pub fn phone_region(country: &str) -> phonenumber::country::Id {
 }
 
 /// A phone number as E.164 (`+33612345678`), read in `country` when it has no
-/// international prefix; `None` for fewer than 6 digits.
+/// international prefix; `None` for fewer than 6 digits. Only its ASCII digits are
+/// read, and whether it is international: its first `+`-or-digit is a `+`, or its
+/// digits start with `00`. A number that is not valid keeps its digits
+/// (`digits:0612…`, `digits:+3247…`). So a normalised number normalises to itself, and
+/// whatever separates the digits does not count.
 pub fn normalize_phone(text: &str, country: &str) -> Option<String> {
     let region = phone_region(country);
-    let cleaned = text
-        .trim()
-        .replacen("00", "+", usize::from(text.trim().starts_with("00")));
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    let plus = text.chars().find(|c| *c == '+' || c.is_ascii_digit()) == Some('+');
+    let cleaned = if plus {
+        format!("+{digits}")
+    } else if let Some(rest) = digits.strip_prefix("00") {
+        format!("+{rest}")
+    } else {
+        digits.clone()
+    };
     if let Ok(number) = phonenumber::parse(Some(region), &cleaned) {
         if number.is_valid() {
             return Some(number.format().mode(phonenumber::Mode::E164).to_string());
         }
     }
-    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-    (digits.len() >= 6).then(|| format!("digits:{digits}"))
+    let sign = if plus { "+" } else { "" };
+    (digits.len() >= 6).then(|| format!("digits:{sign}{digits}"))
 }
 
 /// An identifier of `kind` normalised; `None` when too short to identify anyone.
@@ -87,15 +97,21 @@ pub fn normalize_plate(text: &str) -> Option<String> {
 /// A handle or profile link, without `@`, scheme, `www.` (any number, in any order at
 /// the start), trailing `/`, in lower case.
 pub fn normalize_handle(text: &str) -> Option<String> {
-    let mut handle = text.trim().to_lowercase();
-    // Until none is left, so that a normalised handle normalises to itself
-    // (`@www.x` and `www.x` are both `x`).
-    while let Some(rest) = ["https://", "http://", "www.", "@"]
-        .iter()
-        .find_map(|prefix| handle.strip_prefix(prefix))
-    {
-        handle = rest.to_string();
+    // Each pass trims, lowers the case, strips one prefix or the trailing `/`s; passes
+    // run until nothing changes, so that a normalised handle normalises to itself
+    // (`@www.x`, `@ www.x` and `www.x/ ` are all `x`).
+    let mut handle = text.to_string();
+    loop {
+        let lowered = handle.trim().to_lowercase();
+        let stripped = ["https://", "http://", "www.", "@"]
+            .iter()
+            .find_map(|prefix| lowered.strip_prefix(prefix))
+            .unwrap_or(&lowered);
+        let next = stripped.trim_end_matches('/').to_string();
+        if next == handle {
+            break;
+        }
+        handle = next;
     }
-    let handle = handle.trim_end_matches('/').to_string();
     (handle.chars().count() >= 2).then_some(handle)
 }

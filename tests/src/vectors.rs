@@ -205,6 +205,11 @@ pub fn check_vectors() -> serde_json::Value {
         (Kind::Phone, "+213 551 23 45 67", "FR"),
         (Kind::Phone, "+1 (202) 555-0143", "FR"),
         (Kind::Phone, "12-34-56", "FR"),
+        (Kind::Phone, "06.12.34.5\u{0}\u{0}6.78", "FR"),
+        (Kind::Phone, "07 98é76 54 32", "FR"),
+        (Kind::Phone, "digits:0612345678", "FR"),
+        (Kind::Phone, "+32 470 12 56", "FR"),
+        (Kind::Phone, "(+33) 6 12 34 56 78", "FR"),
         (Kind::Phone, "12345", "FR"),
         (Kind::Phone, "appelle-moi", "FR"),
         (Kind::Plate, "AB-123-CD", "FR"),
@@ -216,6 +221,8 @@ pub fn check_vectors() -> serde_json::Value {
         (Kind::Handle, "http://Example.com/Profil//", "FR"),
         (Kind::Handle, "  @ÉLODIE.ΣΟΦΟΣ  ", "FR"),
         (Kind::Handle, "@www.x", "FR"),
+        (Kind::Handle, "@ wsw.x", "FR"),
+        (Kind::Handle, "HTTPS://Www.X.org/ /", "FR"),
         (Kind::Handle, "x", "FR"),
     ];
     let cases: Vec<serde_json::Value> = typed

@@ -33,10 +33,17 @@ function trimWhiteSpace(text) {
 }
 
 // A phone number as E.164, read in `country` when it has no international prefix;
-// "digits:…" when it does not parse as a valid number; null for fewer than 6 digits.
+// "digits:…" (with a "+" when international) when it is not a valid number; null for
+// fewer than 6 digits. Only its digits are read, and whether it is international: its
+// first "+"-or-digit is a "+", or its digits start with 00 (client-lib's
+// normalize_phone).
 export function normalizePhone(text, country) {
-  const trimmed = trimWhiteSpace(text);
-  const cleaned = trimmed.startsWith("00") ? "+" + trimmed.slice(2) : trimmed;
+  const digits = [...text].filter((c) => c >= "0" && c <= "9").join("");
+  const first = [...text].find((c) => c === "+" || (c >= "0" && c <= "9"));
+  const plus = first === "+";
+  let cleaned = digits;
+  if (plus) cleaned = "+" + digits;
+  else if (digits.startsWith("00")) cleaned = "+" + digits.slice(2);
   const region = /^[A-Z]{2}$/.test(country) ? country : "FR";
   try {
     const number = parsePhoneNumber(cleaned, region);
@@ -44,8 +51,7 @@ export function normalizePhone(text, country) {
   } catch {
     // Not a number: its digits below.
   }
-  const digits = [...text].filter((c) => c >= "0" && c <= "9").join("");
-  return digits.length >= 6 ? "digits:" + digits : null;
+  return digits.length >= 6 ? "digits:" + (plus ? "+" : "") + digits : null;
 }
 
 // A plate: ASCII letters and digits, upper case; null when shorter than 4.
@@ -57,12 +63,16 @@ export function normalizePlate(text) {
 // A handle or profile link, without `@`, scheme, `www.` (any number, at the start),
 // trailing `/`, in lower case.
 export function normalizeHandle(text) {
-  let handle = trimWhiteSpace(text).toLowerCase();
-  // Until none is left, so that a normalised handle normalises to itself.
-  for (let prefix; (prefix = ["https://", "http://", "www.", "@"].find((p) => handle.startsWith(p))); ) {
-    handle = handle.slice(prefix.length);
+  // Each pass trims, lowers the case, strips one prefix or the trailing `/`s; passes run
+  // until nothing changes (client-lib's normalize_handle).
+  let handle = text;
+  for (;;) {
+    const lowered = trimWhiteSpace(handle).toLowerCase();
+    const prefix = ["https://", "http://", "www.", "@"].find((p) => lowered.startsWith(p));
+    const next = (prefix ? lowered.slice(prefix.length) : lowered).replace(/\/+$/, "");
+    if (next === handle) break;
+    handle = next;
   }
-  handle = handle.replace(/\/+$/, "");
   return [...handle].length >= 2 ? handle : null;
 }
 

@@ -458,6 +458,9 @@ fn check(args: CheckArgs) -> Result<()> {
         .block_on(client.fetch_bundle(&root, Day::today_utc(), seen.highest()))
         .context("cannot get the key bundle")?;
     seen.record(bundle.version())?;
+    if bundle.bundle().check_key.is_none() {
+        bail!("this service does not offer the check: its key bundle names no check key (the organisation has not set it up)");
+    }
     let input = jasmine_client::oprf::check_input(kind, &normalised);
     let found = match rt.block_on(client.check(bundle.bundle(), &input)) {
         Err(jasmine_client::client::ClientError::Protocol(jasmine_client::Error::BadSignature(
