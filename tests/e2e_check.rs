@@ -11,7 +11,7 @@ use base64::{engine::general_purpose::STANDARD, Engine as _};
 use jasmine_client::checklist::{self, CheckEntry};
 use jasmine_client::identifier::Kind;
 use jasmine_client::oprf::{self, CheckKey};
-use jasmine_tests::{bin, bundle_sign_args, fails, files_containing, ok, Org, Server};
+use jasmine_tests::{bin, fails, files_containing, ok, org_and_server_with_check, Org, Server};
 
 const NOTATIONS: [&str; 3] = ["06 12 34 56 78", "+33 6 12 34 56 78", "0033612345678"];
 const FOURTH: &str = "06.12.34.56.78";
@@ -74,28 +74,8 @@ fn a_number_on_the_check_list_is_found_in_any_notation_and_only_by_the_signed_ke
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     // The server's check key, signed into bundle 2 by the organisation.
-    let check_key = ok(
-        "jasmine-server",
-        tmp.path(),
-        &["--data-dir", data.to_str().unwrap(), "--print-check-key"],
-    );
-    let check_key = check_key.trim().to_string();
-    let org = Org::create(&tmp.path().join("org"), &["alice"]);
-    ok(
-        "jasmine-keys",
-        &org.dir,
-        &bundle_sign_args(
-            "2",
-            &["alice.card.json"],
-            "bundle-2.json",
-            &["--check-key", &check_key],
-        ),
-    );
-    let server = Server::start(
-        &data,
-        &org.path("root.pub"),
-        Some(&org.path("bundle-2.json")),
-    );
+    // The server's check key, signed into bundle 2, which the server serves.
+    let (org, server) = org_and_server_with_check(tmp.path(), &["alice"]);
     let url = server.url.clone();
     let reporter = tmp.path().join("reporter");
     std::fs::create_dir_all(&reporter).unwrap();
@@ -131,31 +111,8 @@ fn a_number_on_the_check_list_is_found_in_any_notation_and_only_by_the_signed_ke
         all.extend(desk);
         keys(&all)
     };
-    let pull = |out: &str| {
-        keys(&[
-            "pull",
-            "--api-key",
-            "alice.api.key",
-            "--server",
-            &url,
-            "--out",
-            out,
-            "--root-key",
-            "root.pub",
-        ])
-    };
-    let publish = |file: &str| {
-        keys(&[
-            "publish",
-            file,
-            "--api-key",
-            "alice.api.key",
-            "--root-key",
-            "root.pub",
-            "--server",
-            &url,
-        ])
-    };
+    let pull = |out: &str| org.pull_to_file(&url, out);
+    let publish = |file: &str| org.publish_file(&url, file);
     pull("inbox-1.jasmine");
     with_desk(&["import", "inbox-1.jasmine", "--root-key", "root.pub"]);
     // The desk's matching sees one aggressor in the three notations.
@@ -355,16 +312,7 @@ fn a_number_on_the_check_list_is_found_in_any_notation_and_only_by_the_signed_ke
         "desk",
     ]);
     with_desk(&["outbox", "--out", "outbox-3.jasmine"]);
-    keys(&[
-        "publish",
-        "outbox-3.jasmine",
-        "--api-key",
-        "alice.api.key",
-        "--root-key",
-        "root.pub",
-        "--server",
-        &url,
-    ]);
+    org.publish_file(&url, "outbox-3.jasmine");
     let after = check(&org, &reporter, &url, FOURTH);
     assert!(after.contains("No report is known"), "{after}");
     let listed: i64 = server

@@ -356,16 +356,12 @@ pub fn org_and_server_with_check(tmp: &Path, moderators: &[&str]) -> (Org, Serve
 }
 
 impl Org {
-    /// As alice, through the air gap (desk `desk`): takes what waits on `server`, drafts
-    /// an alert from the first report with its aggressor's identifiers on the check list,
-    /// and carries it out, the blinded identifiers out and their evaluations back, and
-    /// the signed entries out. Returns the alert's id.
-    pub fn publish_with_check_list(&self, server: &str) -> String {
-        let keys = |args: &[&str]| ok("jasmine-keys", &self.dir, args);
-        let desk = ["--desk", "desk", "--key", "alice.offline.age"];
-        let with_desk = |args: &[&str]| keys(&[args, &desk[..]].concat());
-        let pull = |out: &str| {
-            keys(&[
+    /// As alice: `jasmine-keys pull --out <out>` from `server` (an inbox file); its output.
+    pub fn pull_to_file(&self, server: &str, out: &str) -> String {
+        ok(
+            "jasmine-keys",
+            &self.dir,
+            &[
                 "pull",
                 "--api-key",
                 "alice.api.key",
@@ -375,10 +371,16 @@ impl Org {
                 out,
                 "--root-key",
                 "root.pub",
-            ])
-        };
-        let publish = |file: &str| {
-            keys(&[
+            ],
+        )
+    }
+
+    /// As alice: `jasmine-keys publish <file>` (an outbox file) to `server`; its output.
+    pub fn publish_file(&self, server: &str, file: &str) -> String {
+        ok(
+            "jasmine-keys",
+            &self.dir,
+            &[
                 "publish",
                 file,
                 "--api-key",
@@ -387,8 +389,20 @@ impl Org {
                 "root.pub",
                 "--server",
                 server,
-            ])
-        };
+            ],
+        )
+    }
+
+    /// As alice, through the air gap (desk `desk`): takes what waits on `server`, drafts
+    /// an alert from the first report with its aggressor's identifiers on the check list,
+    /// and carries it out, the blinded identifiers out and their evaluations back, and
+    /// the signed entries out. Returns the alert's id.
+    pub fn publish_with_check_list(&self, server: &str) -> String {
+        let keys = |args: &[&str]| ok("jasmine-keys", &self.dir, args);
+        let desk = ["--desk", "desk", "--key", "alice.offline.age"];
+        let with_desk = |args: &[&str]| keys(&[args, &desk[..]].concat());
+        let pull = |out: &str| self.pull_to_file(server, out);
+        let publish = |file: &str| self.publish_file(server, file);
         pull("check-in-1.jasmine");
         with_desk(&["import", "check-in-1.jasmine", "--root-key", "root.pub"]);
         let first = with_desk(&["cases"])
