@@ -36,6 +36,7 @@ bench:
 	$(CARGO) bench -p jasmine-server --bench attack
 	$(CARGO) bench -p jasmine-client --bench envelope
 	$(CARGO) bench -p jasmine-client --bench check
+	$(CARGO) build --release -p jasmine-client --bin jasmine
 	$(CARGO) bench -p jasmine-server --bench check
 	cd server/web-js && node src/check-cli.mjs bench 50
 

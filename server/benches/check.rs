@@ -10,7 +10,8 @@
 //! 3. a whole check as `jasmine check` makes it (client-lib's `JasmineClient::check`
 //!    over loopback: bundle, puzzle at the quiet difficulty, blind evaluation with its
 //!    proof checked, the list of 10,000 signed entries downloaded and looked up): p50
-//!    and p99 of 40 checks one after the other, and of the blind evaluation alone;
+//!    and p99 of 40 checks one after the other, of the blind evaluation alone, and of
+//!    the release `jasmine check` binary itself when `make bench` has built it;
 //! 4. the list's size for 10,000 entries, as served and gzipped;
 //! 5. what a thief of the check key computes per guess, F(k, x) directly: guesses per
 //!    second per core, and the time to try every French mobile number.
@@ -363,6 +364,36 @@ fn main() {
         }
         (json.len(), gzipped, times, found, evaluations)
     });
+    // The same with the `jasmine` binary itself, built in release beside this one
+    // (`make bench` builds it): process start, state folder and all.
+    let cli = Path::new(env!("CARGO_BIN_EXE_jasmine-server")).with_file_name("jasmine");
+    let mut cli_times = Vec::new();
+    if cli.exists() {
+        std::fs::write(tmp.path().join("root.pub"), root_public.to_base64()).unwrap();
+        for _ in 0..CHECKS {
+            let began = Instant::now();
+            let out = Command::new(&cli)
+                .args([
+                    "check",
+                    "+33 6 12 34 56 78",
+                    "--server",
+                    &url,
+                    "--root-key-file",
+                ])
+                .arg(tmp.path().join("root.pub"))
+                .arg("--state-dir")
+                .arg(tmp.path().join("cli-state"))
+                .output()
+                .expect("run jasmine");
+            cli_times.push(began.elapsed());
+            assert!(
+                String::from_utf8_lossy(&out.stdout).contains("1 alert(s)"),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        cli_times.sort();
+    }
     let _ = server.kill();
     let _ = server.wait();
     let mut sorted = times;
@@ -392,6 +423,15 @@ fn main() {
         percentile(&sorted, 0.5),
         percentile(&sorted, 0.99),
     );
+    if cli_times.is_empty() {
+        println!("  (no release `jasmine` beside the bench: `make bench` builds it to time the CLI itself)");
+    } else {
+        println!(
+            "  the `jasmine check` binary itself (release, process start included): p50 {:.1} ms, p99 {:.1} ms over {CHECKS} checks",
+            percentile(&cli_times, 0.5),
+            percentile(&cli_times, 0.99),
+        );
+    }
     println!(
         "  of which the blind evaluation alone (puzzle, POST /v1/check, proof checked): p50 {:.1} ms, p99 {:.1} ms; the rest is the list and the public feed read whole ({ENTRIES} alerts, every one verified)",
         percentile(&evaluations, 0.5),
