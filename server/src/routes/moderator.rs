@@ -194,7 +194,9 @@ pub async fn acknowledge(
     }))
 }
 
-fn refused(e: jasmine_client::Error) -> ApiError {
+/// A signed document (alert, retraction, check-list entry) that does not verify: 422
+/// with what failed.
+pub(crate) fn refused(e: jasmine_client::Error) -> ApiError {
     let code = match e {
         jasmine_client::Error::BadSignature(_) => "bad_signature",
         jasmine_client::Error::UnknownSigner(_) => "unknown_signer",
