@@ -46,7 +46,7 @@ pub enum ShapeError {
     TooMuchGrease,
     /// The payload length matches no padding bucket.
     #[error(
-        "the payload length {0} matches no padding bucket (pad the report as the protocol says)"
+        "the payload length {0} matches no padding bucket (pad it as the protocol says, §4.4 and §4.12)"
     )]
     UnpaddedPayload(usize),
 }
@@ -66,6 +66,11 @@ pub struct EnvelopeShape {
 
 /// Parses the header and checks the payload length.
 pub fn inspect(file: &[u8]) -> Result<EnvelopeShape, ShapeError> {
+    inspect_among(file, &padding::REPORT_BUCKETS)
+}
+
+/// [`inspect`], for a payload padded into one of `buckets`.
+fn inspect_among(file: &[u8], buckets: &[usize]) -> Result<EnvelopeShape, ShapeError> {
     let mut rest = file.strip_prefix(MAGIC).ok_or(ShapeError::NotAgeV1)?;
     let mut x25519_stanzas = 0;
     let mut grease_stanzas = 0;
@@ -105,7 +110,7 @@ pub fn inspect(file: &[u8]) -> Result<EnvelopeShape, ShapeError> {
     }
     let payload = &mac_line[ENCODED_MAC_LEN + 1..];
     let header_len = file.len() - payload.len();
-    let bucket = padding::bucket_of_payload_len(payload.len())
+    let bucket = padding::bucket_of_payload_among(buckets, payload.len())
         .ok_or(ShapeError::UnpaddedPayload(payload.len()))?;
     if x25519_stanzas == 0 {
         return Err(ShapeError::WrongRecipientCount {
@@ -141,6 +146,23 @@ pub fn check_mailbox_envelope(file: &[u8], moderators: usize) -> Result<Envelope
         return Err(ShapeError::WrongRecipientCount {
             found: shape.x25519_stanzas,
             expected: moderators + 1,
+        });
+    }
+    Ok(shape)
+}
+
+/// Checks an attachments file (`docs/PROTOCOL.md` §4.12): the same structure as a
+/// report's envelope, a payload padded into an attachment bucket, and `recipients`
+/// X25519 stanzas (those of the envelope it goes with).
+pub fn check_attachments_envelope(
+    file: &[u8],
+    recipients: usize,
+) -> Result<EnvelopeShape, ShapeError> {
+    let shape = inspect_among(file, &crate::attachment::BUCKETS)?;
+    if shape.x25519_stanzas != recipients {
+        return Err(ShapeError::WrongRecipientCount {
+            found: shape.x25519_stanzas,
+            expected: recipients,
         });
     }
     Ok(shape)

@@ -222,6 +222,28 @@ impl<T: Transport> JasmineClient<T> {
         json_of(&response)
     }
 
+    /// Submits a report ciphertext with its attachments file (`docs/PROTOCOL.md`
+    /// §4.12) in one `multipart/form-data` request: both are stored, or neither. The
+    /// puzzle is priced for the whole body.
+    pub async fn submit_report_with_attachments(
+        &self,
+        ciphertext: Vec<u8>,
+        attachments: Vec<u8>,
+    ) -> Result<Receipt, ClientError> {
+        let (content_type, body) = crate::multipart::form_data(&[
+            ("report", &ciphertext),
+            ("attachments", &attachments),
+        ]);
+        let size = body.len();
+        let request =
+            ApiRequest::new(Method::POST, "/v1/reports").with_body(&content_type, body);
+        let response = self
+            .isolated()
+            .send_with_puzzle(Purpose::Report, size, request)
+            .await?;
+        json_of(&response)
+    }
+
     /// Sends an anonymous write with a solved admission puzzle (`docs/PROTOCOL.md`
     /// §6.9): asks for a challenge for `purpose` and `size`, solves it off the async
     /// threads, and sends `request` with the solution. A challenge that went stale
@@ -353,6 +375,22 @@ impl<T: Transport> JasmineClient<T> {
             .moderator_call(
                 credentials,
                 ApiRequest::new(Method::GET, format!("/v1/mod/reports/{id}")),
+            )
+            .await?;
+        Ok(response.body.to_vec())
+    }
+
+    /// One report's attachments file (`docs/PROTOCOL.md` §4.12), which the listing
+    /// says it has.
+    pub async fn fetch_report_attachments(
+        &self,
+        credentials: &ModeratorCredentials,
+        id: &str,
+    ) -> Result<Vec<u8>, ClientError> {
+        let response = self
+            .moderator_call(
+                credentials,
+                ApiRequest::new(Method::GET, format!("/v1/mod/reports/{id}/attachments")),
             )
             .await?;
         Ok(response.body.to_vec())

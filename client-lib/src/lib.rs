@@ -41,6 +41,7 @@
 
 pub mod age_shape;
 pub mod alert;
+pub mod attachment;
 pub mod api_auth;
 pub mod bundle;
 pub mod canonical;
@@ -53,10 +54,12 @@ mod error;
 pub mod identifier;
 pub mod keys;
 pub mod mailbox;
+pub mod multipart;
 pub mod oprf;
 pub mod padding;
 pub mod puzzle;
 pub mod report;
+pub mod scrub;
 pub mod terminal;
 pub mod transport;
 pub mod wire;

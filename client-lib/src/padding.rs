@@ -21,23 +21,46 @@ const AGE_CHUNK: usize = 64 * 1024;
 const AGE_NONCE: usize = 16;
 const AGE_TAG: usize = 16;
 
-/// Every bucket size, smallest first.
+/// The report buckets: the powers of two from 1 KiB to 64 KiB.
+pub const REPORT_BUCKETS: [usize; 7] = [1024, 2048, 4096, 8192, 16384, 32768, 65536];
+
+/// Every report bucket size, smallest first.
 pub fn buckets() -> impl Iterator<Item = usize> {
-    (10..=16).map(|shift| 1usize << shift)
+    REPORT_BUCKETS.into_iter()
 }
 
 /// The bucket a message of `len` bytes is framed into, if it fits at all.
 pub fn bucket_for(len: usize) -> Option<usize> {
-    let framed = len.checked_add(PREFIX)?;
-    buckets().find(|&b| b >= framed)
+    bucket_among(&REPORT_BUCKETS, len)
 }
 
 /// Frames `message` into its bucket. The result is zeroized on drop.
 pub fn pad(message: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
-    let bucket = bucket_for(message.len()).ok_or(Error::TooLarge {
-        size: message.len() + PREFIX,
-        limit: MAX_BUCKET,
-    })?;
+    pad_among(&REPORT_BUCKETS, message)
+}
+
+/// Reads the message back out of a framed bucket, checking the frame strictly.
+pub fn unpad(framed: &[u8]) -> Result<&[u8], Error> {
+    unpad_among(&REPORT_BUCKETS, framed, "padded plaintext")
+}
+
+/// The smallest of `buckets` (ascending) that holds a message of `len` bytes and
+/// its length prefix.
+pub(crate) fn bucket_among(buckets: &[usize], len: usize) -> Option<usize> {
+    let framed = len.checked_add(PREFIX)?;
+    buckets.iter().copied().find(|&b| b >= framed)
+}
+
+/// Frames `message` into the smallest of `buckets` that holds it
+/// (`docs/PROTOCOL.md` §4.4, with another set of buckets for attachments, §4.12).
+pub(crate) fn pad_among(buckets: &[usize], message: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let largest = buckets.last().copied().unwrap_or(0);
+    let bucket = bucket_among(buckets, message.len())
+        .filter(|_| u32::try_from(message.len()).is_ok())
+        .ok_or(Error::TooLarge {
+            size: message.len().saturating_add(PREFIX),
+            limit: largest,
+        })?;
     let mut framed = Zeroizing::new(Vec::with_capacity(bucket));
     framed.extend_from_slice(&(message.len() as u32).to_be_bytes());
     framed.extend_from_slice(message);
@@ -45,32 +68,31 @@ pub fn pad(message: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
     Ok(framed)
 }
 
-/// Reads the message back out of a framed bucket, checking the frame strictly.
-pub fn unpad(framed: &[u8]) -> Result<&[u8], Error> {
-    if !buckets().any(|b| b == framed.len()) {
+/// Reads a message back out of a frame made by [`pad_among`] with the same
+/// `buckets`, checking the frame strictly (§4.5); `what` names it in errors.
+pub(crate) fn unpad_among<'a>(
+    buckets: &[usize],
+    framed: &'a [u8],
+    what: &'static str,
+) -> Result<&'a [u8], Error> {
+    if !buckets.contains(&framed.len()) {
         return Err(Error::malformed(
-            "padded plaintext",
+            what,
             format!("{} bytes is not a bucket size", framed.len()),
         ));
     }
     let (prefix, rest) = framed.split_at(PREFIX);
     let len = u32::from_be_bytes(prefix.try_into().expect("split at 4")) as usize;
     if len > rest.len() {
-        return Err(Error::malformed(
-            "padded plaintext",
-            "length prefix beyond the bucket",
-        ));
+        return Err(Error::malformed(what, "length prefix beyond the bucket"));
     }
     let (message, padding) = rest.split_at(len);
     if padding.iter().any(|&b| b != 0) {
-        return Err(Error::malformed(
-            "padded plaintext",
-            "padding is not all zero",
-        ));
+        return Err(Error::malformed(what, "padding is not all zero"));
     }
-    if bucket_for(len) != Some(framed.len()) {
+    if bucket_among(buckets, len) != Some(framed.len()) {
         return Err(Error::malformed(
-            "padded plaintext",
+            what,
             "message framed into a larger bucket than needed",
         ));
     }
@@ -78,14 +100,26 @@ pub fn unpad(framed: &[u8]) -> Result<&[u8], Error> {
 }
 
 /// Length of the age payload (nonce + encrypted chunks) for a plaintext of `bucket` bytes.
-pub fn payload_len_for_bucket(bucket: usize) -> usize {
-    let chunks = bucket.div_ceil(AGE_CHUNK).max(1);
+pub const fn payload_len_for_bucket(bucket: usize) -> usize {
+    let chunks = if bucket == 0 {
+        1
+    } else {
+        bucket.div_ceil(AGE_CHUNK)
+    };
     AGE_NONCE + bucket + chunks * AGE_TAG
 }
 
 /// The bucket whose age payload has exactly `payload_len` bytes, if any.
 pub fn bucket_of_payload_len(payload_len: usize) -> Option<usize> {
-    buckets().find(|&b| payload_len_for_bucket(b) == payload_len)
+    bucket_of_payload_among(&REPORT_BUCKETS, payload_len)
+}
+
+/// The one of `buckets` whose age payload is `payload_len` bytes long, if any.
+pub(crate) fn bucket_of_payload_among(buckets: &[usize], payload_len: usize) -> Option<usize> {
+    buckets
+        .iter()
+        .copied()
+        .find(|&b| payload_len_for_bucket(b) == payload_len)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::attachment::{Attachment, MAX_ATTACHMENTS};
 use crate::{Day, Error};
 
 /// The report format version this crate writes and reads.
@@ -46,6 +47,10 @@ pub struct Report {
     pub follow_up: FollowUp,
     /// Whether the reporter agrees to a sanitized public alert.
     pub consent_to_publish: bool,
+    /// The images sent with it, in the order of its attachments file
+    /// (`docs/PROTOCOL.md` §4.12); absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
 }
 
 /// When it happened: a day and how sure the reporter is of it.
@@ -353,11 +358,16 @@ pub enum ReportProblem {
     /// `answer_key_invalid`: a codename follow-up whose `answer_key` is not the
     /// canonical base64 of a valid Ed25519 public key (not of small order).
     AnswerKeyInvalid,
+    /// `too_many_attachments`: more than [`MAX_ATTACHMENTS`] entries in `attachments`.
+    TooManyAttachments,
+    /// `attachment_invalid`: an entry of `attachments` whose `size` is 0 or above the
+    /// limit, or whose `sha256` is not 64 lowercase hex.
+    AttachmentInvalid,
 }
 
 impl ReportProblem {
     /// Every code, in rule order.
-    pub const CODES: [&'static str; 16] = [
+    pub const CODES: [&'static str; 18] = [
         "malformed",
         "date_invalid",
         "format_unsupported",
@@ -374,6 +384,8 @@ impl ReportProblem {
         "recipient_invalid",
         "mailbox_invalid",
         "answer_key_invalid",
+        "too_many_attachments",
+        "attachment_invalid",
     ];
 
     /// The stable code (snake_case), one of [`ReportProblem::CODES`].
@@ -395,6 +407,8 @@ impl ReportProblem {
             ReportProblem::RecipientInvalid => "recipient_invalid",
             ReportProblem::MailboxInvalid => "mailbox_invalid",
             ReportProblem::AnswerKeyInvalid => "answer_key_invalid",
+            ReportProblem::TooManyAttachments => "too_many_attachments",
+            ReportProblem::AttachmentInvalid => "attachment_invalid",
         }
     }
 
@@ -416,6 +430,7 @@ impl ReportProblem {
             ReportProblem::RecipientInvalid => "follow_up.recipient",
             ReportProblem::MailboxInvalid => "follow_up.mailbox",
             ReportProblem::AnswerKeyInvalid => "follow_up.answer_key",
+            ReportProblem::TooManyAttachments | ReportProblem::AttachmentInvalid => "attachments",
         }
     }
 
@@ -426,6 +441,7 @@ impl ReportProblem {
             ReportProblem::FieldTooLong(_) | ReportProblem::ContactTooLong => Some(MAX_SHORT_CHARS),
             ReportProblem::TooManyIdentifiers(_) => Some(MAX_IDENTIFIERS),
             ReportProblem::IdentifierTooLong(_) => Some(MAX_IDENTIFIER_CHARS),
+            ReportProblem::TooManyAttachments => Some(MAX_ATTACHMENTS),
             _ => None,
         }
     }
@@ -469,6 +485,13 @@ impl ReportProblem {
             ReportProblem::AnswerKeyInvalid => {
                 "follow_up.answer_key must be the base64 of an Ed25519 public key".into()
             }
+            ReportProblem::TooManyAttachments => {
+                format!("attachments: at most {MAX_ATTACHMENTS} images")
+            }
+            ReportProblem::AttachmentInvalid => format!(
+                "attachments: each image is 1 to {} bytes, with its SHA-256 as 64 lowercase hex",
+                crate::attachment::MAX_ATTACHMENT_BYTES
+            ),
         }
     }
 }
@@ -588,6 +611,12 @@ impl Report {
                 }
             }
         }
+        if self.attachments.len() > MAX_ATTACHMENTS {
+            return Some(ReportProblem::TooManyAttachments);
+        }
+        if !self.attachments.iter().all(Attachment::is_valid) {
+            return Some(ReportProblem::AttachmentInvalid);
+        }
         None
     }
 
@@ -667,6 +696,7 @@ impl Report {
                 .into(),
             follow_up: FollowUp::None,
             consent_to_publish: true,
+            attachments: Vec::new(),
         }
     }
 }

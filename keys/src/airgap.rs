@@ -49,6 +49,10 @@ pub struct InboxReport {
     pub bundle_version: u64,
     /// The age file, standard base64.
     pub ciphertext: String,
+    /// Its attachments file (`docs/PROTOCOL.md` §4.12), standard base64, when it has
+    /// one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<String>,
 }
 
 /// A mailbox message ciphertext in an inbox file.
@@ -340,6 +344,7 @@ mod tests {
                 received_on: Day::parse("2026-11-28").unwrap(),
                 bundle_version: 1,
                 ciphertext: "YWdl".into(),
+                attachments: None,
             }],
             messages: vec![],
             bundle: serde_json::json!({"bundle": {}, "signature": ""}),

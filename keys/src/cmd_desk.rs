@@ -381,6 +381,16 @@ pub fn export(args: ExportArgs) -> Result<()> {
             conversation.push(serde_json::json!({"from": from, "written_on": m.written_on, "text": m.text.as_str()}));
         }
     }
+    // The images go with the case, decrypted and checked (§4.12), in base64.
+    let images: Vec<serde_json::Value> = crate::images::open(&source, &args.id, &report, &keys)?
+        .iter()
+        .map(|image| {
+            serde_json::json!({
+                "type": image.media_type.as_str(),
+                "base64": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &image.bytes[..]),
+            })
+        })
+        .collect();
     let json = zeroize::Zeroizing::new(serde_json::to_vec_pretty(&serde_json::json!({
         "jasmine": "case-export",
         "report_id": args.id,
@@ -389,6 +399,7 @@ pub fn export(args: ExportArgs) -> Result<()> {
         "notes": case.notes,
         "report": report,
         "conversation": conversation,
+        "images": images,
     }))?);
     let sealed = jasmine_client::envelope::seal(&json, &bundle.recipients())?;
     crate::files::write_file(&args.out, &sealed, 0o600, false)?;

@@ -52,7 +52,19 @@ fn pull_to_file(args: &PullArgs, out: &Path, root_key: &Path) -> Result<()> {
                 bail!("the server sent a malformed report id; stopping");
             }
             let ciphertext = client.fetch_report(&credentials, &report.id).await?;
-            reports.push((report, ciphertext));
+            let attachments = match report.attachments_size {
+                Some(_) => Some(
+                    client
+                        .fetch_report_attachments(&credentials, &report.id)
+                        .await?,
+                ),
+                None => None,
+            };
+            reports.push(crate::desk::PulledReport {
+                listed: report,
+                ciphertext,
+                attachments,
+            });
         }
         let mut messages = Vec::new();
         for message in client.pending_messages(&credentials).await?.messages {
@@ -128,6 +140,12 @@ pub fn pull(args: PullArgs) -> Result<()> {
                     "warning: report {} is not a well-formed envelope ({e}); kept anyway",
                     report.id
                 );
+            }
+            if report.attachments_size.is_some() {
+                let file = client
+                    .fetch_report_attachments(&credentials, &report.id)
+                    .await?;
+                crate::inbox::store_attachments(&args.inbox, &report.id, &file)?;
             }
             crate::inbox::store_report(&args.inbox, &report, &ciphertext)?;
             pulled += 1;

@@ -335,6 +335,20 @@ impl Desk {
         self.dir.join("reports").join(format!("{id}.age"))
     }
 
+    fn attachments_path(&self, id: &str) -> PathBuf {
+        self.dir.join("reports").join(format!("{id}.attachments.age"))
+    }
+
+    /// A readable case's attachments file, if it has one.
+    pub fn attachments_file(&self, id: &str) -> Result<Option<Vec<u8>>> {
+        self.readable_case(id)?;
+        let path = self.attachments_path(id);
+        if !path.exists() {
+            return Ok(None);
+        }
+        Ok(Some(files::read_file(&path)?))
+    }
+
     fn message_path(&self, id: &str) -> PathBuf {
         self.dir.join("messages").join(format!("{id}.age"))
     }
@@ -422,6 +436,7 @@ impl Desk {
             .map(|(id, _)| id.clone())
             .collect();
         for id in &reports {
+            remove_if_present(&self.attachments_path(id))?;
             remove_if_present(&self.report_path(id))?;
             self.state.cases.remove(id);
         }
@@ -541,7 +556,16 @@ impl Desk {
             let ciphertext = STANDARD
                 .decode(&report.ciphertext)
                 .context("the inbox file holds a damaged ciphertext; nothing was taken")?;
+            let attachments = match &report.attachments {
+                Some(text) => Some(STANDARD.decode(text).context(
+                    "the inbox file holds a damaged attachments file; nothing was taken",
+                )?),
+                None => None,
+            };
             if !self.state.cases.contains_key(&report.id) {
+                if let Some(file) = &attachments {
+                    files::write_file(&self.attachments_path(&report.id), file, 0o600, true)?;
+                }
                 files::write_file(&self.report_path(&report.id), &ciphertext, 0o600, true)?;
                 let why_unreadable = opening::report(&ciphertext, keys).err();
                 self.state.cases.insert(
@@ -748,10 +772,22 @@ fn push_unique(list: &mut Vec<String>, id: &str) {
 
 /// The pending entries of a pull, with the signed bundle and alerts as served, as
 /// written in an inbox file.
+/// A report as pulled from the server: as listed, its envelope and its attachments
+/// file.
+pub struct PulledReport {
+    /// The listing's entry.
+    pub listed: PendingReport,
+    /// The envelope.
+    pub ciphertext: Vec<u8>,
+    /// Its attachments file, when it has one.
+    pub attachments: Option<Vec<u8>>,
+}
+
+/// An inbox file of what was pulled.
 pub fn inbox_of(
     organisation: &PublicKey,
     moderator: &str,
-    reports: Vec<(PendingReport, Vec<u8>)>,
+    reports: Vec<PulledReport>,
     messages: Vec<(PendingMessage, Vec<u8>)>,
     bundle: Value,
     alerts: Vec<Value>,
@@ -766,11 +802,12 @@ pub fn inbox_of(
         created_on: Day::today_utc(),
         reports: reports
             .into_iter()
-            .map(|(r, c)| airgap::InboxReport {
-                id: r.id,
-                received_on: r.received_on,
-                bundle_version: r.bundle_version,
-                ciphertext: STANDARD.encode(c),
+            .map(|r| airgap::InboxReport {
+                id: r.listed.id,
+                received_on: r.listed.received_on,
+                bundle_version: r.listed.bundle_version,
+                ciphertext: STANDARD.encode(r.ciphertext),
+                attachments: r.attachments.map(|a| STANDARD.encode(a)),
             })
             .collect(),
         messages: messages
@@ -802,12 +839,21 @@ mod tests {
         Day::parse("2026-11-28").unwrap()
     }
 
+    fn pulled(listed: PendingReport, ciphertext: Vec<u8>) -> PulledReport {
+        PulledReport {
+            listed,
+            ciphertext,
+            attachments: None,
+        }
+    }
+
     fn pending_report(n: u8) -> PendingReport {
         PendingReport {
             id: id(n),
             received_on: day(),
             bundle_version: 1,
             size: 0,
+            attachments_size: None,
         }
     }
 
@@ -976,13 +1022,12 @@ mod tests {
             &organisation(),
             "alice",
             vec![
-                (pending_report(1), sealed_report(&me)),
-                (pending_report(2), sealed_report(&stranger)),
-                (
-                    pending_report(3),
+                pulled(pending_report(1), sealed_report(&me)),
+                pulled(pending_report(2), sealed_report(&stranger)),
+                pulled(pending_report(3),
                     sealed_bytes(b"{\"not\": \"a report\"}", &me),
                 ),
-                (pending_report(4), b"age-encryption.org/v1\nrandom".to_vec()),
+                pulled(pending_report(4), b"age-encryption.org/v1\nrandom".to_vec()),
             ],
             vec![message(5, sealed_bytes(b"{}", &me))],
             Value::Null,
@@ -1087,8 +1132,7 @@ mod tests {
         let inbox = inbox_of(
             &organisation(),
             "alice",
-            vec![(
-                pending_report(1),
+            vec![pulled(pending_report(1),
                 sealed_bytes(&report.to_json().unwrap(), &me),
             )],
             vec![

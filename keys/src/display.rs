@@ -90,6 +90,20 @@ pub fn report_text(id: &str, r: &Report) -> String {
             "NO: do not publish"
         }
     );
+    if !r.attachments.is_empty() {
+        let _ = writeln!(out, "  images:      {} (scrubbed on her device)", r.attachments.len());
+        for (n, a) in r.attachments.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "    {}. {}, {} KiB: jasmine-keys attachment save {} {} --out FILE",
+                n + 1,
+                a.media_type.as_str(),
+                a.size.div_ceil(1024),
+                escape(id),
+                n + 1
+            );
+        }
+    }
     let _ = writeln!(out, "  account:");
     for line in r.narrative.lines() {
         let _ = writeln!(out, "    {}", escape(line));

@@ -34,6 +34,28 @@ pub fn store_report(inbox: &Path, report: &PendingReport, ciphertext: &[u8]) -> 
     )
 }
 
+/// Stores a pulled report's attachments file, before its envelope and meta file.
+pub fn store_attachments(inbox: &Path, id: &str, file: &[u8]) -> Result<()> {
+    files::write_file(
+        &inbox.join(format!("{id}.attachments.age")),
+        file,
+        0o600,
+        true,
+    )
+}
+
+/// A report's attachments file in an inbox, if it has one.
+pub fn attachments_file(inbox: &Path, id: &str) -> Result<Option<Vec<u8>>> {
+    if !jasmine_client::alert::is_alert_id(id) {
+        bail!("'{id}' is not a report id (32 hex characters; see `jasmine-keys list`)");
+    }
+    let path = inbox.join(format!("{id}.attachments.age"));
+    if !path.exists() {
+        return Ok(None);
+    }
+    Ok(Some(files::read_file(&path)?))
+}
+
 /// The reports of an inbox, oldest first.
 pub fn entries(inbox: &Path) -> Result<Vec<PendingReport>> {
     let mut entries = Vec::new();

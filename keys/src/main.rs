@@ -6,12 +6,14 @@
 #![forbid(unsafe_code)]
 
 mod cmd_alerts;
+mod cmd_attachments;
 mod cmd_desk;
 mod cmd_insight;
 mod cmd_org;
 mod cmd_replies;
 mod cmd_reports;
 mod cmd_review;
+mod images;
 mod published;
 mod publishing;
 mod source;
@@ -87,6 +89,9 @@ enum Command {
     /// (offline) Draft, sign or retract alerts.
     #[command(subcommand)]
     Alert(AlertCommand),
+    /// (offline) A report's images: write one, decrypted, for viewing here.
+    #[command(subcommand)]
+    Attachment(AttachmentCommand),
     /// (online) Upload an outbox file (or a signed alert, a retraction, a sealed reply).
     Publish(cmd_alerts::PublishArgs),
     /// Create a demo organisation, moderator and bundle (passphrase "demo"): for trying Jasmine only.
@@ -117,6 +122,12 @@ enum BundleCommand {
     Upload(cmd_org::UploadArgs),
     /// (online) Write every alert and retraction the server ever published, for `bundle sign --published`.
     Published(cmd_org::PublishedArgs),
+}
+
+#[derive(Subcommand)]
+enum AttachmentCommand {
+    /// Write image N of a report (as `show` lists them) into a file only you can read.
+    Save(cmd_attachments::SaveArgs),
 }
 
 #[derive(Subcommand)]
@@ -230,6 +241,7 @@ fn main() -> ExitCode {
         Command::Show(a) => cmd_reports::show(a),
         Command::Reply(a) => cmd_replies::reply(a),
         Command::Waiting(a) => cmd_replies::waiting(a),
+        Command::Attachment(AttachmentCommand::Save(a)) => cmd_attachments::save(a),
         Command::Alert(AlertCommand::Draft(a)) => cmd_alerts::draft(a),
         Command::Alert(AlertCommand::Sign(a)) => cmd_alerts::sign(a),
         Command::Alert(AlertCommand::Retract(a)) => cmd_alerts::retract(a),

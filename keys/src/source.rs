@@ -62,6 +62,14 @@ impl Source {
         }
     }
 
+    /// A report's attachments file, if it has one (`docs/PROTOCOL.md` §4.12).
+    pub fn attachments_file(&self, id: &str) -> Result<Option<Vec<u8>>> {
+        match self {
+            Source::Folder(dir) => crate::inbox::attachments_file(dir, id),
+            Source::Desk(desk) => desk.attachments_file(id),
+        }
+    }
+
     /// Report ids with the day received, oldest first (on a desk, the readable ones).
     pub fn reports(&self) -> Result<Vec<(String, Day)>> {
         match self {

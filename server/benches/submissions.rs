@@ -206,6 +206,7 @@ fn main() {
                         received_on: Day::today_utc(),
                         bundle_version: 1,
                         ciphertext,
+                        attachments: None,
                         may_use_reserve: true,
                     })
                     .await

@@ -315,6 +315,12 @@ pub struct ConnectionConfig {
     pub header_timeout_secs: u64,
     /// Seconds a client may take to send a request's body.
     pub body_timeout_secs: u64,
+    /// Seconds a client may take to send a body with images (`multipart/form-data`:
+    /// a report with its attachments file, up to about 60 MB over Tor).
+    pub upload_timeout_secs: u64,
+    /// Bodies with images read at once (each is held in memory until stored); further
+    /// ones get `503 busy`.
+    pub uploads_at_once: usize,
 }
 
 impl Default for ConnectionConfig {
@@ -323,6 +329,8 @@ impl Default for ConnectionConfig {
             max_connections: 512,
             header_timeout_secs: 20,
             body_timeout_secs: 60,
+            upload_timeout_secs: 900,
+            uploads_at_once: 4,
         }
     }
 }
@@ -330,7 +338,11 @@ impl Default for ConnectionConfig {
 impl ConnectionConfig {
     /// Checks values that parse but make no sense.
     pub fn validate(&self) -> Result<(), String> {
-        if self.max_connections == 0 || self.header_timeout_secs == 0 || self.body_timeout_secs == 0
+        if self.max_connections == 0
+            || self.header_timeout_secs == 0
+            || self.body_timeout_secs == 0
+            || self.upload_timeout_secs == 0
+            || self.uploads_at_once == 0
         {
             return Err("connections: every setting must be at least 1".into());
         }

@@ -22,6 +22,7 @@ pub mod serve;
 pub mod site;
 pub mod state;
 pub mod storage;
+pub mod upload;
 pub mod web;
 
 pub use app::{app, API_ROUTES};

@@ -96,15 +96,21 @@ pub async fn serve_tcp(
     Ok(())
 }
 
-/// Middleware: a request body must arrive within `body_timeout_secs`; past it, the
+/// Middleware: a request body must arrive within `body_timeout_secs` (a body with
+/// images, `multipart/form-data`, within `upload_timeout_secs`); past it, the
 /// body ends in an error and the handler answers `400 incomplete_body`.
 pub async fn body_deadline(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
-    let deadline =
-        tokio::time::Instant::now() + Duration::from_secs(state.connections().body_timeout_secs);
+    // A body with images (multipart) may take longer: tens of megabytes over Tor.
+    let seconds = if crate::upload::form_data_boundary(request.headers()).is_some() {
+        state.connections().upload_timeout_secs
+    } else {
+        state.connections().body_timeout_secs
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
     let (parts, body) = request.into_parts();
     let stream = body.into_data_stream();
     let timed = futures::stream::unfold(Some(stream), move |stream| async move {

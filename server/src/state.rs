@@ -48,6 +48,9 @@ struct Inner {
     mailbox: crate::config::MailboxConfig,
     admission: crate::admission::Admission,
     connections: crate::config::ConnectionConfig,
+    /// Places for bodies with images being read and stored
+    /// (`connections.uploads_at_once`).
+    uploads: Arc<tokio::sync::Semaphore>,
     onion_address: std::sync::OnceLock<String>,
     compact_interval_secs: u64,
     form_tokens: crate::once::FormTokens,
@@ -110,6 +113,7 @@ impl AppState {
                 mailbox: config.mailbox.clone(),
                 admission: crate::admission::Admission::new(&config.admission),
                 connections: config.connections.clone(),
+                uploads: Arc::new(tokio::sync::Semaphore::new(config.connections.uploads_at_once)),
                 onion_address: std::sync::OnceLock::new(),
                 compact_interval_secs: config.compact_interval_secs,
                 form_tokens: crate::once::FormTokens::default(),
@@ -147,6 +151,11 @@ impl AppState {
     /// Connection limits and timeouts.
     pub fn connections(&self) -> &crate::config::ConnectionConfig {
         &self.inner.connections
+    }
+
+    /// A place for reading and storing one body with images, if one is free now.
+    pub fn upload_place(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.inner.uploads.clone().try_acquire_owned().ok()
     }
 
     /// The web site's settings.

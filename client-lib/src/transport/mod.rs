@@ -18,8 +18,8 @@ pub use direct::DirectHttp;
 #[cfg(feature = "tor")]
 pub use tor::{TorSettings, TorTransport};
 
-/// Largest response body a client accepts.
-pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+/// Largest response body a client accepts: a report's attachments file fits.
+pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
 /// A request, relative to the server's base address.
 #[derive(Clone, Debug)]

@@ -65,28 +65,29 @@ pub async fn pending(
         authenticated(&state, &method, &uri, &headers, body, MAX_SMALL_BODY).await?;
     let me = moderator.clone();
     let versions = recipient_versions(&state, &moderator);
-    let rows: Vec<(String, String, i64, i64)> = state
+    let rows: Vec<(String, String, i64, i64, Option<i64>)> = state
         .storage()
         .read(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT r.id, r.received_on, r.bundle_version, length(r.ciphertext) FROM reports r
+                "SELECT r.id, r.received_on, r.bundle_version, length(r.ciphertext), length(r.attachments) FROM reports r
                  WHERE r.bundle_version IN (SELECT value FROM json_each(?2))
                    AND NOT EXISTS (SELECT 1 FROM report_acks a WHERE a.report_id = r.id AND a.moderator_id = ?1)
                  ORDER BY r.id LIMIT ?3",
             )?;
-            let rows = stmt.query_map(rusqlite::params![me, versions, MAX_LISTED], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+            let rows = stmt.query_map(rusqlite::params![me, versions, MAX_LISTED], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
             rows.collect()
         })
         .await?;
     let reports = rows
         .into_iter()
-        .filter(|(_, _, version, _)| was_recipient(&state, *version as u64, &moderator))
-        .filter_map(|(id, day, version, size)| {
+        .filter(|(_, _, version, _, _)| was_recipient(&state, *version as u64, &moderator))
+        .filter_map(|(id, day, version, size, attachments)| {
             Some(PendingReport {
                 id,
                 received_on: Day::parse(&day).ok()?,
                 bundle_version: version as u64,
                 size: size as u64,
+                attachments_size: attachments.map(|a| a as u64),
             })
         })
         .collect();
@@ -146,6 +147,45 @@ pub async fn fetch(
     let ciphertext = ciphertext.ok_or_else(no_such_report)?;
     Ok(super::ciphertext_response(
         ciphertext,
+        &[("x-jasmine-received-on", received_on)],
+    ))
+}
+
+/// `GET /v1/mod/reports/{id}/attachments`: its attachments file (§4.12).
+pub async fn fetch_attachments(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let (moderator, _) =
+        authenticated(&state, &method, &uri, &headers, body, MAX_SMALL_BODY).await?;
+    if !is_random_id(&id) {
+        return Err(no_such_report());
+    }
+    let Some((version, received_on)) = report_version(&state, &id).await? else {
+        return Err(no_such_report());
+    };
+    if !was_recipient(&state, version, &moderator) {
+        return Err(no_such_report());
+    }
+    let file: Option<Vec<u8>> = state
+        .storage()
+        .read(move |c| {
+            c.query_row("SELECT attachments FROM reports WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map(Option::flatten)
+        })
+        .await?;
+    let file = file.ok_or_else(|| {
+        ApiError::not_found("this report has no attachments (or is unknown, or not encrypted to you)")
+    })?;
+    Ok(super::ciphertext_response(
+        file,
         &[("x-jasmine-received-on", received_on)],
     ))
 }

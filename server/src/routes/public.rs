@@ -1,6 +1,6 @@
 //! Public endpoints: the key bundle, report submission, the alert feed, status.
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use jasmine_client::puzzle::{Challenge, Purpose};
 use jasmine_client::wire::{Receipt, Status};
-use jasmine_client::{age_shape, Day};
+use jasmine_client::{age_shape, attachment, Day};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
@@ -61,7 +61,8 @@ pub async fn put_keys(
         .into_response())
 }
 
-/// `POST /v1/reports`: store an age ciphertext after checking its shape.
+/// `POST /v1/reports`: store an age ciphertext after checking its shape; or, as
+/// `multipart/form-data`, a report and its attachments file (§4.12), both or neither.
 pub async fn submit_report(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -71,22 +72,47 @@ pub async fn submit_report(
     // A write without a valid puzzle is refused before its body is read, and a body
     // is read only up to the size its challenge was issued for.
     let ticket = precheck(&state, &headers, Purpose::Report)?;
-    let limit = ticket
-        .as_ref()
-        .map_or(current.bundle.limits.max_report_bytes, |t| {
-            t.size.min(current.bundle.limits.max_report_bytes)
-        }) as usize;
-    let ciphertext = read_body(&headers, body, limit).await?;
+    let boundary = crate::upload::form_data_boundary(&headers);
+    let max_report = current.bundle.limits.max_report_bytes;
+    let largest = if boundary.is_some() {
+        attachment::max_upload_bytes(max_report)
+    } else {
+        max_report
+    };
+    let limit = ticket.as_ref().map_or(largest, |t| t.size.min(largest)) as usize;
+    // A body with images is held in memory until it is stored: only a few at once.
+    let _place = match boundary {
+        Some(_) => Some(state.upload_place().ok_or_else(|| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "too many reports with images are being received at once; try again in a minute",
+            )
+        })?),
+        None => None,
+    };
+    let body = read_body(&headers, body, limit).await?;
+    let body_size = body.len() as u64;
+    let (ciphertext, attachments) = match &boundary {
+        None => (body, None),
+        Some(boundary) => report_parts(boundary, body).await?,
+    };
     if ciphertext.is_empty() {
         return Err(ApiError::bad_request(
             "empty",
             "the body must be the age-encrypted report",
         ));
     }
-    age_shape::check_report_envelope(&ciphertext, current.bundle.moderators.len())
+    let moderators = current.bundle.moderators.len();
+    age_shape::check_report_envelope(&ciphertext, moderators)
         .map_err(|e| ApiError::bad_request("malformed_envelope", e.to_string()))?;
-    let size = ciphertext.len() as u64;
-    let admitted = admit(&state, ticket, size).await?;
+    if let Some(file) = &attachments {
+        age_shape::check_attachments_envelope(file, moderators).map_err(|e| {
+            ApiError::bad_request("malformed_envelope", format!("the attachments file: {e}"))
+        })?;
+    }
+    let admitted = admit(&state, ticket, body_size).await?;
+    let size = (ciphertext.len() + attachments.as_ref().map_or(0, |a| a.len())) as u64;
     let id = new_random_id();
     let received_on = Day::today_utc();
     state
@@ -96,6 +122,7 @@ pub async fn submit_report(
             received_on,
             bundle_version: current.bundle.version,
             ciphertext: ciphertext.to_vec(),
+            attachments: attachments.map(|a| a.to_vec()),
             may_use_reserve: admitted.at_current_difficulty,
         })
         .await
@@ -112,6 +139,31 @@ pub async fn submit_report(
     state.admission().record_write(size);
     tracing::debug!("a report was stored");
     Ok((StatusCode::CREATED, Json(Receipt { id, received_on })))
+}
+
+/// The two parts of a report sent with images: `report`, then `attachments`.
+async fn report_parts(boundary: &str, body: Bytes) -> Result<(Bytes, Option<Bytes>), ApiError> {
+    let malformed = |reason: String| {
+        ApiError::bad_request(
+            "malformed_upload",
+            format!("{reason}: send the part 'report' (the report's age file), then the part 'attachments' (its attachments file)"),
+        )
+    };
+    let parts = crate::upload::parts(boundary, body, &["report", "attachments"], 2)
+        .await
+        .map_err(malformed)?;
+    let mut parts = parts.into_iter();
+    match (parts.next(), parts.next()) {
+        (Some(report), Some(attachments))
+            if report.name == "report" && attachments.name == "attachments" =>
+        {
+            Ok((report.bytes, Some(attachments.bytes)))
+        }
+        (Some(report), None) if report.name == "report" => {
+            Err(malformed("the part 'attachments' is missing".into()))
+        }
+        _ => Err(malformed("the parts are not 'report' then 'attachments'".into())),
+    }
 }
 
 /// The cheap part of an anonymous write's puzzle check, made on its header before its
@@ -171,11 +223,12 @@ pub async fn puzzle(
     let purpose = Purpose::parse(&params.purpose)
         .ok_or_else(|| ApiError::bad_request("bad_query", "for must be report or answer"))?;
     let current = state.require_bundle()?;
-    let largest = current.bundle.limits.max_report_bytes;
+    // A report may come with its attachments file (§4.12); an answer too.
+    let largest = attachment::max_upload_bytes(current.bundle.limits.max_report_bytes);
     if params.size == 0 || params.size > largest {
         return Err(ApiError::bad_request(
             "bad_query",
-            format!("size must be between 1 and the bundle's max_report_bytes ({largest})"),
+            format!("size must be between 1 and {largest} (the bundle's max_report_bytes, with room for a report's images)"),
         ));
     }
     Ok(Json(state.admission().issue(purpose, params.size)))

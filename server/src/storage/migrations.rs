@@ -99,6 +99,11 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (alert_id, tag)
     ) WITHOUT ROWID;
     "#,
+    // Issue 16: a report's (and an answer's) attachments file, sealed like it.
+    r#"
+    ALTER TABLE reports ADD COLUMN attachments BLOB;
+    ALTER TABLE mailbox_messages ADD COLUMN attachments BLOB;
+    "#,
 ];
 
 /// The schema version this build writes.

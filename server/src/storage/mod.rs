@@ -89,6 +89,9 @@ pub enum WriteOp {
         bundle_version: u64,
         /// The age file.
         ciphertext: Vec<u8>,
+        /// Its attachments file (`docs/PROTOCOL.md` §4.12), stored with it or not at
+        /// all; it counts in every budget the report does.
+        attachments: Option<Vec<u8>>,
         /// Whether it may use the last part of the day's budget (its puzzle was solved
         /// at the current difficulty).
         may_use_reserve: bool,
@@ -288,8 +291,8 @@ impl Storage {
         migrations::migrate(&mut conn)?;
         let (reports, messages): (i64, i64) = conn
             .query_row(
-                "SELECT (SELECT coalesce(sum(length(ciphertext)), 0) FROM reports),
-                        (SELECT coalesce(sum(length(ciphertext)), 0) FROM mailbox_messages)",
+                "SELECT (SELECT coalesce(sum(length(ciphertext) + coalesce(length(attachments), 0)), 0) FROM reports),
+                        (SELECT coalesce(sum(length(ciphertext) + coalesce(length(attachments), 0)), 0) FROM mailbox_messages)",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -403,6 +406,7 @@ mod tests {
             received_on: Day::parse("2026-11-28").unwrap(),
             bundle_version: 1,
             ciphertext: vec![7; size],
+            attachments: None,
             may_use_reserve: true,
         }
     }
@@ -480,6 +484,7 @@ mod tests {
                 }),
                 bundle_version: 1,
                 ciphertext,
+                attachments: None,
                 may_use_reserve: true,
             };
             assert_eq!(storage.write(op).await.unwrap(), WriteOutcome::Done);
@@ -602,6 +607,7 @@ mod tests {
             received_on: Day::parse(day).unwrap(),
             bundle_version: 1,
             ciphertext: vec![7; 100],
+            attachments: None,
             may_use_reserve: true,
         };
         storage.write(on("old", "2026-01-10")).await.unwrap();
@@ -708,6 +714,7 @@ mod tests {
             received_on: Day::parse(day).unwrap(),
             bundle_version: 1,
             ciphertext: vec![7; 100],
+            attachments: None,
             may_use_reserve: reserve,
         };
         storage.write(on("a", "2026-11-28", false)).await.unwrap();

@@ -128,13 +128,14 @@ fn apply(conn: &Connection, op: &WriteOp, quota: &mut Quota) -> Result<WriteOutc
             received_on,
             bundle_version,
             ciphertext,
+            attachments,
             may_use_reserve,
         } => {
-            let size = ciphertext.len() as u64;
+            let size = (ciphertext.len() + attachments.as_ref().map_or(0, Vec::len)) as u64;
             let day_bytes = quota.admit_report(conn, *received_on, size, *may_use_reserve)?;
             conn.execute(
-                "INSERT INTO reports (id, received_on, bundle_version, ciphertext) VALUES (?1, ?2, ?3, ?4)",
-                params![id, received_on.to_string(), *bundle_version as i64, ciphertext],
+                "INSERT INTO reports (id, received_on, bundle_version, ciphertext, attachments) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, received_on.to_string(), *bundle_version as i64, ciphertext, attachments],
             )?;
             conn.execute(
                 "INSERT INTO report_days (day, bytes) VALUES (?1, ?2)
@@ -155,7 +156,7 @@ fn apply(conn: &Connection, op: &WriteOp, quota: &mut Quota) -> Result<WriteOutc
         } => {
             let size: Option<i64> = conn
                 .query_row(
-                    "SELECT length(ciphertext) FROM reports WHERE id = ?1",
+                    "SELECT length(ciphertext) + coalesce(length(attachments), 0) FROM reports WHERE id = ?1",
                     [report_id],
                     |r| r.get(0),
                 )
@@ -292,7 +293,7 @@ fn apply(conn: &Connection, op: &WriteOp, quota: &mut Quota) -> Result<WriteOutc
         WriteOp::PurgeReceivedBefore { day } => {
             let (deleted, freed) = delete_ciphertexts(
                 conn,
-                "DELETE FROM reports WHERE received_on < ?1 RETURNING length(ciphertext)",
+                "DELETE FROM reports WHERE received_on < ?1 RETURNING length(ciphertext) + coalesce(length(attachments), 0)",
                 [day.to_string()],
             )?;
             quota.free_reports(freed);
@@ -394,7 +395,7 @@ fn apply(conn: &Connection, op: &WriteOp, quota: &mut Quota) -> Result<WriteOutc
         WriteOp::DeleteMailbox { mailbox_key } => {
             let (_, freed) = delete_ciphertexts(
                 conn,
-                "DELETE FROM mailbox_messages WHERE mailbox_key = ?1 RETURNING length(ciphertext)",
+                "DELETE FROM mailbox_messages WHERE mailbox_key = ?1 RETURNING length(ciphertext) + coalesce(length(attachments), 0)",
                 [mailbox_key],
             )?;
             conn.execute("DELETE FROM mailboxes WHERE key = ?1", [mailbox_key])?;
@@ -443,7 +444,7 @@ fn apply(conn: &Connection, op: &WriteOp, quota: &mut Quota) -> Result<WriteOutc
             let (_, freed) = delete_ciphertexts(
                 conn,
                 "DELETE FROM mailbox_messages WHERE mailbox_key IN
-                 (SELECT key FROM mailboxes WHERE last_active_on < ?1) RETURNING length(ciphertext)",
+                 (SELECT key FROM mailboxes WHERE last_active_on < ?1) RETURNING length(ciphertext) + coalesce(length(attachments), 0)",
                 [day.to_string()],
             )?;
             let deleted = conn.execute(
@@ -456,8 +457,9 @@ fn apply(conn: &Connection, op: &WriteOp, quota: &mut Quota) -> Result<WriteOutc
     }
 }
 
-/// Runs a `DELETE … RETURNING length(ciphertext)` and returns how many rows went and
-/// how many ciphertext bytes they freed (for the storage quota).
+/// Runs a `DELETE … RETURNING length(ciphertext) + coalesce(length(attachments), 0)`
+/// and returns how many rows went and how many ciphertext bytes (envelopes and
+/// attachments files) they freed (for the storage quota).
 fn delete_ciphertexts(
     conn: &rusqlite::Connection,
     sql: &str,

@@ -17,6 +17,11 @@ impl FormFields {
         FormFields(form_urlencoded::parse(body).into_owned().collect())
     }
 
+    /// Fields already decoded (the text parts of a `multipart/form-data` body).
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> FormFields {
+        FormFields(pairs)
+    }
+
     /// The first value of `name`, taken out (later calls get the next one, then an
     /// empty string).
     pub fn take(&mut self, name: &str) -> Zeroizing<String> {

@@ -14,7 +14,8 @@ use jasmine_client::report::{
     Aggressor, Category, DatePrecision, FollowUp, PartOfDay, Place, Report, ReportProblem, Setting,
     Severity, When, REPORT_FORMAT,
 };
-use jasmine_client::{envelope, Day};
+use jasmine_client::attachment::{self, MAX_ATTACHMENTS};
+use jasmine_client::{envelope, scrub, Day};
 use zeroize::Zeroizing;
 
 use super::i18n::Tr;
@@ -37,6 +38,8 @@ struct Sent<'a> {
     browser: bool,
     /// The codename, shown once, when the reporter asked for one (empty otherwise).
     codename_text: Zeroizing<String>,
+    /// How many images went with it, scrubbed and encrypted by the server.
+    images: usize,
 }
 
 fn refuse(site: &Site, status: StatusCode, reason: String) -> Response {
@@ -178,6 +181,7 @@ pub async fn sent_by_browser(
         path_used: "browser",
         browser: true,
         codename_text: Zeroizing::new(String::new()),
+        images: 0,
     };
     html(StatusCode::OK, page.render())
 }
@@ -194,13 +198,54 @@ pub async fn submit(
     if !state.web().server_side_encryption {
         return html(StatusCode::FORBIDDEN, ReportForm::new(&site, None).render());
     }
-    let raw = match read_body(&headers, body, MAX_FORM_BYTES).await {
-        Ok(bytes) => Zeroizing::new(bytes.to_vec()),
+    // With images the form comes as multipart/form-data (its file input), held in
+    // memory until stored: only a few at once.
+    let boundary = crate::upload::form_data_boundary(&headers);
+    let _place = match boundary {
+        Some(_) => match state.upload_place() {
+            Some(place) => Some(place),
+            None => {
+                let page = refuse(
+                    &site,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    site.tr.t("admission-busy-report"),
+                );
+                return super::retry_after(page, 60);
+            }
+        },
+        None => None,
+    };
+    let limit = match boundary {
+        Some(_) => MAX_FORM_BYTES + MAX_ATTACHMENTS * (scrub::MAX_CHOSEN_BYTES + 1024),
+        None => MAX_FORM_BYTES,
+    };
+    let raw = match read_body(&headers, body, limit).await {
+        Ok(bytes) => bytes,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return refuse(&site, e.status(), site.tr.t("attach-error-too-large"))
+        }
         Err(e) => return refuse(&site, e.status(), format!("{e:?}")),
+    };
+    let (raw, chosen) = match &boundary {
+        None => (Zeroizing::new(raw.to_vec()), Vec::new()),
+        Some(boundary) => match form_parts(boundary, raw).await {
+            Ok(parts) => parts,
+            Err(reason) => return refuse(&site, StatusCode::BAD_REQUEST, reason),
+        },
     };
     // What she sent: read into a report, and filled in again in the form if anything
     // is wrong; wiped on drop.
-    let mut sent = super::fields::FormFields::parse(&raw);
+    let mut sent = match &boundary {
+        None => super::fields::FormFields::parse(&raw),
+        Some(_) => super::fields::FormFields::from_pairs(
+            serde_json::from_slice(&raw).unwrap_or_default(),
+        ),
+    };
+    if chosen.len() > MAX_ATTACHMENTS {
+        let _ = sent.take("once");
+        let message = site.tr.t("attach-error-too-many");
+        return refuse_refilled(&site, StatusCode::BAD_REQUEST, message, sent, "attachments");
+    }
     let (mut report, wants_codename) = match parse(&sent, site.tr.lang) {
         Ok((report, wants_codename)) => (Zeroizing::new(report), wants_codename),
         Err(e) => {
@@ -220,6 +265,35 @@ pub async fn submit(
             return refuse_refilled(&site, StatusCode::BAD_REQUEST, message, sent, focus);
         }
     };
+    // The images are scrubbed here, in memory, a few requests at a time (the upload
+    // places), off the async threads, on the hourly budget of this path (taken first:
+    // the decoding is the costly part); a file that cannot be sent stops the report
+    // before anything is stored, and the form comes back filled in.
+    let nojs_budget_taken = !chosen.is_empty();
+    let images = if chosen.is_empty() {
+        Vec::new()
+    } else {
+        if let Err(wait) = state.admission().take_nojs(NoJsPath::Report) {
+            let page = refuse(
+                &site,
+                StatusCode::SERVICE_UNAVAILABLE,
+                site.tr.t("admission-busy-report"),
+            );
+            return super::retry_after(page, wait);
+        }
+        match scrub_all(chosen).await {
+            Ok(images) => images,
+            Err((n, e)) => {
+                let key = format!(
+                    "attach-error-{}",
+                    e.code().trim_start_matches("attachment_").replace('_', "-")
+                );
+                let message = format!("{} {n}: {}", site.tr.t("attach-error-prefix"), site.tr.t(&key));
+                let _ = sent.take("once");
+                return refuse_refilled(&site, StatusCode::BAD_REQUEST, message, sent, "attachments");
+            }
+        }
+    };
     // The form is good for one report: posted again (Back, reload), it stores nothing
     // and shows nothing of the first. A token that is missing or too old (a server
     // restart voids them) does not cost her the report.
@@ -232,13 +306,15 @@ pub async fn submit(
     // No puzzle without JavaScript: the server's work (a codename's Argon2id, the
     // encryption) runs on an hourly budget of its own, which an attacker can spend
     // without touching any other path.
-    if let Err(wait) = state.admission().take_nojs(NoJsPath::Report) {
-        let page = refuse(
-            &site,
-            StatusCode::SERVICE_UNAVAILABLE,
-            site.tr.t("admission-busy-report"),
-        );
-        return super::retry_after(page, wait);
+    if !nojs_budget_taken {
+        if let Err(wait) = state.admission().take_nojs(NoJsPath::Report) {
+            let page = refuse(
+                &site,
+                StatusCode::SERVICE_UNAVAILABLE,
+                site.tr.t("admission-busy-report"),
+            );
+            return super::retry_after(page, wait);
+        }
     }
     // The codename is made here, in memory, and shown once; only the recipient and
     // the mailbox id derived from it go into the encrypted report.
@@ -258,6 +334,19 @@ pub async fn submit(
         Ok(verified) => verified,
         Err(reason) => return refuse(&site, StatusCode::SERVICE_UNAVAILABLE, reason),
     };
+    let attachments = if images.is_empty() {
+        None
+    } else {
+        match attachment::seal(&images, &verified.recipients()) {
+            Ok((file, entries)) => {
+                report.attachments = entries;
+                Some(file)
+            }
+            Err(e) => return refuse(&site, StatusCode::BAD_REQUEST, e.to_string()),
+        }
+    };
+    let image_count = images.len();
+    drop(images);
     let ciphertext = match envelope::seal_report(&report, &verified) {
         Ok(c) => c,
         Err(e) => return refuse(&site, StatusCode::BAD_REQUEST, e.to_string()),
@@ -270,6 +359,7 @@ pub async fn submit(
             received_on: today,
             bundle_version: verified.version(),
             ciphertext,
+            attachments,
             // Without JavaScript there is no puzzle: the day's reserve is not for it.
             may_use_reserve: false,
         })
@@ -285,8 +375,60 @@ pub async fn submit(
         path_used: "server",
         browser: false,
         codename_text: codename.map_or_else(|| Zeroizing::new(String::new()), |c| c.display()),
+        images: image_count,
     };
     html(StatusCode::CREATED, page.render())
+}
+
+/// The text fields of a multipart form (as JSON pairs, wiped on drop, so that the
+/// caller reads them like a urlencoded body) and its chosen files (`attachment`; an
+/// empty file part is a file input left empty).
+async fn form_parts(
+    boundary: &str,
+    body: axum::body::Bytes,
+) -> Result<(Zeroizing<Vec<u8>>, Vec<Zeroizing<Vec<u8>>>), String> {
+    let parts = crate::upload::parts(boundary, body, &[], 256).await?;
+    let mut fields = Vec::new();
+    let mut chosen = Vec::new();
+    for part in parts {
+        if part.name == "attachment" {
+            if !part.bytes.is_empty() {
+                chosen.push(Zeroizing::new(part.bytes.to_vec()));
+            }
+        } else if !part.is_file {
+            let text = String::from_utf8_lossy(&part.bytes).into_owned();
+            fields.push((part.name, text));
+        }
+    }
+    let raw = Zeroizing::new(serde_json::to_vec(&fields).map_err(|e| e.to_string())?);
+    for (_, value) in fields.iter_mut() {
+        zeroize::Zeroize::zeroize(value);
+    }
+    Ok((raw, chosen))
+}
+
+/// Scrubs every chosen file, in order, off the async threads; the first that cannot
+/// be sent is named by its number (from 1).
+async fn scrub_all(
+    chosen: Vec<Zeroizing<Vec<u8>>>,
+) -> Result<Vec<attachment::Image>, (usize, scrub::ScrubError)> {
+    if chosen.is_empty() {
+        return Ok(Vec::new());
+    }
+    tokio::task::spawn_blocking(move || {
+        chosen
+            .iter()
+            .enumerate()
+            .map(|(n, file)| scrub::scrub(file).map_err(|e| (n + 1, e)))
+            .collect()
+    })
+    .await
+    .unwrap_or_else(|_| {
+        Err((
+            1,
+            scrub::ScrubError::Unreadable("the server could not read it".into()),
+        ))
+    })
 }
 
 fn list(text: &str) -> Vec<String> {
@@ -400,6 +542,7 @@ fn parse(fields: &super::fields::FormFields, lang: &str) -> Result<(Report, bool
         narrative,
         follow_up,
         consent_to_publish,
+        attachments: Vec::new(),
     };
     if let Some(problem) = report.problem() {
         return Err(FormError::Problem(problem));

@@ -1,11 +1,17 @@
 // The page scripts: encrypt the report in the browser before anything is sent, make
 // the codename there when one is asked for, and read and answer the replies with it.
-// Without this script every form still works (the server then does it in memory).
+// The images she adds are scrubbed on her device as soon as she chooses them, shown to
+// her as they will be sent (to black out or blur what she wants), and sent encrypted
+// with the report. Without this script every form still works (the server then does it
+// in memory).
 
 import { reportFromFields, sealReport } from "./seal.js";
 import { reportProblem } from "./report-rules.js";
 import { deriveInWorker } from "./work.js";
-import { currentBundle, postWithPuzzle, showProgress } from "./api.js";
+import { currentBundle, multipartBody, postWithPuzzle, showProgress } from "./api.js";
+import { MAX_ATTACHMENTS, scrubImage } from "./scrub.js";
+import { createEditor } from "./redact.js";
+import { sealAttachmentsInWorker } from "./attachments.js";
 import { codenameFollowUp, deriveReplyKeys, displayCodename, generateCodename, openMessage, parseCodename, sealAnswer } from "./codename.js";
 
 function b64encode(bytes) {
@@ -95,6 +101,104 @@ function showProblem(form, status, problem) {
   return true;
 }
 
+// A refusal of an image, in her language: data-<code> of the images' fieldset, with
+// the file's name (isolated, so that a name written left to right stays whole in Arabic).
+function refusalText(texts, code, name = "") {
+  const key = code.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+  return (texts[key] || texts.attachmentUnreadable || code).replace("{name}", "\u2068" + name + "\u2069");
+}
+
+// The images of a report (docs/PROTOCOL.md §4.12): each file she chooses is scrubbed
+// in the Web Worker at once (her original never leaves this page), then shown in its
+// editor (redact.js). At most MAX_ATTACHMENTS. → {count(), images(), clear()}; images()
+// waits for the scrubbing and the changes under way → [{bytes, type, width, height}].
+function attachmentsArea() {
+  const input = document.getElementById("attachments");
+  const area = input && input.closest("fieldset");
+  if (!area) return null;
+  const texts = area.dataset;
+  const note = document.getElementById("attach-note");
+  if (note && note.dataset.jsText) note.textContent = note.dataset.jsText;
+  // The page sends the scrubbed images itself: the chosen files never go in a form post.
+  input.removeAttribute("name");
+  const list = document.getElementById("attach-list");
+  const status = document.getElementById("attach-status");
+  const how = document.getElementById("attach-how");
+  const items = [];
+  let queue = Promise.resolve();
+
+  const say = (text, refused = false) => {
+    status.textContent = text;
+    status.classList.toggle("error", refused);
+  };
+  const renumber = () => {
+    items.forEach((item, k) => item.editor && item.editor.setNumber(k + 1));
+    how.hidden = !items.some((item) => item.editor);
+  };
+  function remove(item) {
+    items.splice(items.indexOf(item), 1);
+    item.editor.element.remove();
+    renumber();
+    say(texts.removed);
+    input.focus();
+  }
+
+  async function prepare(item) {
+    const first = await scrubImage(item.file);
+    item.editor = createEditor({
+      first,
+      scrub: (edits) => scrubImage(item.file, { edits }),
+      texts,
+      width: list.clientWidth || area.clientWidth || 320,
+      onRemove: () => remove(item),
+    });
+    list.append(item.editor.element);
+    renumber();
+  }
+
+  input.addEventListener("change", () => {
+    const files = Array.from(input.files || []);
+    input.value = "";
+    const room = MAX_ATTACHMENTS - items.length;
+    const batch = files.slice(0, Math.max(0, room)).map((file) => ({ file }));
+    items.push(...batch);
+    queue = queue.then(async () => {
+      const refused = [];
+      for (const item of batch) {
+        say(texts.working);
+        try {
+          await prepare(item);
+        } catch (error) {
+          items.splice(items.indexOf(item), 1);
+          refused.push(refusalText(texts, error.code || "attachment_unreadable", item.file.name));
+        }
+      }
+      if (files.length > batch.length) refused.push(texts.attachmentTooMany);
+      const ready = batch.some((item) => item.editor);
+      say([ready ? texts.ready : "", ...refused].join(" ").trim(), refused.length > 0);
+    });
+  });
+
+  return {
+    count: () => items.length,
+    async images() {
+      let seen;
+      do {
+        seen = queue;
+        await queue;
+      } while (seen !== queue);
+      return Promise.all(items.filter((item) => item.editor).map((item) => item.editor.ready()));
+    },
+    clear() {
+      items.length = 0;
+      list.replaceChildren();
+      how.hidden = true;
+      say("");
+    },
+    texts,
+  };
+}
+
 function reportForm() {
   const form = document.getElementById("report-form");
   if (!form) return;
@@ -102,6 +206,12 @@ function reportForm() {
   if (note && note.dataset.jsText) note.textContent = note.dataset.jsText;
   const status = document.getElementById("form-status");
   const progress = document.getElementById("form-progress");
+  const codenameText = progress.textContent;
+  const attachments = attachmentsArea();
+  const step = (text) => {
+    progress.textContent = text;
+    progress.hidden = false;
+  };
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const button = form.querySelector("button[type=submit]");
@@ -110,31 +220,68 @@ function reportForm() {
     try {
       const data = new FormData(form);
       const lang = document.documentElement.lang;
-      const report = reportFromFields((n) => data.get(n), (n) => data.getAll(n), lang);
+      const fields = [(n) => data.get(n), (n) => data.getAll(n), lang];
+      let report = reportFromFields(...fields);
       if (showProblem(form, status, reportProblem(report))) {
         button.disabled = false;
         return;
       }
       const bundle = await currentBundle(form.dataset.rootKey);
+      // The images: scrubbed (and edited) already, sealed to the same moderators in the
+      // worker; the report names each by its length and SHA-256.
+      let sealedImages = null;
+      if (attachments && attachments.count() > 0) {
+        step(attachments.texts.working);
+        const images = await attachments.images();
+        if (images.length > 0) {
+          step(progress.dataset.sealing);
+          const recipients = bundle.moderators.map((m) => m.age_recipient);
+          const { entries, sealed } = await sealAttachmentsInWorker(images, recipients);
+          report = reportFromFields(...fields, entries);
+          if (showProblem(form, status, reportProblem(report))) {
+            progress.hidden = true;
+            button.disabled = false;
+            return;
+          }
+          sealedImages = sealed;
+        }
+      }
       let codename = null;
       if (data.get("follow_up") === "codename") {
-        progress.hidden = false;
+        step(codenameText);
         const chars = generateCodename();
         const keys = await replyKeys(chars);
         report.follow_up = codenameFollowUp(keys);
         codename = displayCodename(chars);
       }
       const ciphertext = await sealReport(report, bundle);
-      const [answer, body] = await postWithPuzzle(
-        "/v1/reports",
-        "report",
-        ciphertext.length,
-        "application/octet-stream",
-        ciphertext,
-        progress,
-      );
+      let answer;
+      let body;
+      if (sealedImages) {
+        // One request: the report, then its images (§4.12), each an age file.
+        const multipart = multipartBody([["report", ciphertext], ["attachments", sealedImages]]);
+        [answer, body] = await postWithPuzzle(
+          "/v1/reports",
+          "report",
+          multipart.body.length,
+          multipart.contentType,
+          multipart.body,
+          progress,
+          { upload: true },
+        );
+      } else {
+        [answer, body] = await postWithPuzzle(
+          "/v1/reports",
+          "report",
+          ciphertext.length,
+          "application/octet-stream",
+          ciphertext,
+          progress,
+        );
+      }
       if (!answer.ok) throw new Error(body.reason || "the report was not stored");
       form.reset();
+      if (attachments) attachments.clear();
       if (!codename) {
         window.location.assign("/" + lang + "/r/ok?on=" + encodeURIComponent(body.received_on));
         return;
@@ -151,7 +298,12 @@ function reportForm() {
       box.scrollIntoView();
     } catch (error) {
       progress.hidden = true;
-      status.textContent = (status.dataset.prefix || "") + " " + (error.problem ? problemText(status, error.problem) : error.message);
+      const reason = error.problem
+        ? problemText(status, error.problem)
+        : error.code && attachments
+          ? refusalText(attachments.texts, error.code)
+          : error.message;
+      status.textContent = (status.dataset.prefix || "") + " " + reason;
       status.hidden = false;
       button.disabled = false;
     }

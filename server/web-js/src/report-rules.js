@@ -1,4 +1,4 @@
-// The rules of a report (docs/PROTOCOL.md §4.1–4.3), as client-lib's
+// The rules of a report (docs/PROTOCOL.md §4.1–4.3, and §4.12 for its images), as client-lib's
 // `Report::check_json` applies them: the same problem codes, fields and limits, in the
 // same order. client-lib is the reference; the shared vectors in
 // tests/vectors/reports/ prove that this file agrees with it (tests/vectors.rs runs
@@ -16,6 +16,9 @@ export const MAX_NARRATIVE_CHARS = 20000;
 export const MAX_SHORT_CHARS = 2000;
 export const MAX_IDENTIFIERS = 20;
 export const MAX_IDENTIFIER_CHARS = 200;
+export const MAX_ATTACHMENTS = 5;
+export const MAX_ATTACHMENT_BYTES = 10485760;
+export const ATTACHMENT_TYPES = ["image/jpeg", "image/png"];
 
 const CATEGORIES = [
   "rape", "attempted_rape", "sexual_assault", "condom_removal", "physical_violence", "armed_robbery",
@@ -57,6 +60,7 @@ const isText = (v) => typeof v === "string" && !/[\ud800-\udbff](?![\udc00-\udff
 const isTextList = (v) => Array.isArray(v) && v.every(isText);
 const isOneOf = (values) => (v) => typeof v === "string" && values.includes(v);
 const isU32 = (v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
+const isU64 = (v) => Number.isInteger(v) && v >= 0 && v < 2 ** 64;
 const isDayText = isText; // the day itself is checked after decoding (`date_invalid`)
 
 // `members`: name → [required, check]. Absent optional members are fine; `null` is
@@ -128,6 +132,10 @@ function decodes(report) {
     narrative: REQUIRED(isText),
     follow_up: REQUIRED(followUpOk),
     consent_to_publish: REQUIRED((b) => typeof b === "boolean"),
+    attachments: DEFAULT((list) =>
+      Array.isArray(list) &&
+      list.every((a) => membersOk(a, { type: REQUIRED(isOneOf(ATTACHMENT_TYPES)), size: REQUIRED(isU64), sha256: REQUIRED(isText) })),
+    ),
   });
 }
 
@@ -192,6 +200,13 @@ export function reportProblem(report) {
     if (!/^[0-9a-f]{32}$/.test(follow.mailbox)) return problem("mailbox_invalid", "follow_up.mailbox");
     if (follow.answer_key != null && !isAnswerKey(follow.answer_key)) {
       return problem("answer_key_invalid", "follow_up.answer_key");
+    }
+  }
+  const attachments = report.attachments ?? [];
+  if (attachments.length > MAX_ATTACHMENTS) return problem("too_many_attachments", "attachments", MAX_ATTACHMENTS);
+  for (const a of attachments) {
+    if (a.size < 1 || a.size > MAX_ATTACHMENT_BYTES || !/^[0-9a-f]{64}$/.test(a.sha256)) {
+      return problem("attachment_invalid", "attachments");
     }
   }
   return null;

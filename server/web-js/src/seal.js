@@ -84,7 +84,9 @@ function optional(text) {
 // `get(name)` returns one value, `getAll(name)` every value of a field. It is not
 // checked here: `reportProblem` (report-rules.js) says what is wrong with it.
 // An unanswered date precision is "approximate": nothing is assumed for her.
-export function reportFromFields(get, getAll, language) {
+// `attachments`: the entries of her scrubbed images (attachments.js), last in the
+// report (§4.12); the member is left out when there are none.
+export function reportFromFields(get, getAll, language, attachments = []) {
   const report = {
     format: 1,
     language,
@@ -114,6 +116,7 @@ export function reportFromFields(get, getAll, language) {
     if (optional(value)) report.place[field] = optional(value);
   }
   if (optional(get("vehicle"))) report.aggressor.vehicle = optional(get("vehicle"));
+  if (attachments.length > 0) report.attachments = attachments;
   return report;
 }
 

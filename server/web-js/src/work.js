@@ -1,8 +1,9 @@
 // The page's side of worker.js: runs a costly computation (the puzzle, the codename's
-// Argon2id) in a Web Worker so that the page, and its quick-exit button, stay live.
-// Abandoning the work (an AbortSignal) terminates the worker at once. Where no worker
-// can run, the puzzle is solved on the page in small chunks with setTimeout between;
-// the codename derivation is then refused (NotSupportedError), as it cannot yield.
+// Argon2id, scrubbing an image, sealing the images) in a Web Worker so that the page,
+// and its quick-exit button, stay live. Abandoning the work (an AbortSignal) terminates
+// the worker at once. Where no worker can run, the puzzle is solved on the page in small
+// chunks with setTimeout between; the codename derivation is then refused
+// (NotSupportedError), as it cannot yield; other work runs on the page (`inPage`).
 //
 //   const header = await solvePuzzleInWorker(await puzzle.json(), { onProgress, signal });
 //   fetch(url, { method: "POST", headers: { [PUZZLE_HEADER]: header }, body });
@@ -17,7 +18,8 @@ export { PUZZLE_HEADER };
 const WORKER_URL = "/static/worker.js";
 
 /** Does `message` (see worker.js) on the page's thread, yielding often. */
-function runInPage(message, { onProgress, signal } = {}) {
+function runInPage(message, { onProgress, signal, inPage } = {}) {
+  if (inPage) return inPage();
   if (message.op === "puzzle") {
     return solvePuzzleInChunks(message.challenge, message.difficulty, { onProgress, signal });
   }
@@ -31,21 +33,31 @@ function runInPage(message, { onProgress, signal } = {}) {
   return Promise.reject(new Error("unknown work"));
 }
 
+// The worker's refusal as an Error, with its `name` and stable `code` if it gave them.
+function workerError(data) {
+  const error = new Error(data.error || "the computation failed");
+  if (data.name) error.name = data.name;
+  if (data.code) error.code = data.code;
+  return error;
+}
+
 /**
  * Runs one message of worker.js in a new worker → a Promise of its result.
  * `onProgress(fraction)` hears the worker's progress; aborting `signal` terminates the
  * worker at once and rejects with an AbortError. If the worker cannot start (no Worker,
- * or its script does not load), a puzzle is solved on the page instead, in chunks; a
- * derivation rejects with a NotSupportedError.
+ * or its script does not load), `inPage()` does the work on the page if given; else a
+ * puzzle is solved on the page instead, in chunks, and a derivation rejects with a
+ * NotSupportedError.
  */
-export function runInWorker(message, { onProgress, signal } = {}) {
+export function runInWorker(message, { onProgress, signal, inPage } = {}) {
   if (signal && signal.aborted) return Promise.reject(abortError());
-  if (typeof Worker !== "function") return runInPage(message, { onProgress, signal });
+  const options = { onProgress, signal, inPage };
+  if (typeof Worker !== "function") return runInPage(message, options);
   let worker;
   try {
     worker = new Worker(WORKER_URL);
   } catch {
-    return runInPage(message, { onProgress, signal });
+    return runInPage(message, options);
   }
   return new Promise((resolve, reject) => {
     let started = false;
@@ -68,14 +80,14 @@ export function runInWorker(message, { onProgress, signal } = {}) {
         resolve(data.result);
       } else {
         finish();
-        reject(new Error(data.error || "the computation failed"));
+        reject(workerError(data));
       }
     };
     worker.onerror = (event) => {
       if (event && event.preventDefault) event.preventDefault();
       finish();
       // The worker never answered: its script did not load or run. Do it here.
-      if (!started) runInPage(message, { onProgress, signal }).then(resolve, reject);
+      if (!started) runInPage(message, options).then(resolve, reject);
       else reject(new Error("the computation failed"));
     };
     worker.postMessage(message);

@@ -19,7 +19,8 @@ use jasmine_client::codename::{Codename, ReplyKeys};
 use jasmine_client::keys::PublicKey;
 use jasmine_client::report::{Category, FollowUp, Report, REPORT_FORMAT};
 use jasmine_client::transport::{AnyTransport, TorSettings};
-use jasmine_client::{envelope, mailbox, Day};
+use jasmine_client::attachment::{self, Image, MAX_ATTACHMENTS};
+use jasmine_client::{envelope, mailbox, scrub, Day};
 use zeroize::Zeroizing;
 
 /// Report violence anonymously to Jasmine, and read the alerts.
@@ -34,6 +35,9 @@ struct Cli {
 enum Command {
     /// Send a report (encrypted here, before it leaves this machine).
     Report(ReportArgs),
+    /// Write a photo or screenshot as `report --attach` would send it: scrubbed of
+    /// everything but its pixels. Nothing is sent.
+    Scrub(ScrubArgs),
     /// Read the association's answers to your report, with your codename.
     Replies(CodenameArgs),
     /// Answer the association, with your codename (encrypted here, like a report).
@@ -93,9 +97,24 @@ struct ReportArgs {
     /// Ask for answers with a codename (with --file; without it, the question is asked).
     #[arg(long)]
     codename: bool,
+    /// An image to send with it (a photo or a screenshot: JPEG, PNG or WebP), at most
+    /// 5. It is scrubbed here before it is encrypted: decoded and encoded again from
+    /// its pixels alone, so that its location, camera, time and every other tag are
+    /// left behind. See it first with `jasmine scrub`.
+    #[arg(long = "attach", value_name = "FILE")]
+    attach: Vec<PathBuf>,
     /// Print the server's receipt (and the codename) as JSON.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Args)]
+struct ScrubArgs {
+    /// The photo or screenshot, as you would attach it.
+    file: PathBuf,
+    /// Where to write it as it would be sent (scrubbed); look at it before sending.
+    #[arg(long)]
+    out: PathBuf,
 }
 
 #[derive(Args)]
@@ -191,7 +210,67 @@ fn read_report_file(path: &PathBuf) -> Result<Report> {
     Ok(report)
 }
 
+/// Scrubs the images to attach, before anything else is done: a file that cannot be
+/// sent stops everything while nothing has left this machine.
+fn scrub_attachments(files: &[PathBuf]) -> Result<Vec<Image>> {
+    if files.len() > MAX_ATTACHMENTS {
+        bail!(
+            "{} images given with --attach: at most {MAX_ATTACHMENTS} can go with one report",
+            files.len()
+        );
+    }
+    files
+        .iter()
+        .map(|path| {
+            let chosen = Zeroizing::new(
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
+            );
+            let image = scrub::scrub(&chosen)
+                .with_context(|| format!("{} cannot be attached", path.display()))?;
+            eprintln!(
+                "{}: scrubbed ({} bytes as {}; nothing but its pixels is sent)",
+                path.display(),
+                image.bytes.len(),
+                image.media_type.as_str()
+            );
+            Ok(image)
+        })
+        .collect()
+}
+
+fn scrub_one(args: ScrubArgs) -> Result<()> {
+    let chosen = Zeroizing::new(
+        std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?,
+    );
+    let image = scrub::scrub(&chosen)
+        .with_context(|| format!("{} cannot be attached", args.file.display()))?;
+    write_private(&args.out, &image.bytes)?;
+    println!(
+        "{} written: {} bytes, {}, as `jasmine report --attach {}` would send it.",
+        args.out.display(),
+        image.bytes.len(),
+        image.media_type.as_str(),
+        args.file.display()
+    );
+    Ok(())
+}
+
+/// Writes `bytes` to a new file only its owner can read.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    std::io::Write::write_all(&mut file, bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
 fn report(args: ReportArgs) -> Result<()> {
+    let images = scrub_attachments(&args.attach)?;
     let root = args.connection.root()?;
     let seen = state::SeenVersions::open(args.connection.state_dir.clone(), &root)?;
     let rt = runtime()?;
@@ -225,11 +304,21 @@ fn report(args: ReportArgs) -> Result<()> {
     } else {
         None
     };
+    let attachments = if images.is_empty() {
+        None
+    } else {
+        let (file, entries) = attachment::seal(&images, &bundle.recipients())?;
+        report.attachments = entries;
+        Some(file)
+    };
+    drop(images);
     let ciphertext = envelope::seal_report(&report, &bundle)?;
     drop(report);
-    let receipt = rt
-        .block_on(client.submit_report(ciphertext))
-        .context("the report was not sent")?;
+    let receipt = match attachments {
+        None => rt.block_on(client.submit_report(ciphertext)),
+        Some(file) => rt.block_on(client.submit_report_with_attachments(ciphertext, file)),
+    }
+    .context("the report was not sent")?;
     if args.json {
         let mut value = serde_json::to_value(&receipt)?;
         if let Some(codename) = &codename {
@@ -509,6 +598,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Report(a) => report(a),
+        Command::Scrub(a) => scrub_one(a),
         Command::Replies(a) => replies(a),
         Command::Answer(a) => answer(a),
         Command::Forget(a) => forget(a),

@@ -255,6 +255,7 @@ pub fn ask_report(today: Day) -> Result<Option<(Report, bool)>> {
         narrative: narrative.trim_end().to_string(),
         follow_up,
         consent_to_publish,
+        attachments: Vec::new(),
     };
     if let Err(e) = report.validate() {
         bail!("the report cannot be sent: {e}");
