@@ -299,8 +299,11 @@ mod tests {
         assert!(e.contains("SHA-256"), "{e}");
         let e = open(&file, &alice, &entries[..1]).unwrap_err().to_string();
         assert!(e.contains("not the file sent"), "{e}");
-        let (other, _) = seal(&[image(b"first imagf"), images[1].clone()], &[alice.to_public()])
-            .unwrap();
+        let (other, _) = seal(
+            &[image(b"first imagf"), images[1].clone()],
+            &[alice.to_public()],
+        )
+        .unwrap();
         assert!(open(&other, &alice, &entries).is_err());
         assert!(frame(&[]).is_err());
         assert!(frame(&vec![image(b"x"); 6]).is_err());

@@ -230,13 +230,10 @@ impl<T: Transport> JasmineClient<T> {
         ciphertext: Vec<u8>,
         attachments: Vec<u8>,
     ) -> Result<Receipt, ClientError> {
-        let (content_type, body) = crate::multipart::form_data(&[
-            ("report", &ciphertext),
-            ("attachments", &attachments),
-        ]);
+        let (content_type, body) =
+            crate::multipart::form_data(&[("report", &ciphertext), ("attachments", &attachments)]);
         let size = body.len();
-        let request =
-            ApiRequest::new(Method::POST, "/v1/reports").with_body(&content_type, body);
+        let request = ApiRequest::new(Method::POST, "/v1/reports").with_body(&content_type, body);
         let response = self
             .isolated()
             .send_with_puzzle(Purpose::Report, size, request)

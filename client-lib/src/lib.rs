@@ -41,8 +41,8 @@
 
 pub mod age_shape;
 pub mod alert;
-pub mod attachment;
 pub mod api_auth;
+pub mod attachment;
 pub mod bundle;
 pub mod canonical;
 pub mod checklist;

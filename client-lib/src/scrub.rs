@@ -121,7 +121,9 @@ fn format_of(chosen: &[u8]) -> Result<ImageFormat, ScrubError> {
             "{} files are not accepted",
             other.extensions_str().first().copied().unwrap_or("such")
         ))),
-        Err(_) => Err(ScrubError::Unreadable("not a JPEG, PNG or WebP file".into())),
+        Err(_) => Err(ScrubError::Unreadable(
+            "not a JPEG, PNG or WebP file".into(),
+        )),
     }
 }
 
@@ -153,10 +155,7 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
     }
 }
 
-fn decoder_of(
-    chosen: &[u8],
-    format: ImageFormat,
-) -> Result<impl ImageDecoder + '_, ScrubError> {
+fn decoder_of(chosen: &[u8], format: ImageFormat) -> Result<impl ImageDecoder + '_, ScrubError> {
     let mut reader = ImageReader::with_format(Cursor::new(chosen), format);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_INPUT_SIDE);
@@ -292,7 +291,9 @@ mod tests {
     use image::{Rgb, RgbImage};
 
     fn jpeg(width: u32, height: u32) -> Vec<u8> {
-        let img = RgbImage::from_fn(width, height, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+        let img = RgbImage::from_fn(width, height, |x, y| {
+            Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+        });
         let mut out = Vec::new();
         img.write_to(&mut Cursor::new(&mut out), ImageFormat::Jpeg)
             .unwrap();
@@ -319,7 +320,11 @@ mod tests {
         for &byte in bytes {
             crc ^= u32::from(byte);
             for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc
@@ -358,9 +363,17 @@ mod tests {
         let e = scrub(&bomb).unwrap_err();
         assert_eq!(e.code(), "attachment_too_many_pixels", "{e}");
         let e = scrub(&png_declaring(10000, 10000)).unwrap_err();
-        assert_eq!(e, ScrubError::TooManyPixels { width: 10000, height: 10000 });
         assert_eq!(
-            scrub(b"<html><script>alert(1)</script></html>").unwrap_err().code(),
+            e,
+            ScrubError::TooManyPixels {
+                width: 10000,
+                height: 10000
+            }
+        );
+        assert_eq!(
+            scrub(b"<html><script>alert(1)</script></html>")
+                .unwrap_err()
+                .code(),
             "attachment_unreadable"
         );
         let mut heic = vec![0, 0, 0, 24];

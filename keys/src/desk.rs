@@ -336,7 +336,9 @@ impl Desk {
     }
 
     fn attachments_path(&self, id: &str) -> PathBuf {
-        self.dir.join("reports").join(format!("{id}.attachments.age"))
+        self.dir
+            .join("reports")
+            .join(format!("{id}.attachments.age"))
     }
 
     /// A readable case's attachments file, if it has one.
@@ -1024,7 +1026,8 @@ mod tests {
             vec![
                 pulled(pending_report(1), sealed_report(&me)),
                 pulled(pending_report(2), sealed_report(&stranger)),
-                pulled(pending_report(3),
+                pulled(
+                    pending_report(3),
                     sealed_bytes(b"{\"not\": \"a report\"}", &me),
                 ),
                 pulled(pending_report(4), b"age-encryption.org/v1\nrandom".to_vec()),
@@ -1132,7 +1135,8 @@ mod tests {
         let inbox = inbox_of(
             &organisation(),
             "alice",
-            vec![pulled(pending_report(1),
+            vec![pulled(
+                pending_report(1),
                 sealed_bytes(&report.to_json().unwrap(), &me),
             )],
             vec![

@@ -91,7 +91,11 @@ pub fn report_text(id: &str, r: &Report) -> String {
         }
     );
     if !r.attachments.is_empty() {
-        let _ = writeln!(out, "  images:      {} (scrubbed on her device)", r.attachments.len());
+        let _ = writeln!(
+            out,
+            "  images:      {} (scrubbed on her device)",
+            r.attachments.len()
+        );
         for (n, a) in r.attachments.iter().enumerate() {
             let _ = writeln!(
                 out,

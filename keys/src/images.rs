@@ -38,7 +38,13 @@ pub fn open(source: &Source, id: &str, report: &Report, keys: &OfflineKeys) -> R
 }
 
 /// Image `n` (from 1) of report `id`.
-pub fn one(source: &Source, id: &str, n: usize, report: &Report, keys: &OfflineKeys) -> Result<Image> {
+pub fn one(
+    source: &Source,
+    id: &str,
+    n: usize,
+    report: &Report,
+    keys: &OfflineKeys,
+) -> Result<Image> {
     let count = report.attachments.len();
     if n == 0 || n > count {
         bail!("report {id} has {count} image(s): give a number from 1 to {count}");

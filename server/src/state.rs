@@ -113,7 +113,9 @@ impl AppState {
                 mailbox: config.mailbox.clone(),
                 admission: crate::admission::Admission::new(&config.admission),
                 connections: config.connections.clone(),
-                uploads: Arc::new(tokio::sync::Semaphore::new(config.connections.uploads_at_once)),
+                uploads: Arc::new(tokio::sync::Semaphore::new(
+                    config.connections.uploads_at_once,
+                )),
                 onion_address: std::sync::OnceLock::new(),
                 compact_interval_secs: config.compact_interval_secs,
                 form_tokens: crate::once::FormTokens::default(),

@@ -5,8 +5,8 @@
 //! of parts and on the size of each part's headers, and refuses any part it was not
 //! told to expect.
 
-use bytes::Bytes;
 use axum::http::{header, HeaderMap};
+use bytes::Bytes;
 
 /// One part of a body.
 pub struct Part {
@@ -34,7 +34,8 @@ pub fn form_data_boundary(headers: &HeaderMap) -> Option<String> {
     (mime.essence == "multipart/form-data").then_some(mime.boundary?)
 }
 
-/// Splits `body` into its parts: at most `max_parts`, each named one of `allowed`.
+/// Splits `body` into its parts: at most `max_parts`, each named one of `allowed`
+/// (any name when `allowed` is empty).
 /// The error says what is wrong, for a `400`.
 pub async fn parts(
     boundary: &str,
@@ -42,9 +43,11 @@ pub async fn parts(
     allowed: &[&str],
     max_parts: usize,
 ) -> Result<Vec<Part>, String> {
-    let constraints = multer::Constraints::new()
-        .allowed_fields(allowed.to_vec())
+    let mut constraints = multer::Constraints::new()
         .size_limit(multer::SizeLimit::new().whole_stream(body.len() as u64 + 1));
+    if !allowed.is_empty() {
+        constraints = constraints.allowed_fields(allowed.to_vec());
+    }
     let stream = futures::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(body) });
     let mut multipart = multer::Multipart::with_constraints(stream, boundary, constraints);
     let mut parts = Vec::new();
@@ -116,10 +119,14 @@ mod tests {
     fn body(boundary: &str, parts: &[(&str, Option<&str>, &[u8])]) -> Bytes {
         let mut out = Vec::new();
         for (name, file, bytes) in parts {
-            let file = file.map(|f| format!("; filename=\"{f}\"")).unwrap_or_default();
+            let file = file
+                .map(|f| format!("; filename=\"{f}\""))
+                .unwrap_or_default();
             out.extend_from_slice(
-                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"{file}\r\n\r\n")
-                    .as_bytes(),
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"{file}\r\n\r\n"
+                )
+                .as_bytes(),
             );
             out.extend_from_slice(bytes);
             out.extend_from_slice(b"\r\n");
@@ -131,27 +138,62 @@ mod tests {
     #[tokio::test]
     async fn parts_come_out_named_and_strangers_are_refused() {
         let b = "xyz";
-        let got = parts(b, body(b, &[("report", None, b"R"), ("attachments", Some(""), b"A\r\n")]), &["report", "attachments"], 2)
-            .await
-            .unwrap();
+        let got = parts(
+            b,
+            body(
+                b,
+                &[("report", None, b"R"), ("attachments", Some(""), b"A\r\n")],
+            ),
+            &["report", "attachments"],
+            2,
+        )
+        .await
+        .unwrap();
         assert_eq!(got.len(), 2);
-        assert_eq!((got[0].name.as_str(), got[0].is_file, &got[0].bytes[..]), ("report", false, &b"R"[..]));
+        assert_eq!(
+            (got[0].name.as_str(), got[0].is_file, &got[0].bytes[..]),
+            ("report", false, &b"R"[..])
+        );
         assert_eq!((got[1].is_file, &got[1].bytes[..]), (true, &b"A\r\n"[..]));
-        let e = parts(b, body(b, &[("other", None, b"R")]), &["report"], 2).await.unwrap_err();
-        assert!(e.contains("'other'"), "{e}");
-        let e = parts(b, body(b, &[("report", None, b"1"), ("report", None, b"2"), ("report", None, b"3")]), &["report"], 2)
+        let e = parts(b, body(b, &[("other", None, b"R")]), &["report"], 2)
             .await
             .unwrap_err();
+        assert!(e.contains("'other'"), "{e}");
+        let e = parts(
+            b,
+            body(
+                b,
+                &[
+                    ("report", None, b"1"),
+                    ("report", None, b"2"),
+                    ("report", None, b"3"),
+                ],
+            ),
+            &["report"],
+            2,
+        )
+        .await
+        .unwrap_err();
         assert!(e.contains("more than 2"), "{e}");
-        assert!(parts(b, Bytes::from_static(b"--xyz\r\ngarbage"), &["report"], 2).await.is_err());
+        assert!(
+            parts(b, Bytes::from_static(b"--xyz\r\ngarbage"), &["report"], 2)
+                .await
+                .is_err()
+        );
     }
 
     #[test]
     fn the_boundary_is_read_from_the_content_type() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::CONTENT_TYPE, "multipart/form-data; boundary=\"a b\"".parse().unwrap());
+        headers.insert(
+            header::CONTENT_TYPE,
+            "multipart/form-data; boundary=\"a b\"".parse().unwrap(),
+        );
         assert_eq!(form_data_boundary(&headers).as_deref(), Some("a b"));
-        headers.insert(header::CONTENT_TYPE, "application/octet-stream".parse().unwrap());
+        headers.insert(
+            header::CONTENT_TYPE,
+            "application/octet-stream".parse().unwrap(),
+        );
         assert_eq!(form_data_boundary(&headers), None);
     }
 }

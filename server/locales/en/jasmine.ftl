@@ -312,6 +312,8 @@ problem-contact-too-long = “How to reach you” is too long: { $max } characte
 problem-recipient-invalid = Your codename could not be prepared. Nothing was sent: reload the page and try again.
 problem-mailbox-invalid = The reply box of your codename could not be prepared. Nothing was sent: reload the page and try again.
 problem-answer-key-invalid = The key that signs your answers could not be prepared from your codename. Nothing was sent: reload the page and try again.
+problem-too-many-attachments = 5 images at most in a report. Remove one.
+problem-attachment-invalid = An image could not be prepared. Remove it and add it again.
 
 # Protection against mass sending, and admission
 puzzle-progress = Protection against mass sending: working… { $percent } %
@@ -368,3 +370,32 @@ check-unavailable = Checking is not available on this service at the moment.
 check-other-key = The server's answer was not made with the key the association signed: nothing was checked. Do not trust this server.
 once-check = For your safety, a check is not done again from the browser's history. Write again what you want to check.
 admission-busy-check = Too many checks without JavaScript right now. Try again in an hour, turn on JavaScript (in Tor Browser: security level “Standard” or “Safer”), or use the “jasmine” app.
+
+## The images of a report (/r): scrubbed and encrypted on her device (PROTOCOL §4.12)
+attach-legend = Photos or screenshots (optional)
+attach-label = Add up to 5 images (JPEG, PNG, WebP or HEIC, 10 MB at most each)
+attach-help-nojs = JavaScript is off: the server will remove the images' hidden details (place, date, camera) and encrypt them as soon as they arrive, in memory. Without JavaScript you cannot hide part of an image before sending.
+attach-help-js = Your phone removes each image's hidden details (place, date, camera) and encrypts it before sending. You see each image as it will be sent, and you can black out or blur a face or a name.
+attach-how = Draw a rectangle with your finger or the mouse. With the keyboard: the arrows move the frame (Shift: faster), Alt + arrows or + and − change its size, Enter applies it, Ctrl + Z undoes.
+attach-blur-note = Blur hides a face, but blurred text can sometimes be guessed: black out names and numbers instead.
+attach-image = Image { $number }
+attach-tools = Tool
+attach-tool-black = Black out
+attach-tool-blur = Blur
+attach-undo = Undo
+attach-remove = Remove this image
+attach-removed = Image removed.
+attach-applying = Changing the image…
+attach-done-black = Blacked out. The image will be sent like this.
+attach-done-blur = Blurred. The image will be sent like this.
+attach-undone = Last change undone.
+attach-edit-failed = The change could not be made. Try again.
+attach-working = Preparing the image: removing its hidden details…
+attach-ready = Hidden details removed (place, date, camera). You can black out or blur part of each image below.
+attach-too-large = { $name }: the file is too large (10 MB at most).
+attach-too-many-pixels = { $name }: the image is too large (16384 pixels on a side and 64 megapixels at most).
+attach-unreadable = { $name }: this file cannot be read as an image here. Send a photo or a screenshot in JPEG, PNG or WebP.
+attach-blocked = Your browser stops this page from reading images (Tor Browser does this to protect you), so they cannot be prepared here. Send the report without images, or with JavaScript off (in Tor Browser: security level “Safest”): the server will then prepare them.
+attach-too-many = 5 images at most: the others were not added.
+attach-sealing = Encrypting the images…
+attach-sending = Sending… { $percent } %

@@ -312,6 +312,8 @@ problem-contact-too-long = «Cómo contactarte» es demasiado largo: { $max } ca
 problem-recipient-invalid = No se pudo preparar tu nombre en clave. No se ha enviado nada: vuelve a cargar la página e inténtalo de nuevo.
 problem-mailbox-invalid = No se pudo preparar el buzón de respuestas de tu nombre en clave. No se ha enviado nada: vuelve a cargar la página e inténtalo de nuevo.
 problem-answer-key-invalid = No se pudo preparar, a partir de tu nombre en clave, la clave que firma tus respuestas. No se ha enviado nada: vuelve a cargar la página e inténtalo de nuevo.
+problem-too-many-attachments = 5 imágenes como máximo por aviso. Quita una.
+problem-attachment-invalid = No se pudo preparar una imagen. Quítala y vuelve a añadirla.
 
 # Protection against mass sending, and admission
 puzzle-progress = Protección contra los envíos masivos: calculando… { $percent } %
@@ -368,3 +370,32 @@ check-unavailable = La comprobación no está disponible en este servicio por ah
 check-other-key = La respuesta del servidor no se hizo con la clave firmada por la asociación: no se ha comprobado nada. No te fíes de este servidor.
 once-check = Por tu seguridad, una comprobación no se repite desde el historial del navegador. Escribe de nuevo lo que quieres comprobar.
 admission-busy-check = Ahora mismo hay demasiadas comprobaciones sin JavaScript. Inténtalo de nuevo dentro de una hora, activa JavaScript (en Tor Browser: nivel de seguridad «Estándar» o «Más seguro») o usa la aplicación «jasmine».
+
+## The images of a report (/r): scrubbed and encrypted on her device (PROTOCOL §4.12)
+attach-legend = Fotos o capturas de pantalla (opcional)
+attach-label = Añade hasta 5 imágenes (JPEG, PNG, WebP o HEIC, 10 MB como máximo cada una)
+attach-help-nojs = JavaScript está desactivado: el servidor quitará a las imágenes sus datos ocultos (lugar, fecha, cámara) y las cifrará en cuanto lleguen, en memoria. Sin JavaScript no puedes tapar una parte de una imagen antes de enviarla.
+attach-help-js = Tu teléfono quita a cada imagen sus datos ocultos (lugar, fecha, cámara) y la cifra antes del envío. Ves cada imagen tal como se enviará y puedes tapar en negro o difuminar una cara o un nombre.
+attach-how = Dibuja un rectángulo con el dedo o el ratón. Con el teclado: las flechas mueven el marco (Mayús: más rápido), Alt + flechas o + y − cambian su tamaño, Intro lo aplica, Ctrl + Z deshace.
+attach-blur-note = El difuminado oculta una cara, pero un texto difuminado a veces se puede adivinar: mejor tapa en negro los nombres y los números.
+attach-image = Imagen { $number }
+attach-tools = Herramienta
+attach-tool-black = Tapar en negro
+attach-tool-blur = Difuminar
+attach-undo = Deshacer
+attach-remove = Quitar esta imagen
+attach-removed = Imagen quitada.
+attach-applying = Modificando la imagen…
+attach-done-black = Zona tapada en negro. La imagen se enviará así.
+attach-done-blur = Zona difuminada. La imagen se enviará así.
+attach-undone = Último cambio deshecho.
+attach-edit-failed = No se pudo hacer el cambio. Inténtalo de nuevo.
+attach-working = Preparando la imagen: quitando sus datos ocultos…
+attach-ready = Datos ocultos quitados (lugar, fecha, cámara). Abajo puedes tapar en negro o difuminar una parte de cada imagen.
+attach-too-large = { $name }: el archivo es demasiado grande (10 MB como máximo).
+attach-too-many-pixels = { $name }: la imagen es demasiado grande (16384 píxeles por lado y 64 megapíxeles como máximo).
+attach-unreadable = { $name }: este archivo no se puede leer aquí como imagen. Envía una foto o una captura en JPEG, PNG o WebP.
+attach-blocked = Tu navegador impide que esta página lea imágenes (Tor Browser lo hace para protegerte), así que no se pueden preparar aquí. Envía el aviso sin imágenes, o con JavaScript desactivado (en Tor Browser: nivel de seguridad «El más seguro»): entonces las preparará el servidor.
+attach-too-many = 5 imágenes como máximo: las demás no se han añadido.
+attach-sealing = Cifrando las imágenes…
+attach-sending = Enviando… { $percent } %

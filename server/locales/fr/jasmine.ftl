@@ -314,6 +314,8 @@ problem-contact-too-long = « Comment vous joindre » est trop long : { $max } c
 problem-recipient-invalid = Votre nom de code n'a pas pu être préparé. Rien n'a été envoyé : rechargez la page et réessayez.
 problem-mailbox-invalid = La boîte de réponses de votre nom de code n'a pas pu être préparée. Rien n'a été envoyé : rechargez la page et réessayez.
 problem-answer-key-invalid = La clé qui signe vos réponses n'a pas pu être préparée à partir de votre nom de code. Rien n'a été envoyé : rechargez la page et réessayez.
+problem-too-many-attachments = 5 images au plus par signalement. Retirez-en une.
+problem-attachment-invalid = Une image n'a pas pu être préparée. Retirez-la et ajoutez-la de nouveau.
 
 # Protection against mass sending, and admission
 puzzle-progress = Protection contre les envois massifs : calcul en cours… { $percent } %
@@ -370,3 +372,32 @@ check-unavailable = La vérification n'est pas disponible sur ce service pour le
 check-other-key = La réponse du serveur n'a pas été faite avec la clé signée par l'association : rien n'a été vérifié. Ne faites pas confiance à ce serveur.
 once-check = Pour votre sécurité, une vérification ne se refait pas depuis l'historique du navigateur. Écrivez de nouveau ce que vous voulez vérifier.
 admission-busy-check = Trop de vérifications sans JavaScript en ce moment. Réessayez dans une heure, activez JavaScript (dans Tor Browser : niveau de sécurité « Standard » ou « Plus sûr »), ou utilisez l'application « jasmine ».
+
+## The images of a report (/r): scrubbed and encrypted on her device (PROTOCOL §4.12)
+attach-legend = Photos ou captures d'écran (facultatif)
+attach-label = Ajouter jusqu'à 5 images (JPEG, PNG, WebP ou HEIC, 10 Mo au plus chacune)
+attach-help-nojs = JavaScript est désactivé : le serveur retirera des images leurs détails cachés (lieu, date, appareil) et les chiffrera dès leur réception, en mémoire. Sans JavaScript, vous ne pouvez pas masquer une partie d'une image avant l'envoi.
+attach-help-js = Votre téléphone retire de chaque image ses détails cachés (lieu, date, appareil) et la chiffre avant l'envoi. Vous voyez chaque image telle qu'elle sera envoyée, et vous pouvez noircir ou flouter un visage ou un nom.
+attach-how = Tracez un rectangle avec le doigt ou la souris. Au clavier : les flèches déplacent le cadre (Maj : plus vite), Alt + flèches ou + et − changent sa taille, Entrée l'applique, Ctrl + Z annule.
+attach-blur-note = Le flou cache un visage, mais un texte flouté peut parfois être deviné : noircissez plutôt les noms et les numéros.
+attach-image = Image { $number }
+attach-tools = Outil
+attach-tool-black = Noircir
+attach-tool-blur = Flouter
+attach-undo = Annuler
+attach-remove = Retirer cette image
+attach-removed = Image retirée.
+attach-applying = Modification de l'image…
+attach-done-black = Zone noircie. L'image sera envoyée ainsi.
+attach-done-blur = Zone floutée. L'image sera envoyée ainsi.
+attach-undone = Dernière modification annulée.
+attach-edit-failed = La modification n'a pas pu être faite. Réessayez.
+attach-working = Préparation de l'image : retrait des détails cachés…
+attach-ready = Détails cachés retirés (lieu, date, appareil). Vous pouvez noircir ou flouter une partie de chaque image ci-dessous.
+attach-too-large = { $name } : fichier trop gros (10 Mo au plus).
+attach-too-many-pixels = { $name } : image trop grande (16384 pixels de côté et 64 mégapixels au plus).
+attach-unreadable = { $name } : ce fichier ne peut pas être lu comme une image ici. Envoyez une photo ou une capture en JPEG, PNG ou WebP.
+attach-blocked = Votre navigateur empêche cette page de lire les images (Tor Browser le fait pour vous protéger) : elles ne peuvent pas être préparées ici. Envoyez le signalement sans images, ou avec JavaScript désactivé (dans Tor Browser : niveau de sécurité « Le plus sûr ») : le serveur les préparera alors.
+attach-too-many = 5 images au plus : les autres n'ont pas été ajoutées.
+attach-sealing = Chiffrement des images…
+attach-sending = Envoi en cours… { $percent } %

@@ -312,6 +312,8 @@ problem-contact-too-long = «Como contatar você» é longo demais: no máximo {
 problem-recipient-invalid = Não foi possível preparar o seu nome de código. Nada foi enviado: recarregue a página e tente de novo.
 problem-mailbox-invalid = Não foi possível preparar a caixa de respostas do seu nome de código. Nada foi enviado: recarregue a página e tente de novo.
 problem-answer-key-invalid = Não foi possível preparar, a partir do seu nome de código, a chave que assina as suas respostas. Nada foi enviado: recarregue a página e tente de novo.
+problem-too-many-attachments = 5 imagens no máximo por relato. Remova uma.
+problem-attachment-invalid = Não foi possível preparar uma imagem. Remova-a e adicione-a de novo.
 
 # Protection against mass sending, and admission
 puzzle-progress = Proteção contra envios em massa: calculando… { $percent } %
@@ -368,3 +370,32 @@ check-unavailable = A verificação não está disponível neste serviço no mom
 check-other-key = A resposta do servidor não foi feita com a chave assinada pela associação: nada foi verificado. Não confie neste servidor.
 once-check = Para a sua segurança, uma verificação não é refeita a partir do histórico do navegador. Escreva de novo o que você quer verificar.
 admission-busy-check = Há verificações demais sem JavaScript neste momento. Tente de novo daqui a uma hora, ative o JavaScript (no Tor Browser: nível de segurança «Padrão» ou «Mais seguro») ou use o aplicativo «jasmine».
+
+## The images of a report (/r): scrubbed and encrypted on her device (PROTOCOL §4.12)
+attach-legend = Fotos ou capturas de tela (opcional)
+attach-label = Adicione até 5 imagens (JPEG, PNG, WebP ou HEIC, 10 MB no máximo cada uma)
+attach-help-nojs = O JavaScript está desativado: o servidor vai tirar das imagens os dados escondidos (lugar, data, câmera) e cifrá-las assim que chegarem, na memória. Sem JavaScript, você não pode cobrir uma parte de uma imagem antes do envio.
+attach-help-js = O seu telefone tira de cada imagem os dados escondidos (lugar, data, câmera) e a cifra antes do envio. Você vê cada imagem como ela será enviada e pode cobrir de preto ou desfocar um rosto ou um nome.
+attach-how = Desenhe um retângulo com o dedo ou o mouse. Com o teclado: as setas movem o quadro (Shift: mais rápido), Alt + setas ou + e − mudam o tamanho, Enter aplica, Ctrl + Z desfaz.
+attach-blur-note = O desfoque esconde um rosto, mas um texto desfocado às vezes pode ser adivinhado: é melhor cobrir de preto os nomes e os números.
+attach-image = Imagem { $number }
+attach-tools = Ferramenta
+attach-tool-black = Cobrir de preto
+attach-tool-blur = Desfocar
+attach-undo = Desfazer
+attach-remove = Remover esta imagem
+attach-removed = Imagem removida.
+attach-applying = Modificando a imagem…
+attach-done-black = Área coberta de preto. A imagem será enviada assim.
+attach-done-blur = Área desfocada. A imagem será enviada assim.
+attach-undone = Última mudança desfeita.
+attach-edit-failed = Não foi possível fazer a mudança. Tente de novo.
+attach-working = Preparando a imagem: tirando os dados escondidos…
+attach-ready = Dados escondidos tirados (lugar, data, câmera). Abaixo, você pode cobrir de preto ou desfocar uma parte de cada imagem.
+attach-too-large = { $name }: o arquivo é grande demais (10 MB no máximo).
+attach-too-many-pixels = { $name }: a imagem é grande demais (16384 pixels de lado e 64 megapixels no máximo).
+attach-unreadable = { $name }: este arquivo não pode ser lido como imagem aqui. Envie uma foto ou uma captura em JPEG, PNG ou WebP.
+attach-blocked = O seu navegador impede esta página de ler imagens (o Tor Browser faz isso para proteger você), então elas não podem ser preparadas aqui. Envie o relato sem imagens, ou com o JavaScript desativado (no Tor Browser: nível de segurança «O mais seguro»): o servidor vai prepará-las.
+attach-too-many = 5 imagens no máximo: as outras não foram adicionadas.
+attach-sealing = Cifrando as imagens…
+attach-sending = Enviando… { $percent } %

@@ -312,6 +312,8 @@ problem-contact-too-long = „Cum te putem contacta” este prea lung: cel mult 
 problem-recipient-invalid = Numele tău de cod nu a putut fi pregătit. Nu s-a trimis nimic: reîncarcă pagina și încearcă din nou.
 problem-mailbox-invalid = Căsuța de răspunsuri a numelui tău de cod nu a putut fi pregătită. Nu s-a trimis nimic: reîncarcă pagina și încearcă din nou.
 problem-answer-key-invalid = Cheia care îți semnează răspunsurile nu a putut fi pregătită din numele tău de cod. Nu s-a trimis nimic: reîncarcă pagina și încearcă din nou.
+problem-too-many-attachments = Cel mult 5 imagini într-o semnalare. Elimină una.
+problem-attachment-invalid = O imagine nu a putut fi pregătită. Elimin-o și adaug-o din nou.
 
 # Protection against mass sending, and admission
 puzzle-progress = Protecție împotriva trimiterilor în masă: se calculează… { $percent } %
@@ -368,3 +370,32 @@ check-unavailable = Verificarea nu este disponibilă pe acest serviciu deocamdat
 check-other-key = Răspunsul serverului nu a fost făcut cu cheia semnată de asociație: nu s-a verificat nimic. Nu avea încredere în acest server.
 once-check = Pentru siguranța ta, o verificare nu se refă din istoricul browserului. Scrie din nou ce vrei să verifici.
 admission-busy-check = Prea multe verificări fără JavaScript în acest moment. Încearcă din nou peste o oră, activează JavaScript (în Tor Browser: nivelul de securitate „Standard” sau „Mai sigur”) sau folosește aplicația „jasmine”.
+
+## The images of a report (/r): scrubbed and encrypted on her device (PROTOCOL §4.12)
+attach-legend = Fotografii sau capturi de ecran (opțional)
+attach-label = Adaugă până la 5 imagini (JPEG, PNG, WebP sau HEIC, cel mult 10 MB fiecare)
+attach-help-nojs = JavaScript este dezactivat: serverul va șterge din imagini detaliile ascunse (locul, data, aparatul) și le va cripta imediat ce le primește, în memorie. Fără JavaScript nu poți acoperi o parte dintr-o imagine înainte de trimitere.
+attach-help-js = Telefonul tău șterge din fiecare imagine detaliile ascunse (locul, data, aparatul) și o criptează înainte de trimitere. Vezi fiecare imagine așa cum va fi trimisă și poți înnegri sau estompa o față sau un nume.
+attach-how = Desenează un dreptunghi cu degetul sau cu mouse-ul. De la tastatură: săgețile mută cadrul (Shift: mai repede), Alt + săgeți sau + și − îi schimbă mărimea, Enter îl aplică, Ctrl + Z anulează.
+attach-blur-note = Estomparea ascunde o față, dar un text estompat poate fi uneori ghicit: mai bine înnegrește numele și numerele.
+attach-image = Imaginea { $number }
+attach-tools = Unealta
+attach-tool-black = Înnegrește
+attach-tool-blur = Estompează
+attach-undo = Anulează
+attach-remove = Elimină această imagine
+attach-removed = Imagine eliminată.
+attach-applying = Se modifică imaginea…
+attach-done-black = Zonă înnegrită. Imaginea va fi trimisă așa.
+attach-done-blur = Zonă estompată. Imaginea va fi trimisă așa.
+attach-undone = Ultima modificare a fost anulată.
+attach-edit-failed = Modificarea nu a putut fi făcută. Încearcă din nou.
+attach-working = Se pregătește imaginea: se șterg detaliile ascunse…
+attach-ready = Detaliile ascunse au fost șterse (locul, data, aparatul). Mai jos poți înnegri sau estompa o parte din fiecare imagine.
+attach-too-large = { $name }: fișierul este prea mare (cel mult 10 MB).
+attach-too-many-pixels = { $name }: imaginea este prea mare (cel mult 16384 de pixeli pe latură și 64 de megapixeli).
+attach-unreadable = { $name }: acest fișier nu poate fi citit aici ca imagine. Trimite o fotografie sau o captură în JPEG, PNG sau WebP.
+attach-blocked = Browserul tău nu lasă această pagină să citească imagini (Tor Browser face asta ca să te protejeze), așa că ele nu pot fi pregătite aici. Trimite semnalarea fără imagini sau cu JavaScript dezactivat (în Tor Browser: nivelul de securitate „Cel mai sigur”): atunci le va pregăti serverul.
+attach-too-many = Cel mult 5 imagini: celelalte nu au fost adăugate.
+attach-sealing = Se criptează imaginile…
+attach-sending = Se trimite… { $percent } %

@@ -312,6 +312,8 @@ problem-contact-too-long = “怎么联系您”一栏太长了：最多 { $max 
 problem-recipient-invalid = 无法准备您的代号。没有发出任何内容：请重新加载页面，再试一次。
 problem-mailbox-invalid = 无法准备您代号的回复信箱。没有发出任何内容：请重新加载页面，再试一次。
 problem-answer-key-invalid = 无法根据您的代号准备用于签署您回复的密钥。没有发出任何内容：请重新加载页面，再试一次。
+problem-too-many-attachments = 每份举报最多 5 张图片。请删除一张。
+problem-attachment-invalid = 有一张图片无法准备好。请删除它，再重新添加。
 
 # Protection against mass sending, and admission
 puzzle-progress = 防止批量发送的保护：正在计算… { $percent } %
@@ -368,3 +370,32 @@ check-unavailable = 本服务目前无法查询。
 check-other-key = 服务器的回答所用的密钥不是协会签名认可的：什么都没有查询。请不要信任这个服务器。
 once-check = 为了您的安全，查询不会从浏览器历史记录中重新进行。请重新输入您要查询的内容。
 admission-busy-check = 现在不用 JavaScript 查询的人太多了。请一小时后再试，或者打开 JavaScript（在 Tor Browser 中把安全级别设为“标准”Standard 或“更安全”Safer），或者使用“jasmine”应用程序。
+
+## The images of a report (/r): scrubbed and encrypted on her device (PROTOCOL §4.12)
+attach-legend = 照片或截图（可选）
+attach-label = 最多添加 5 张图片（JPEG、PNG、WebP 或 HEIC，每张不超过 10 MB）
+attach-help-nojs = JavaScript 已关闭：服务器收到图片后会立即在内存中删除其中的隐藏信息（地点、日期、相机）并加密。不用 JavaScript 时，发送前无法遮住图片的某一部分。
+attach-help-js = 您的手机会在发送前删除每张图片里的隐藏信息（地点、日期、相机）并加密。您会看到每张图片发送出去的样子，可以把脸或名字涂黑或打码。
+attach-how = 用手指或鼠标画一个方框。用键盘：方向键移动方框（按住 Shift 移得更快），Alt + 方向键或 + 和 − 改变大小，Enter 应用，Ctrl + Z 撤销。
+attach-blur-note = 打码能遮住脸，但打码的文字有时能被猜出来：名字和号码最好涂黑。
+attach-image = 图片 { $number }
+attach-tools = 工具
+attach-tool-black = 涂黑
+attach-tool-blur = 打码
+attach-undo = 撤销
+attach-remove = 删除这张图片
+attach-removed = 图片已删除。
+attach-applying = 正在修改图片……
+attach-done-black = 已涂黑。图片会按这个样子发送。
+attach-done-blur = 已打码。图片会按这个样子发送。
+attach-undone = 已撤销上一次修改。
+attach-edit-failed = 无法完成修改。请再试一次。
+attach-working = 正在准备图片：删除隐藏信息……
+attach-ready = 隐藏信息已删除（地点、日期、相机）。您可以在下面把每张图片的一部分涂黑或打码。
+attach-too-large = { $name }：文件太大（最多 10 MB）。
+attach-too-many-pixels = { $name }：图片太大（每边最多 16384 像素，总共最多 6400 万像素）。
+attach-unreadable = { $name }：这里无法把这个文件读取为图片。请发送 JPEG、PNG 或 WebP 格式的照片或截图。
+attach-blocked = 您的浏览器不允许此页面读取图片（Tor Browser 这样做是为了保护您），所以无法在这里准备图片。请不带图片发送举报，或者关闭 JavaScript 后发送（在 Tor Browser 中把安全级别设为“最安全”Safest）：这样服务器会处理图片。
+attach-too-many = 最多 5 张图片：其余的没有添加。
+attach-sealing = 正在加密图片……
+attach-sending = 正在发送… { $percent } %

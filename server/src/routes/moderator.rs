@@ -182,7 +182,9 @@ pub async fn fetch_attachments(
         })
         .await?;
     let file = file.ok_or_else(|| {
-        ApiError::not_found("this report has no attachments (or is unknown, or not encrypted to you)")
+        ApiError::not_found(
+            "this report has no attachments (or is unknown, or not encrypted to you)",
+        )
     })?;
     Ok(super::ciphertext_response(
         file,

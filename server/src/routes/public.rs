@@ -162,7 +162,9 @@ async fn report_parts(boundary: &str, body: Bytes) -> Result<(Bytes, Option<Byte
         (Some(report), None) if report.name == "report" => {
             Err(malformed("the part 'attachments' is missing".into()))
         }
-        _ => Err(malformed("the parts are not 'report' then 'attachments'".into())),
+        _ => Err(malformed(
+            "the parts are not 'report' then 'attachments'".into(),
+        )),
     }
 }
 

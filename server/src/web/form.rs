@@ -9,12 +9,12 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use jasmine_client::attachment::{self, MAX_ATTACHMENTS};
 use jasmine_client::codename::Codename;
 use jasmine_client::report::{
     Aggressor, Category, DatePrecision, FollowUp, PartOfDay, Place, Report, ReportProblem, Setting,
     Severity, When, REPORT_FORMAT,
 };
-use jasmine_client::attachment::{self, MAX_ATTACHMENTS};
 use jasmine_client::{envelope, scrub, Day};
 use zeroize::Zeroizing;
 
@@ -237,9 +237,9 @@ pub async fn submit(
     // is wrong; wiped on drop.
     let mut sent = match &boundary {
         None => super::fields::FormFields::parse(&raw),
-        Some(_) => super::fields::FormFields::from_pairs(
-            serde_json::from_slice(&raw).unwrap_or_default(),
-        ),
+        Some(_) => {
+            super::fields::FormFields::from_pairs(serde_json::from_slice(&raw).unwrap_or_default())
+        }
     };
     if chosen.len() > MAX_ATTACHMENTS {
         let _ = sent.take("once");
@@ -288,9 +288,19 @@ pub async fn submit(
                     "attach-error-{}",
                     e.code().trim_start_matches("attachment_").replace('_', "-")
                 );
-                let message = format!("{} {n}: {}", site.tr.t("attach-error-prefix"), site.tr.t(&key));
+                let message = format!(
+                    "{} {n}: {}",
+                    site.tr.t("attach-error-prefix"),
+                    site.tr.t(&key)
+                );
                 let _ = sent.take("once");
-                return refuse_refilled(&site, StatusCode::BAD_REQUEST, message, sent, "attachments");
+                return refuse_refilled(
+                    &site,
+                    StatusCode::BAD_REQUEST,
+                    message,
+                    sent,
+                    "attachments",
+                );
             }
         }
     };

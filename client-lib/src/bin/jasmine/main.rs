@@ -13,13 +13,13 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use base64::Engine as _;
 use clap::{Args, Parser, Subcommand};
+use jasmine_client::attachment::{self, Image, MAX_ATTACHMENTS};
 use jasmine_client::bundle::VerifiedBundle;
 use jasmine_client::client::{AlertQuery, JasmineClient};
 use jasmine_client::codename::{Codename, ReplyKeys};
 use jasmine_client::keys::PublicKey;
 use jasmine_client::report::{Category, FollowUp, Report, REPORT_FORMAT};
 use jasmine_client::transport::{AnyTransport, TorSettings};
-use jasmine_client::attachment::{self, Image, MAX_ATTACHMENTS};
 use jasmine_client::{envelope, mailbox, scrub, Day};
 use zeroize::Zeroizing;
 
@@ -240,7 +240,8 @@ fn scrub_attachments(files: &[PathBuf]) -> Result<Vec<Image>> {
 
 fn scrub_one(args: ScrubArgs) -> Result<()> {
     let chosen = Zeroizing::new(
-        std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?,
+        std::fs::read(&args.file)
+            .with_context(|| format!("cannot read {}", args.file.display()))?,
     );
     let image = scrub::scrub(&chosen)
         .with_context(|| format!("{} cannot be attached", args.file.display()))?;
