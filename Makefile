@@ -30,12 +30,14 @@ lint:
 ## make bench: durable submissions/s over HTTP vs the raw storage path, a storage flood
 ## with and without admission control, envelope speed, and the private check (server
 ## evaluations vs the bare voprf crate, a whole check's p50/p99, the list's size, the
-## page script's cost in node)
+## page script's cost in node), and scrubbing and sealing a 12-megapixel photo (vs the
+## image crate's bare decode and encode) with the padding's size overhead
 bench:
 	$(CARGO) bench -p jasmine-server --bench submissions
 	$(CARGO) bench -p jasmine-server --bench attack
 	$(CARGO) bench -p jasmine-client --bench envelope
 	$(CARGO) bench -p jasmine-client --bench check
+	$(CARGO) bench -p jasmine-client --bench attachments
 	$(CARGO) build --release -p jasmine-client --bin jasmine
 	$(CARGO) bench -p jasmine-server --bench check
 	cd server/web-js && node src/check-cli.mjs bench 50
@@ -44,7 +46,7 @@ bench:
 ## parser of what strangers send. `make fuzz` runs each for FUZZ_SECONDS (or until
 ## FUZZ_RUNS executions); `make fuzz-smoke` keeps them building and running in `make test`.
 FUZZ_TARGETS = envelope_shape report_plaintext bundle alert authorization codename \
-	report_form questionnaire_form directory airgap_file check_wire checklist
+	report_form questionnaire_form directory airgap_file check_wire checklist image_scrub attachments upload_parts
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 15
 

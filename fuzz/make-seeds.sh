@@ -5,8 +5,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 V=tests/vectors
 S=fuzz/seeds
-rm -rf "$S"
-mkdir -p "$S"/{envelope_shape,report_plaintext,bundle,alert,authorization,codename,report_form,questionnaire_form,directory,airgap_file,check_wire,checklist}
+# The image seeds (fuzz/seeds/image_scrub: small JPEG and PNG files, one with a
+# phone's metadata, one cut short) are committed as they are; everything else is made
+# again here.
+find "$S" -mindepth 1 -maxdepth 1 ! -name image_scrub -exec rm -rf {} + 2>/dev/null || true
+mkdir -p "$S"/{envelope_shape,report_plaintext,bundle,alert,authorization,codename,report_form,questionnaire_form,directory,airgap_file,check_wire,checklist,attachments,upload_parts}
+python3 - "$S" <<'PY'
+import struct, sys
+S = sys.argv[1]
+open(f"{S}/attachments/two-images", "wb").write(bytes([2]) + struct.pack(">II", 3, 4) + b"abcdefg")
+framed = bytearray(65536)
+framed[0:4] = struct.pack(">I", 5)
+framed[4:9] = b"hello"
+open(f"{S}/attachments/framed-hello", "wb").write(bytes(framed))
+open(f"{S}/upload_parts/two-parts", "wb").write(
+    b'\x03xyz--xyz\r\nContent-Disposition: form-data; name="report"\r\n\r\nR\r\n'
+    b'--xyz\r\nContent-Disposition: form-data; name="attachments"; filename=""\r\n\r\nA\r\n--xyz--\r\n')
+PY
 
 cp "$V"/report.age "$V"/reply.age "$V"/fail_report_*.age "$S"/envelope_shape/
 for f in "$V"/cctv-age/*; do

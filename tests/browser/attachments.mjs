@@ -48,7 +48,8 @@ for (const lang of ["fr", "ar"]) {
   const context = await browser.newContext(phone);
   const page = await open(context, `/${lang}/r`);
   page.on("pageerror", (e) => results.errors.push(`${lang}: ${e.message}`));
-  page.on("console", (m) => m.type() === "error" && results.errors.push(`${lang}: ${m.text()}`));
+  // Script errors and refusals of the page's policy; not a missing favicon.
+  page.on("console", (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && results.errors.push(`${lang}: ${m.text()}`));
   const cdp = await context.newCDPSession(page);
   await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
   const posted = [];
@@ -74,6 +75,8 @@ for (const lang of ["fr", "ar"]) {
 
   // The mouse: black out from 10% to 45% across, 5% to 20% down.
   await page.check(".attach-editor input[value=black]");
+  // In the middle of the screen: not under the quick-exit button, fixed at the top.
+  await page.$eval(".attach-canvas", (c) => c.scrollIntoView({ block: "center" }));
   const box = await page.locator(".attach-canvas").boundingBox();
   await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.05);
   await page.mouse.down();

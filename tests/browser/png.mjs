@@ -107,10 +107,11 @@ export function decodePng(bytes) {
   return { width, height, rgba: out };
 }
 
-/** The screenshot the attachment tests send: 720 x 1280, opaque, a different colour at
- *  nearly every pixel (so that a blur or a black-out shows everywhere), no metadata. */
+/** The screenshot the attachment tests send: 720 x 1280, opaque, no metadata; smooth
+ *  gradients under a checker of 16-pixel squares, so that neighbouring pixels differ
+ *  (a blur shows everywhere) and it stays small (about 100 KB). */
 export function screenshotPng() {
-  return encodePng(720, 1280, (x, y) => [(x * 7 + y) & 0xff, (y * 3 + (x >> 2)) & 0xff, ((x ^ y) * 5) & 0xff]);
+  return encodePng(720, 1280, (x, y) => [Math.floor((x * 255) / 719), Math.floor((y * 255) / 1279), ((x >> 4) + (y >> 4)) & 1 ? 200 : 60]);
 }
 
 /**

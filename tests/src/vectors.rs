@@ -397,6 +397,11 @@ pub fn deterministic_files() -> Vec<(&'static str, Vec<u8>)> {
             c.push(b'\n');
             c
         }),
+        ("attachments.json", {
+            let mut c = serde_json::to_vec_pretty(&attachment_vectors()).expect("attachments");
+            c.push(b'\n');
+            c
+        }),
         ("codename.identity", {
             let first = &codename_vectors()["valid"][0];
             format!(
@@ -452,6 +457,62 @@ pub fn deterministic_files() -> Vec<(&'static str, Vec<u8>)> {
             alert::sign_alert(&stranger_alert, &stranger_key()).expect("alert"),
         ),
     ]
+}
+
+/// The attachment framing vectors (`docs/PROTOCOL.md` §4.12): the buckets, the bucket
+/// of a body of each length at the edges, and frames described compactly (a bucket
+/// size, the length prefix, the body's bytes all `fill`, a non-zero byte at
+/// `dirty_at` if any) with whether a reader must take them.
+pub fn attachment_vectors() -> serde_json::Value {
+    use jasmine_client::attachment::{bucket_for, unframe, BUCKETS};
+    let mut lengths = vec![1usize, 65532, 65533, 81916, 81917, 5 * 10_485_760];
+    lengths.extend([BUCKETS[39] - 4, BUCKETS[39] - 3]);
+    let framing: Vec<_> = lengths
+        .iter()
+        .map(|&len| serde_json::json!({"len": len, "bucket": bucket_for(len)}))
+        .collect();
+    let frames = [
+        (
+            65536usize,
+            5u32,
+            None,
+            "a body of 5 bytes in the smallest bucket",
+        ),
+        (65536, 0, None, "an empty body"),
+        (65536, 65532, None, "a body that fills the bucket"),
+        (65536, 65533, None, "a length past the bucket"),
+        (65536, 5, Some(1000usize), "a non-zero byte in the padding"),
+        (81920, 5, None, "a larger bucket than needed"),
+        (81920, 65533, None, "the smallest bucket for its length"),
+        (1024, 5, None, "a report bucket, not an attachment bucket"),
+        (70000, 5, None, "not a bucket at all"),
+    ];
+    let unframing: Vec<_> = frames
+        .iter()
+        .map(|&(size, prefix, dirty_at, about)| {
+            let mut framed = vec![0u8; size];
+            framed[..4].copy_from_slice(&prefix.to_be_bytes());
+            let body = (prefix as usize).min(size - 4);
+            framed[4..4 + body].fill(7);
+            if let Some(at) = dirty_at {
+                framed[at] = 1;
+            }
+            serde_json::json!({
+                "about": about,
+                "bucket_size": size,
+                "length_prefix": prefix,
+                "fill": 7,
+                "dirty_at": dirty_at,
+                "ok": unframe(&framed).is_ok(),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "about": "Attachment framing (docs/PROTOCOL.md §4.12), made by client-lib: the page script must agree on every line (tests/vectors.rs).",
+        "buckets": BUCKETS.to_vec(),
+        "framing": framing,
+        "unframe": unframing,
+    })
 }
 
 /// Writes every vector file into `dir`, with fresh report ciphertexts.

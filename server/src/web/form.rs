@@ -118,7 +118,7 @@ fn problem_message(tr: &Tr, problem: &ReportProblem) -> String {
 }
 
 /// One problem of every code, for its message.
-fn every_problem() -> [ReportProblem; 16] {
+fn every_problem() -> [ReportProblem; 18] {
     [
         ReportProblem::Malformed(String::new()),
         ReportProblem::DateInvalid,
@@ -136,6 +136,8 @@ fn every_problem() -> [ReportProblem; 16] {
         ReportProblem::RecipientInvalid,
         ReportProblem::MailboxInvalid,
         ReportProblem::AnswerKeyInvalid,
+        ReportProblem::TooManyAttachments,
+        ReportProblem::AttachmentInvalid,
     ]
 }
 

@@ -89,7 +89,7 @@ export function createEditor({ first, scrub, texts, width: boxWidth, onRemove })
   const base = document.createElement("canvas");
   base.width = pw;
   base.height = ph;
-  const baseView = base.getContext("2d");
+  const baseView = base.getContext("2d", { willReadFrequently: true });
   baseView.imageSmoothingQuality = "high";
 
   // The frame the keyboard moves, in the image's pixels: a third of it, centred.
@@ -125,8 +125,11 @@ export function createEditor({ first, scrub, texts, width: boxWidth, onRemove })
     else if (usingKeys && document.activeElement === canvas) outline(selection);
   }
 
+  // The preview decoded at its own size, off the page's thread where the browser can
+  // (a 12-megapixel image is never scaled down on it); drawn to size in any case.
   async function show(result) {
-    const bitmap = await createImageBitmap(new Blob([result.bytes], { type: result.type }));
+    const blob = new Blob([result.bytes], { type: result.type });
+    const bitmap = await createImageBitmap(blob, { resizeWidth: pw, resizeHeight: ph, resizeQuality: "high" });
     baseView.drawImage(bitmap, 0, 0, pw, ph);
     bitmap.close();
     redraw();

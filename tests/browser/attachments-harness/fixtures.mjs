@@ -222,14 +222,32 @@ export async function makeFixtures(dir, browser) {
     }
     writeFileSync(path("wide.jpg"), wide);
   }
-  // A lossy WebP that says 16383 x 16383 (268 megapixels).
+  // WebP: Chromium writes the extended form (VP8X, with its ICC profile); the simple
+  // lossy form is its VP8 chunk alone. Each also saying 20000 x 20000, or 16383 x 16383.
   {
-    const bomb = Buffer.from(made.webp);
-    if (bomb.toString("latin1", 12, 16) === "VP8 ") {
-      bomb.writeUInt16LE(16383, 26);
-      bomb.writeUInt16LE(16383, 28);
+    const webp = made.webp;
+    const riff = (chunks) => {
+      const body = Buffer.concat([Buffer.from("WEBP"), ...chunks]);
+      const head = Buffer.alloc(8);
+      head.write("RIFF", 0, "latin1");
+      head.writeUInt32LE(body.length, 4);
+      return Buffer.concat([head, body]);
+    };
+    let vp8 = null;
+    for (let i = 12; i + 8 <= webp.length; ) {
+      const size = webp.readUInt32LE(i + 4);
+      if (webp.toString("latin1", i, i + 4) === "VP8 ") vp8 = webp.subarray(i, i + 8 + size + (size & 1));
+      i += 8 + size + (size & 1);
     }
-    writeFileSync(path("bomb.webp"), bomb);
+    writeFileSync(path("photo-vp8.webp"), riff([vp8]));
+    const simpleBomb = riff([vp8]);
+    simpleBomb.writeUInt16LE(16383, 26);
+    simpleBomb.writeUInt16LE(16383, 28);
+    writeFileSync(path("bomb-vp8.webp"), simpleBomb);
+    const extendedBomb = Buffer.from(webp);
+    extendedBomb.writeUIntLE(19999, 24, 3);
+    extendedBomb.writeUIntLE(19999, 27, 3);
+    writeFileSync(path("bomb.webp"), extendedBomb);
   }
   // 12 MiB: a photo and zeros after it.
   writeFileSync(path("huge.jpg"), Buffer.concat([photo, Buffer.alloc(12 * 1024 * 1024)]));
