@@ -660,3 +660,28 @@ fn the_page_script_checks_as_client_lib_does() {
     assert_eq!(counts["cases"], mine["cases"].as_array().unwrap().len());
     assert_eq!(counts["rfc"], 2);
 }
+
+/// The page script frames attachments as client-lib does (`docs/PROTOCOL.md` §4.12):
+/// the same 40 buckets, the same bucket for every length of `attachments.json`, and the
+/// same frames taken or refused.
+#[test]
+fn the_page_script_frames_attachments_as_client_lib_does() {
+    let web_js = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/web-js");
+    let out = Command::new("node")
+        .current_dir(&web_js)
+        .arg("src/attachments-cli.mjs")
+        .arg("vectors")
+        .arg(vectors_dir().join("attachments.json"))
+        .output()
+        .expect("node must be installed (and `npm ci` run in server/web-js)");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["failures"], serde_json::json!([]));
+    let mine: serde_json::Value = serde_json::from_slice(&read("attachments.json")).unwrap();
+    assert_eq!(result["checked"], mine["framing"].as_array().unwrap().len() + mine["unframe"].as_array().unwrap().len());
+}

@@ -1,13 +1,27 @@
 // For the tests, with attachments.js unchanged:
 //   node attachments-cli.mjs vectors <attachments.json>
-//       → {"failures": [...]} (exit 1 if any), every vector checked:
+//       → {"failures": [...], "checked": N} (exit 1 if any failure), every vector checked:
 //         {"buckets": [65536, 81920, …],            the 40 attachment buckets, in order
 //          "framing": [{"len": N, "bucket": B|null}], attachmentBucketFor(N)
-//          "unframe": [{"framed_b64": "…", "ok": true|false}]}  unframeAttachments accepts it?
-//         The file is written by client-lib (tests/vectors/attachments.json), so that both
-//         sides frame into the same buckets and refuse the same framings (§4.12).
+//          "unframe": [{…a frame…, "ok": true|false}]}  unframeAttachments accepts it?
+//         A frame is either "framed_b64" (its bytes), or described as client-lib writes
+//         it: "bucket_size" zero bytes, "length_prefix" as u32 big-endian first, the body
+//         (length_prefix bytes, at most to the end) all "fill", and a byte 1 at
+//         "dirty_at" when it is not null. The file is written by client-lib
+//         (tests/vectors/attachments.json), so that both sides frame into the same buckets
+//         and refuse the same framings (§4.12).
 import { readFileSync } from "node:fs";
 import { attachmentBucketFor, attachmentBuckets, unframeAttachments } from "./attachments.js";
+
+// The bytes of a frame of the vector file.
+function frameOf(frame) {
+  if (typeof frame.framed_b64 === "string") return new Uint8Array(Buffer.from(frame.framed_b64, "base64"));
+  const framed = new Uint8Array(frame.bucket_size);
+  new DataView(framed.buffer).setUint32(0, frame.length_prefix, false);
+  framed.fill(frame.fill, 4, 4 + Math.min(frame.length_prefix, frame.bucket_size - 4));
+  if (frame.dirty_at !== null && frame.dirty_at !== undefined) framed[frame.dirty_at] = 1;
+  return framed;
+}
 
 const [command, ...args] = process.argv.slice(2);
 if (command === "vectors") {
@@ -21,18 +35,20 @@ if (command === "vectors") {
     const here = attachmentBucketFor(len);
     if (here !== bucket) failures.push({ what: "framing", len, here, there: bucket });
   }
-  for (const [index, { framed_b64: framed, ok }] of (vectors.unframe || []).entries()) {
+  for (const [index, frame] of (vectors.unframe || []).entries()) {
+    const { ok } = frame;
     let here = true;
     let why = null;
     try {
-      unframeAttachments(new Uint8Array(Buffer.from(framed, "base64")));
+      unframeAttachments(frameOf(frame));
     } catch (error) {
       here = false;
       why = error.message;
     }
     if (here !== ok) failures.push({ what: "unframe", index, here, there: ok, why });
   }
-  process.stdout.write(JSON.stringify({ failures }));
+  const checked = (vectors.framing || []).length + (vectors.unframe || []).length;
+  process.stdout.write(JSON.stringify({ failures, checked }));
   if (failures.length > 0) process.exitCode = 1;
 } else {
   throw new Error("unknown command " + command);

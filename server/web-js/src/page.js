@@ -10,7 +10,7 @@ import { reportProblem } from "./report-rules.js";
 import { deriveInWorker } from "./work.js";
 import { currentBundle, multipartBody, postWithPuzzle, showProgress } from "./api.js";
 import { MAX_ATTACHMENTS, scrubImage } from "./scrub.js";
-import { createEditor } from "./redact.js";
+import { createEditor, previewBox } from "./redact.js";
 import { sealAttachmentsInWorker } from "./attachments.js";
 import { codenameFollowUp, deriveReplyKeys, displayCodename, generateCodename, openMessage, parseCodename, sealAnswer } from "./codename.js";
 
@@ -105,7 +105,9 @@ function showProblem(form, status, problem) {
 // the file's name (isolated, so that a name written left to right stays whole in Arabic).
 function refusalText(texts, code, name = "") {
   const key = code.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
-  return (texts[key] || texts.attachmentUnreadable || code).replace("{name}", "\u2068" + name + "\u2069");
+  const text = texts[key] || texts.attachmentUnreadable || code;
+  if (!name) return text.replace(/^\s*\{name\}\s*[:：]?\s*/, "");
+  return text.replace("{name}", "\u2068" + name + "\u2069");
 }
 
 // The images of a report (docs/PROTOCOL.md §4.12): each file she chooses is scrubbed
@@ -144,12 +146,13 @@ function attachmentsArea() {
   }
 
   async function prepare(item) {
-    const first = await scrubImage(item.file);
+    const box = previewBox(list.clientWidth || area.clientWidth || 320);
+    const first = await scrubImage(item.file, { preview: box });
     item.editor = createEditor({
       first,
-      scrub: (edits) => scrubImage(item.file, { edits }),
+      scrub: (edits) => scrubImage(item.file, { edits, preview: box }),
       texts,
-      width: list.clientWidth || area.clientWidth || 320,
+      box,
       onRemove: () => remove(item),
     });
     list.append(item.editor.element);

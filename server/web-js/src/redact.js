@@ -15,7 +15,7 @@
 // data-undo, data-remove, data-applying, data-done-black, data-done-blur, data-undone,
 // data-edit-failed.
 
-import { clampRect, editPixels } from "./scrub.js";
+import { clampRect, editPixels, fitSize } from "./scrub.js";
 
 let editors = 0;
 
@@ -26,15 +26,22 @@ function element(tag, attributes = {}, ...children) {
   return node;
 }
 
+/** The box (screen pixels) an image's preview fits in, for a list `width` CSS pixels
+ *  wide: that width, and 60% of the screen's height. scrubImage makes the preview. */
+export function previewBox(width) {
+  const dpr = Math.max(1, Math.min(3, globalThis.devicePixelRatio || 1));
+  return { width: Math.round(width * dpr), height: Math.round(0.6 * (globalThis.innerHeight || 740) * dpr) };
+}
+
 /**
  * An editor for one scrubbed image → {element, setNumber(n), ready(), edits()}.
- *   first: the first scrub {bytes, type, width, height};
+ *   first: the first scrub {bytes, type, width, height, preview} (preview fitted to
+ *     `box`, or absent: then it is made here);
  *   scrub(edits): the same file scrubbed again with `edits` → a Promise of the same;
- *   texts: the fieldset's dataset; width: the CSS pixels the preview may take;
- *   onRemove(): she asked to remove it.
+ *   texts: the fieldset's dataset; box: previewBox(…); onRemove(): she asked to remove it.
  * ready() waits for the changes under way → the result to send.
  */
-export function createEditor({ first, scrub, texts, width: boxWidth, onRemove }) {
+export function createEditor({ first, scrub, texts, box, onRemove }) {
   const id = ++editors;
   const W = first.width;
   const H = first.height;
@@ -77,12 +84,10 @@ export function createEditor({ first, scrub, texts, width: boxWidth, onRemove })
     status,
   );
 
-  // The preview: fits the width given and 60% of the screen's height, sharp on the
-  // screen's pixels, never larger than the image.
+  // The preview: fits the box, sharp on the screen's pixels, never larger than the image.
   const dpr = Math.max(1, Math.min(3, globalThis.devicePixelRatio || 1));
-  const scale = Math.min(1, (boxWidth * dpr) / W, (0.6 * (globalThis.innerHeight || 740) * dpr) / H);
-  const pw = Math.max(1, Math.round(W * scale));
-  const ph = Math.max(1, Math.round(H * scale));
+  const { width: pw, height: ph } = first.preview ? first.preview : fitSize(W, H, box);
+  const scale = pw / W;
   canvas.width = pw;
   canvas.height = ph;
   const view = canvas.getContext("2d");
@@ -125,15 +130,19 @@ export function createEditor({ first, scrub, texts, width: boxWidth, onRemove })
     else if (usingKeys && document.activeElement === canvas) outline(selection);
   }
 
-  // The preview decoded at its own size, off the page's thread where the browser can
-  // (a 12-megapixel image is never scaled down on it); drawn to size in any case.
+  // The preview of a result: made with it in the worker (drawn as it is); else decoded
+  // here and scaled down on the page.
   async function show(result) {
-    const blob = new Blob([result.bytes], { type: result.type });
-    const bitmap = await createImageBitmap(blob, { resizeWidth: pw, resizeHeight: ph, resizeQuality: "high" });
-    baseView.drawImage(bitmap, 0, 0, pw, ph);
-    bitmap.close();
+    if (result.preview) {
+      baseView.drawImage(result.preview, 0, 0, pw, ph);
+    } else {
+      const bitmap = await createImageBitmap(new Blob([result.bytes], { type: result.type }));
+      baseView.drawImage(bitmap, 0, 0, pw, ph);
+      bitmap.close();
+    }
     redraw();
   }
+  const drop = (result) => result.preview && result.preview.close && result.preview.close();
 
   // At once, on the preview only, while the image is made again: what the change will do.
   function sketch(edit) {
@@ -190,7 +199,7 @@ export function createEditor({ first, scrub, texts, width: boxWidth, onRemove })
     enqueue(async () => {
       if (edits.length === 0) return;
       edits.pop();
-      results.pop();
+      drop(results.pop());
       keepEdits();
       await show(results[results.length - 1]);
       say(texts.undone);

@@ -14,8 +14,11 @@
 // attachment_too_many, and attachment_blocked (the browser does not let a page read what
 // it drew: Tor Browser's protection against fingerprinting; nothing usable would be sent).
 //
-//   const { bytes, type, width, height } = await scrubImage(file, { edits, signal });
-//   edits: [{ tool: "black" | "blur", x, y, w, h }] in the sent image's pixels.
+//   const { bytes, type, width, height, preview } = await scrubImage(file, { edits, preview: box, signal });
+//   edits: [{ tool: "black" | "blur", x, y, w, h }] in the sent image's pixels;
+//   box: {width, height} in screen pixels → preview, an ImageBitmap of the sent file
+//   decoded again and fitted to it (made in the worker too: a 12-megapixel image is never
+//   scaled down on the page's thread).
 
 import { MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES } from "./report-rules.js";
 import { runInWorker } from "./work.js";
@@ -367,12 +370,35 @@ function orient(context, orientation, width, height) {
   if (m) context.setTransform(...m);
 }
 
+/** The size of an image of `width` x `height` fitted into `box` (never enlarged). */
+export function fitSize(width, height, box) {
+  const scale = Math.min(1, box.width / width, box.height / height);
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+}
+
+// What she is shown: the encoded file decoded again (exactly what is sent), fitted to
+// `box`, as an ImageBitmap that can move to the page without a copy.
+async function previewOf(result, box) {
+  const side = (v) => (Number.isFinite(v) && v >= 1 ? Math.min(v, MAX_SENT_SIDE) : 360);
+  const { width, height } = fitSize(result.width, result.height, { width: side(box.width), height: side(box.height) });
+  const bitmap = await createImageBitmap(new Blob([result.bytes], { type: result.type }));
+  try {
+    const { canvas, context } = makeCanvas(width, height);
+    context.imageSmoothingEnabled = true;
+    context.imageSmoothingQuality = "high";
+    context.drawImage(bitmap, 0, 0, width, height);
+    return typeof canvas.transferToImageBitmap === "function" ? canvas.transferToImageBitmap() : await createImageBitmap(canvas);
+  } finally {
+    bitmap.close();
+  }
+}
+
 /**
  * Scrubs `file` (a Blob) here, on this thread (in the worker, or on the page where no
- * worker can draw) → {bytes, type, width, height}. `edits` are applied, in order, to the
- * pixels as sent.
+ * worker can draw) → {bytes, type, width, height, preview?}. `edits` are applied, in
+ * order, to the pixels as sent; with `preview` (a box), the result has its preview.
  */
-export async function scrubHere(file, { edits = [] } = {}) {
+export async function scrubHere(file, { edits = [], preview = null } = {}) {
   if (!file || typeof file.size !== "number") throw unreadable("no file");
   if (file.size > MAX_CHOSEN_BYTES) throw new AttachmentError("attachment_too_large", "the file is larger than 10 MiB");
   const bytes = new Uint8Array(await file.arrayBuffer());
@@ -384,7 +410,12 @@ export async function scrubHere(file, { edits = [] } = {}) {
   const orientation = header.format === "jpeg" ? header.orientation : 1;
   let bitmap;
   try {
-    bitmap = await createImageBitmap(source, { imageOrientation: "from-image" });
+    bitmap = await createImageBitmap(source, { imageOrientation: "from-image" }).catch((error) => {
+      // A browser that does not know this value of the option (older ones) turns the
+      // image as it asks by default.
+      if (error && error.name === "TypeError") return createImageBitmap(source);
+      throw error;
+    });
   } catch {
     throw unreadable("the browser could not decode it");
   }
@@ -433,20 +464,21 @@ export async function scrubHere(file, { edits = [] } = {}) {
   if (result.bytes.length > MAX_ATTACHMENT_BYTES) {
     throw new AttachmentError("attachment_too_large", "the image is larger than 10 MiB even once scrubbed");
   }
+  if (preview) result.preview = await previewOf(result, preview);
   return result;
 }
 
 /**
  * Scrubs `file` in a Web Worker (on the page where no worker can draw) →
- * {bytes: Uint8Array, type: "image/jpeg" | "image/png", width, height}. `edits` as in
- * scrubHere; aborting `signal` stops the work (AbortError). Refusals reject with an
- * AttachmentError; its `code` is stable.
+ * {bytes: Uint8Array, type: "image/jpeg" | "image/png", width, height, preview?}.
+ * `edits` and `preview` as in scrubHere; aborting `signal` stops the work (AbortError).
+ * Refusals reject with an AttachmentError; its `code` is stable.
  */
-export async function scrubImage(file, { edits = [], signal } = {}) {
+export async function scrubImage(file, { edits = [], preview = null, signal } = {}) {
   if (file && file.size > MAX_CHOSEN_BYTES) throw new AttachmentError("attachment_too_large", "the file is larger than 10 MiB");
-  const here = () => scrubHere(file, { edits });
+  const here = () => scrubHere(file, { edits, preview });
   try {
-    return await runInWorker({ op: "scrub", file, edits }, { signal, inPage: here });
+    return await runInWorker({ op: "scrub", file, edits, preview }, { signal, inPage: here });
   } catch (error) {
     if (error.name === "NotSupportedError") return here();
     if (error.code) throw new AttachmentError(error.code, error.message);

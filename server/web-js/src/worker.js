@@ -5,7 +5,7 @@
 // abandoned).
 //   {op: "puzzle", challenge, difficulty} → the Jasmine-Puzzle header value (puzzle.js)
 //   {op: "derive", codename}              → {identity, recipient, mailbox} (codename.js)
-//   {op: "scrub", file, edits}            → {bytes, type, width, height} (scrub.js)
+//   {op: "scrub", file, edits, preview}   → {bytes, type, width, height, preview} (scrub.js)
 //   {op: "attachments", images, recipients} → {entries, sealed} (attachments.js)
 
 import { prepareAttachments } from "./attachments.js";
@@ -24,7 +24,7 @@ async function run(message) {
     return deriveReplyKeys(message.codename);
   }
   if (message && message.op === "scrub") {
-    return scrubHere(message.file, { edits: Array.isArray(message.edits) ? message.edits : [] });
+    return scrubHere(message.file, { edits: Array.isArray(message.edits) ? message.edits : [], preview: message.preview || null });
   }
   if (message && message.op === "attachments") {
     if (!Array.isArray(message.images) || !Array.isArray(message.recipients)) throw new Error("no images to seal");
@@ -33,11 +33,13 @@ async function run(message) {
   throw new Error("unknown work");
 }
 
-// The buffers of a result's bytes move to the page instead of being copied.
+// The buffers of a result's bytes, and its bitmaps, move to the page instead of being
+// copied.
 function transferable(result) {
-  return result && typeof result === "object"
-    ? Object.values(result).filter((v) => v instanceof Uint8Array).map((v) => v.buffer)
-    : [];
+  if (!result || typeof result !== "object") return [];
+  return Object.values(result).flatMap((v) =>
+    v instanceof Uint8Array ? [v.buffer] : typeof ImageBitmap === "function" && v instanceof ImageBitmap ? [v] : [],
+  );
 }
 
 self.onmessage = async (event) => {

@@ -16,7 +16,7 @@
 // images still posted as one age file; the vectors of attachments-cli.mjs; the report
 // rules' vectors. Prints one JSON object; `failures` lists what went wrong (exit 1).
 import { execFile, execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Decrypter } from "../../../server/web-js/node_modules/age-encryption/dist/index.js";
@@ -522,8 +522,16 @@ await server.close();
   vectors.unframe[0].ok = false;
   writeFileSync(join(out, "attachments-vectors-wrong.json"), JSON.stringify(vectors));
   const bad = spawnSync("node", [cliPath, "vectors", join(out, "attachments-vectors-wrong.json")], { encoding: "utf8" });
-  results.vectors = { good: { status: good.status, out: JSON.parse(good.stdout) }, wrong_file: { status: bad.status, failures: JSON.parse(bad.stdout).failures.length } };
+  // And the file client-lib writes (tests/vectors/attachments.json), if it is there.
+  const rust = join(repo, "tests/vectors/attachments.json");
+  const real = existsSync(rust) ? spawnSync("node", [cliPath, "vectors", rust], { encoding: "utf8" }) : null;
+  results.vectors = {
+    good: { status: good.status, out: JSON.parse(good.stdout) },
+    wrong_file: { status: bad.status, failures: JSON.parse(bad.stdout).failures.length },
+    client_lib_file: real ? { status: real.status, out: JSON.parse(real.stdout) } : "absent",
+  };
   expect(good.status === 0 && bad.status === 1 && results.vectors.wrong_file.failures === 2, "attachments-cli.mjs vectors");
+  expect(!real || (real.status === 0 && JSON.parse(real.stdout).failures.length === 0), `tests/vectors/attachments.json: ${real && real.stdout}`);
   const rules = JSON.parse(execFileSync("node", [join(repo, "server/web-js/src/report-rules-cli.mjs"), join(repo, "tests/vectors/reports")], { encoding: "utf8" }));
   const { cases } = JSON.parse(readFileSync(join(repo, "tests/vectors/reports/cases.json"), "utf8"));
   const disagree = cases.filter((c) => JSON.stringify(rules[c.file]) !== JSON.stringify(c.expect));
