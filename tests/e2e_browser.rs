@@ -705,3 +705,152 @@ fn a_number_is_checked_in_the_browser_with_and_without_javascript() {
     assert_eq!(nojs_ar["dir"], "rtl");
     assert_eq!(seen["nojs_ar_listed"]["links"].as_array().unwrap().len(), 1);
 }
+
+/// The page's edits, applied to `chosen` as the page applies them (`png.mjs`
+/// `checkEdits`): black is (0, 0, 0); blur is a mosaic of blocks of
+/// max(12, ⌈short side / 6⌉) from the rectangle's top-left, each the rounded mean of its
+/// pixels. Edits apply in order.
+fn apply_edits(chosen: &image::RgbaImage, edits: &[serde_json::Value]) -> image::RgbaImage {
+    let mut out = chosen.clone();
+    for e in edits {
+        let field = |k: &str| e[k].as_u64().unwrap_or_else(|| panic!("edit {e}")) as u32;
+        let (x0, y0, w, h) = (field("x"), field("y"), field("w"), field("h"));
+        let blur = e["tool"] == "blur";
+        let block = if blur {
+            12.max(w.min(h).div_ceil(6))
+        } else {
+            w.max(h)
+        };
+        let mut by = y0;
+        while by < y0 + h {
+            let mut bx = x0;
+            while bx < x0 + w {
+                let (x_end, y_end) = ((bx + block).min(x0 + w), (by + block).min(y0 + h));
+                let mut sum = [0u64; 4];
+                for y in by..y_end {
+                    for x in bx..x_end {
+                        for (k, s) in sum.iter_mut().enumerate() {
+                            *s += u64::from(out.get_pixel(x, y)[k]);
+                        }
+                    }
+                }
+                let n = f64::from((x_end - bx) * (y_end - by));
+                let colour = if blur {
+                    image::Rgba(sum.map(|s| (s as f64 / n).round() as u8))
+                } else {
+                    image::Rgba([0, 0, 0, 255])
+                };
+                for y in by..y_end {
+                    for x in bx..x_end {
+                        out.put_pixel(x, y, colour);
+                    }
+                }
+                bx += block;
+            }
+            by += block;
+        }
+    }
+    out
+}
+
+/// A screenshot sent from the page on a 360 px phone, CPU slowed 4×, in French and in
+/// Arabic, with a region blurred by keyboard and one blacked out by mouse: the moderator
+/// decrypts exactly the fixture outside the edited rectangles and exactly the edits
+/// inside them, and the server's folder never holds the image in clear.
+#[test]
+fn a_screenshot_is_scrubbed_edited_and_sealed_in_the_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (org, server) = org_and_server(tmp.path(), &["alice"]);
+    let fixtures = tmp.path().join("fixtures");
+    let shots = screenshots();
+    let seen = browser(
+        "attachments.mjs",
+        &[
+            &server.url,
+            fixtures.to_str().unwrap(),
+            shots.to_str().unwrap(),
+        ],
+    );
+    assert_clean(&seen);
+    assert_eq!(seen["errors"], serde_json::json!([]));
+    let chosen = image::open(fixtures.join("screenshot.png"))
+        .unwrap()
+        .to_rgba8();
+    for lang in ["fr", "ar"] {
+        assert_eq!(seen[lang]["sent"], true, "{lang}: {}", seen[lang]);
+        let posted = seen[lang]["posted"].as_array().unwrap();
+        assert!(
+            posted.iter().any(|p| p["type"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("multipart/form-data"))),
+            "{lang}: one multipart post: {posted:?}"
+        );
+        let edits = seen[lang]["edits"].as_array().unwrap();
+        assert!(
+            edits.iter().any(|e| e["tool"] == "blur") && edits.iter().any(|e| e["tool"] == "black")
+        );
+    }
+    // Nothing of the image in clear on the server: no 48 bytes of its rows.
+    let raw = chosen.as_raw();
+    let row = (chosen.width() * 4) as usize;
+    let probe = &raw[row * 700 + 400..row * 700 + 448];
+    for (name, (bytes, _)) in jasmine_tests::folder_snapshot(&server.data_dir) {
+        assert!(
+            !bytes.windows(48).any(|w| w == probe),
+            "image rows in clear in {name}"
+        );
+    }
+
+    org.pull(&server.url, "alice.api.key", "inbox", &[]);
+    let listed = ok("jasmine-keys", &org.dir, &["list", "--inbox", "inbox"]);
+    let ids: Vec<&str> = listed
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(ids.len(), 2, "{listed}");
+    let key = ["--inbox", "inbox", "--key", "alice.offline.age"];
+    for id in ids {
+        let json = ok(
+            "jasmine-keys",
+            &org.dir,
+            &[&["show", id, "--json"][..], &key].concat(),
+        );
+        let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let lang = report["language"].as_str().unwrap().to_string();
+        assert_eq!(report["attachments"][0]["type"], "image/png", "{json}");
+        let out = format!("sent-{lang}");
+        ok(
+            "jasmine-keys",
+            &org.dir,
+            &[&["attachment", "save", id, "1", "--out", &out][..], &key].concat(),
+        );
+        let sent = image::open(org.dir.join(format!("{out}.png")))
+            .unwrap()
+            .to_rgba8();
+        let expected = apply_edits(&chosen, seen[lang.as_str()]["edits"].as_array().unwrap());
+        assert_eq!(sent.dimensions(), expected.dimensions(), "{lang}");
+        let differ: Vec<_> = sent
+            .enumerate_pixels()
+            .filter(|(x, y, p)| {
+                let e = expected.get_pixel(*x, *y);
+                p[0] != e[0] || p[1] != e[1] || p[2] != e[2]
+            })
+            .map(|(x, y, _)| (x, y))
+            .take(5)
+            .collect();
+        assert!(
+            differ.is_empty(),
+            "{lang}: pixels differ from the fixture with its edits at {differ:?}"
+        );
+        let changed = sent
+            .pixels()
+            .zip(chosen.pixels())
+            .filter(|(a, b)| a != b)
+            .count();
+        assert!(
+            changed > 10_000,
+            "{lang}: the edits changed only {changed} pixels"
+        );
+    }
+    server.stop();
+}

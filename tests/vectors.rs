@@ -683,5 +683,8 @@ fn the_page_script_frames_attachments_as_client_lib_does() {
     let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(result["failures"], serde_json::json!([]));
     let mine: serde_json::Value = serde_json::from_slice(&read("attachments.json")).unwrap();
-    assert_eq!(result["checked"], mine["framing"].as_array().unwrap().len() + mine["unframe"].as_array().unwrap().len());
+    assert_eq!(
+        result["checked"],
+        mine["framing"].as_array().unwrap().len() + mine["unframe"].as_array().unwrap().len()
+    );
 }

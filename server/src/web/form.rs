@@ -291,8 +291,8 @@ pub async fn submit(
                     e.code().trim_start_matches("attachment_").replace('_', "-")
                 );
                 let message = format!(
-                    "{} {n}: {}",
-                    site.tr.t("attach-error-prefix"),
+                    "{} {}",
+                    site.tr.t1("attach-error-prefix", "number", &n.to_string()),
                     site.tr.t(&key)
                 );
                 let _ = sent.take("once");
