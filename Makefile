@@ -41,6 +41,7 @@ bench:
 	$(CARGO) build --release -p jasmine-client --bin jasmine
 	$(CARGO) bench -p jasmine-server --bench check
 	cd server/web-js && node src/check-cli.mjs bench 50
+	cd server/web-js && node src/attachments-cli.mjs bench ../../target/bench-scrubbed-12mp.jpg 15
 
 ## The fuzz targets (fuzz/, cargo fuzz on the nightly toolchain, libFuzzer): one per
 ## parser of what strangers send. `make fuzz` runs each for FUZZ_SECONDS (or until

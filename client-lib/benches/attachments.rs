@@ -4,7 +4,8 @@
 //! a spread of upload sizes.
 //!
 //! The photo is made here (4000×3000, a gradient with sensor-like noise, JPEG at
-//! quality 92: about the size a phone writes) so the bench needs no fixture.
+//! quality 92) so the bench needs no fixture; its scrubbed bytes are left in
+//! `target/bench-scrubbed-12mp.jpg` for the page script's half (`make bench`, node).
 
 use std::hint::black_box;
 
@@ -34,6 +35,7 @@ fn twelve_megapixel_photo() -> Vec<u8> {
     out
 }
 
+/// The image crate's bare calls: decode, then encode at the quality scrubbing uses.
 fn bare_decode_encode(chosen: &[u8]) -> Vec<u8> {
     let pixels = image::load_from_memory(chosen).unwrap().to_rgb8();
     let mut out = Vec::new();
@@ -65,6 +67,10 @@ fn benches(c: &mut Criterion) {
         .map(|_| age::x25519::Identity::generate().to_public())
         .collect();
     let scrubbed = scrub::scrub(&chosen).unwrap();
+    // For the page script's half of the bench (`make bench`: node, the same bytes).
+    let out =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-scrubbed-12mp.jpg");
+    std::fs::write(out, &scrubbed.bytes[..]).unwrap();
     let (file, _) = attachment::seal(std::slice::from_ref(&scrubbed), &recipients).unwrap();
     let (mean, worst) = padding_overhead();
     eprintln!(

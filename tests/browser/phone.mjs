@@ -101,7 +101,9 @@ for (const javaScriptEnabled of [true, false]) {
   await page.selectOption("#severity", "dangerous");
   await page.fill("#narrative", "Il a pris mon téléphone et il est parti sans payer.");
   await page.fill("#phones", "06 12 34 56 78");
-  await Promise.all([page.waitForLoadState("load"), page.click("#report-form button[type=submit]")]);
+  // The form posts to /fr/r (multipart, since it can carry images): wait for that page,
+  // not for the load state of the one already there.
+  await Promise.all([page.waitForURL(base + "/fr/r"), page.click("#report-form button[type=submit]")]);
   seen.error_kept = {
     focused: await page.evaluate(() => document.activeElement && document.activeElement.name),
     focused_in_view: await page.evaluate(() => {

@@ -10,8 +10,13 @@
 //         "dirty_at" when it is not null. The file is written by client-lib
 //         (tests/vectors/attachments.json), so that both sides frame into the same buckets
 //         and refuse the same framings (§4.12).
+//   node attachments-cli.mjs bench <image file> [rounds]
+//       → {"bytes", "bare_ms", "prepare_ms", "ratio"}: the page's entries + framing + age
+//         sealing of one scrubbed image to 3 recipients (prepareAttachments, as the worker
+//         runs it), next to the bare age-encryption call on the same bytes; medians.
 import { readFileSync } from "node:fs";
-import { attachmentBucketFor, attachmentBuckets, unframeAttachments } from "./attachments.js";
+import { Encrypter, generateIdentity, identityToRecipient } from "age-encryption";
+import { attachmentBucketFor, attachmentBuckets, prepareAttachments, unframeAttachments } from "./attachments.js";
 
 // The bytes of a frame of the vector file.
 function frameOf(frame) {
@@ -50,6 +55,26 @@ if (command === "vectors") {
   const checked = (vectors.framing || []).length + (vectors.unframe || []).length;
   process.stdout.write(JSON.stringify({ failures, checked }));
   if (failures.length > 0) process.exitCode = 1;
+} else if (command === "bench") {
+  const bytes = new Uint8Array(readFileSync(args[0]));
+  const rounds = Number(args[1] || 15);
+  const recipients = [];
+  for (let i = 0; i < 3; i++) recipients.push(await identityToRecipient(await generateIdentity()));
+  const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const bare = [];
+  const prepare = [];
+  for (let i = 0; i < rounds; i++) {
+    let began = performance.now();
+    const encrypter = new Encrypter();
+    for (const r of recipients) encrypter.addRecipient(r);
+    await encrypter.encrypt(bytes);
+    bare.push(performance.now() - began);
+    began = performance.now();
+    await prepareAttachments([{ bytes, type: "image/jpeg" }], recipients);
+    prepare.push(performance.now() - began);
+  }
+  const [b, p] = [median(bare), median(prepare)];
+  process.stdout.write(JSON.stringify({ bytes: bytes.length, rounds, bare_ms: +b.toFixed(1), prepare_ms: +p.toFixed(1), ratio: +(p / b).toFixed(2) }) + "\n");
 } else {
   throw new Error("unknown command " + command);
 }
