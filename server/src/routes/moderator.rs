@@ -115,6 +115,60 @@ fn no_such_report() -> ApiError {
     )
 }
 
+/// One of a report's two stored files (`docs/PROTOCOL.md` §4.12): its envelope or its
+/// attachments file.
+#[derive(Clone, Copy)]
+enum ReportFile {
+    Envelope,
+    Attachments,
+}
+
+/// A report's file for the moderator who asks, with the day it was received: 404
+/// alike for an id that is not one, a report that does not exist, one not encrypted to
+/// them, and (for the attachments) one without images.
+async fn report_file(
+    state: &AppState,
+    id: String,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+    which: ReportFile,
+) -> Result<Response, ApiError> {
+    let (moderator, _) = authenticated(state, method, uri, headers, body, MAX_SMALL_BODY).await?;
+    if !is_random_id(&id) {
+        return Err(no_such_report());
+    }
+    let Some((version, received_on)) = report_version(state, &id).await? else {
+        return Err(no_such_report());
+    };
+    if !was_recipient(state, version, &moderator) {
+        return Err(no_such_report());
+    }
+    let sql = match which {
+        ReportFile::Envelope => "SELECT ciphertext FROM reports WHERE id = ?1",
+        ReportFile::Attachments => "SELECT attachments FROM reports WHERE id = ?1",
+    };
+    let file: Option<Vec<u8>> = state
+        .storage()
+        .read(move |c| {
+            c.query_row(sql, [id], |r| r.get::<_, Option<Vec<u8>>>(0))
+                .optional()
+                .map(Option::flatten)
+        })
+        .await?;
+    let file = file.ok_or_else(|| match which {
+        ReportFile::Envelope => no_such_report(),
+        ReportFile::Attachments => ApiError::not_found(
+            "this report has no attachments (or is unknown, or not encrypted to you)",
+        ),
+    })?;
+    Ok(super::ciphertext_response(
+        file,
+        &[("x-jasmine-received-on", received_on)],
+    ))
+}
+
 /// `GET /v1/mod/reports/{id}`: the ciphertext.
 pub async fn fetch(
     State(state): State<AppState>,
@@ -124,31 +178,16 @@ pub async fn fetch(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let (moderator, _) =
-        authenticated(&state, &method, &uri, &headers, body, MAX_SMALL_BODY).await?;
-    if !is_random_id(&id) {
-        return Err(no_such_report());
-    }
-    let Some((version, received_on)) = report_version(&state, &id).await? else {
-        return Err(no_such_report());
-    };
-    if !was_recipient(&state, version, &moderator) {
-        return Err(no_such_report());
-    }
-    let ciphertext: Option<Vec<u8>> = state
-        .storage()
-        .read(move |c| {
-            c.query_row("SELECT ciphertext FROM reports WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .optional()
-        })
-        .await?;
-    let ciphertext = ciphertext.ok_or_else(no_such_report)?;
-    Ok(super::ciphertext_response(
-        ciphertext,
-        &[("x-jasmine-received-on", received_on)],
-    ))
+    report_file(
+        &state,
+        id,
+        &method,
+        &uri,
+        &headers,
+        body,
+        ReportFile::Envelope,
+    )
+    .await
 }
 
 /// `GET /v1/mod/reports/{id}/attachments`: its attachments file (§4.12).
@@ -160,36 +199,16 @@ pub async fn fetch_attachments(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let (moderator, _) =
-        authenticated(&state, &method, &uri, &headers, body, MAX_SMALL_BODY).await?;
-    if !is_random_id(&id) {
-        return Err(no_such_report());
-    }
-    let Some((version, received_on)) = report_version(&state, &id).await? else {
-        return Err(no_such_report());
-    };
-    if !was_recipient(&state, version, &moderator) {
-        return Err(no_such_report());
-    }
-    let file: Option<Vec<u8>> = state
-        .storage()
-        .read(move |c| {
-            c.query_row("SELECT attachments FROM reports WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map(Option::flatten)
-        })
-        .await?;
-    let file = file.ok_or_else(|| {
-        ApiError::not_found(
-            "this report has no attachments (or is unknown, or not encrypted to you)",
-        )
-    })?;
-    Ok(super::ciphertext_response(
-        file,
-        &[("x-jasmine-received-on", received_on)],
-    ))
+    report_file(
+        &state,
+        id,
+        &method,
+        &uri,
+        &headers,
+        body,
+        ReportFile::Attachments,
+    )
+    .await
 }
 
 /// `POST /v1/mod/reports/{id}/ack`: I have the report; delete it once everyone has.

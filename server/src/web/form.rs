@@ -275,13 +275,8 @@ pub async fn submit(
     let images = if chosen.is_empty() {
         Vec::new()
     } else {
-        if let Err(wait) = state.admission().take_nojs(NoJsPath::Report) {
-            let page = refuse(
-                &site,
-                StatusCode::SERVICE_UNAVAILABLE,
-                site.tr.t("admission-busy-report"),
-            );
-            return super::retry_after(page, wait);
+        if let Some(page) = busy_without_budget(&state, &site) {
+            return page;
         }
         match scrub_all(chosen).await {
             Ok(images) => images,
@@ -319,13 +314,8 @@ pub async fn submit(
     // encryption) runs on an hourly budget of its own, which an attacker can spend
     // without touching any other path.
     if !nojs_budget_taken {
-        if let Err(wait) = state.admission().take_nojs(NoJsPath::Report) {
-            let page = refuse(
-                &site,
-                StatusCode::SERVICE_UNAVAILABLE,
-                site.tr.t("admission-busy-report"),
-            );
-            return super::retry_after(page, wait);
+        if let Some(page) = busy_without_budget(&state, &site) {
+            return page;
         }
     }
     // The codename is made here, in memory, and shown once; only the recipient and
@@ -390,6 +380,18 @@ pub async fn submit(
         images: image_count,
     };
     html(StatusCode::CREATED, page.render())
+}
+
+/// Takes one use of this path's hourly budget (no puzzle without JavaScript); when it
+/// is spent, the page that says to come back later, with `Retry-After`.
+fn busy_without_budget(state: &AppState, site: &Site) -> Option<Response> {
+    let wait = state.admission().take_nojs(NoJsPath::Report).err()?;
+    let page = refuse(
+        site,
+        StatusCode::SERVICE_UNAVAILABLE,
+        site.tr.t("admission-busy-report"),
+    );
+    Some(super::retry_after(page, wait))
 }
 
 /// The text fields of a multipart form (as JSON pairs, wiped on drop, so that the
