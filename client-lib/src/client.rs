@@ -362,19 +362,26 @@ impl<T: Transport> JasmineClient<T> {
         json_of(&response)
     }
 
+    /// The body of a moderator API `GET` of `path`: a stored file, as stored.
+    async fn moderator_bytes(
+        &self,
+        credentials: &ModeratorCredentials,
+        path: String,
+    ) -> Result<Vec<u8>, ClientError> {
+        let response = self
+            .moderator_call(credentials, ApiRequest::new(Method::GET, path))
+            .await?;
+        Ok(response.body.to_vec())
+    }
+
     /// One report's ciphertext.
     pub async fn fetch_report(
         &self,
         credentials: &ModeratorCredentials,
         id: &str,
     ) -> Result<Vec<u8>, ClientError> {
-        let response = self
-            .moderator_call(
-                credentials,
-                ApiRequest::new(Method::GET, format!("/v1/mod/reports/{id}")),
-            )
-            .await?;
-        Ok(response.body.to_vec())
+        self.moderator_bytes(credentials, format!("/v1/mod/reports/{id}"))
+            .await
     }
 
     /// One report's attachments file (`docs/PROTOCOL.md` §4.12), which the listing
@@ -384,13 +391,8 @@ impl<T: Transport> JasmineClient<T> {
         credentials: &ModeratorCredentials,
         id: &str,
     ) -> Result<Vec<u8>, ClientError> {
-        let response = self
-            .moderator_call(
-                credentials,
-                ApiRequest::new(Method::GET, format!("/v1/mod/reports/{id}/attachments")),
-            )
-            .await?;
-        Ok(response.body.to_vec())
+        self.moderator_bytes(credentials, format!("/v1/mod/reports/{id}/attachments"))
+            .await
     }
 
     /// Acknowledges a report (the server deletes it once every moderator has).
@@ -511,13 +513,8 @@ impl<T: Transport> JasmineClient<T> {
         credentials: &ModeratorCredentials,
         id: &str,
     ) -> Result<Vec<u8>, ClientError> {
-        let response = self
-            .moderator_call(
-                credentials,
-                ApiRequest::new(Method::GET, format!("/v1/mod/messages/{id}")),
-            )
-            .await?;
-        Ok(response.body.to_vec())
+        self.moderator_bytes(credentials, format!("/v1/mod/messages/{id}"))
+            .await
     }
 
     /// The check function's output for `input` ([`oprf::check_input`]), computed

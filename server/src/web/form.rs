@@ -228,20 +228,17 @@ pub async fn submit(
         }
         Err(e) => return refuse(&site, e.status(), format!("{e:?}")),
     };
-    let (raw, chosen) = match &boundary {
-        None => (Zeroizing::new(raw.to_vec()), Vec::new()),
+    // What she sent: read into a report, and filled in again in the form if anything
+    // is wrong; wiped on drop (and so is the copy of a urlencoded body it is read from).
+    let (mut sent, chosen) = match &boundary {
+        None => (
+            super::fields::FormFields::parse(&Zeroizing::new(raw.to_vec())),
+            Vec::new(),
+        ),
         Some(boundary) => match form_parts(boundary, raw).await {
             Ok(parts) => parts,
             Err(reason) => return refuse(&site, StatusCode::BAD_REQUEST, reason),
         },
-    };
-    // What she sent: read into a report, and filled in again in the form if anything
-    // is wrong; wiped on drop.
-    let mut sent = match &boundary {
-        None => super::fields::FormFields::parse(&raw),
-        Some(_) => {
-            super::fields::FormFields::from_pairs(serde_json::from_slice(&raw).unwrap_or_default())
-        }
     };
     if chosen.len() > MAX_ATTACHMENTS {
         let _ = sent.take("once");
@@ -306,7 +303,6 @@ pub async fn submit(
     // restart voids them) does not cost her the report.
     let token = sent.take("once");
     drop(sent);
-    drop(raw);
     if let Err(crate::once::Refused::Spent) = state.form_tokens().spend(&token) {
         return refuse(&site, StatusCode::CONFLICT, site.tr.t("once-report"));
     }
@@ -394,13 +390,12 @@ fn busy_without_budget(state: &AppState, site: &Site) -> Option<Response> {
     Some(super::retry_after(page, wait))
 }
 
-/// The text fields of a multipart form (as JSON pairs, wiped on drop, so that the
-/// caller reads them like a urlencoded body) and its chosen files (`attachment`; an
-/// empty file part is a file input left empty).
+/// The text fields of a multipart form (wiped on drop, as a urlencoded body's) and its
+/// chosen files (`attachment`; an empty file part is a file input left empty).
 async fn form_parts(
     boundary: &str,
     body: axum::body::Bytes,
-) -> Result<(Zeroizing<Vec<u8>>, Vec<Zeroizing<Vec<u8>>>), String> {
+) -> Result<(super::fields::FormFields, Vec<Zeroizing<Vec<u8>>>), String> {
     let parts = crate::upload::parts(boundary, body, &[], 256).await?;
     let mut fields = Vec::new();
     let mut chosen = Vec::new();
@@ -414,11 +409,7 @@ async fn form_parts(
             fields.push((part.name, text));
         }
     }
-    let raw = Zeroizing::new(serde_json::to_vec(&fields).map_err(|e| e.to_string())?);
-    for (_, value) in fields.iter_mut() {
-        zeroize::Zeroize::zeroize(value);
-    }
-    Ok((raw, chosen))
+    Ok((super::fields::FormFields::from_pairs(fields), chosen))
 }
 
 /// Scrubs every chosen file, in order, off the async threads; the first that cannot
