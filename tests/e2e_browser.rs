@@ -224,8 +224,14 @@ fn a_codename_from_the_browser_reads_and_answers_with_and_without_javascript() {
         );
     }
 
-    // Each reads her reply and answers, in the browser and on the server.
-    let read = followup(&server.url, &["read", &js, &nojs]);
+    // Each reads her reply and answers with a screenshot, in the browser and on the
+    // server.
+    let shot = tmp.path().join("answer-shot.png");
+    let pixels = image::RgbImage::from_fn(240, 160, |x, y| {
+        image::Rgb([(x % 256) as u8, (y * 3 % 256) as u8, ((x + y) % 256) as u8])
+    });
+    pixels.save(&shot).unwrap();
+    let read = followup(&server.url, &["read", &js, &nojs, shot.to_str().unwrap()]);
     assert_clean(&read);
     assert!(
         read["js_read"]
@@ -258,6 +264,17 @@ fn a_codename_from_the_browser_reads_and_answers_with_and_without_javascript() {
         .as_str()
         .unwrap()
         .contains("BROWSER-NOJS-ANSWER thanks"));
+    assert_eq!(read["js_images"], "Images envoyées : 1", "{read}");
+    assert_eq!(read["nojs_images"], "Images sent: 1", "{read}");
+    let posts = read["answer_posts"].as_array().unwrap();
+    assert!(
+        posts.len() == 1
+            && posts[0]
+                .as_str()
+                .unwrap()
+                .starts_with("multipart/form-data"),
+        "one multipart answer from the page: {posts:?}"
+    );
 
     // The moderator reads both answers; the server holds none of the texts.
     pull();
@@ -271,6 +288,35 @@ fn a_codename_from_the_browser_reads_and_answers_with_and_without_javascript() {
     }
     for marker in ["BROWSER-JS-ANSWER merci", "BROWSER-NOJS-ANSWER thanks"] {
         assert!(conversations.contains(marker), "{marker}: {conversations}");
+    }
+    // Each answer's image, saved on the moderator's side, is the screenshot's pixels
+    // (a PNG stays lossless), from the page and from the server alike.
+    let answers: Vec<String> = conversations
+        .lines()
+        .filter_map(|l| l.split("jasmine-keys attachment save ").nth(1))
+        .map(|rest| rest.split_whitespace().next().unwrap().to_string())
+        .collect();
+    assert_eq!(answers.len(), 2, "{conversations}");
+    for (n, answer) in answers.iter().enumerate() {
+        let out = format!("answer-{n}");
+        ok(
+            "jasmine-keys",
+            &org.dir,
+            &[
+                "attachment",
+                "save",
+                answer,
+                "1",
+                "--out",
+                &out,
+                "--inbox",
+                "inbox",
+                "--key",
+                "alice.offline.age",
+            ],
+        );
+        let saved = image::open(org.dir.join(format!("{out}.png"))).unwrap();
+        assert_eq!(saved.to_rgb8(), pixels, "answer {answer}");
     }
     for file in ["jasmine.sqlite3", "jasmine.sqlite3-wal"] {
         let bytes = std::fs::read(server.data_dir.join(file)).unwrap_or_default();

@@ -845,20 +845,23 @@ async fn the_page_script_derives_reads_and_answers_as_the_protocol_says() {
             assert_eq!(derived[field], v[field], "{field} of {}", v["codename"]);
         }
     }
-    // Her answer, signed with the key of her codename, byte for byte as client-lib signs it.
-    let example = &vectors["signed_answer"];
-    let out = node_codename(&[
-        "sign-answer",
-        vectors["valid"][0]["codename"].as_str().unwrap(),
-        &example["answer"].to_string(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let signed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(signed, example["signed"]);
+    // Her answer, signed with the key of her codename, byte for byte as client-lib
+    // signs it; with images too (the signature covers their entries).
+    for name in ["signed_answer", "signed_answer_with_images"] {
+        let example = &vectors[name];
+        let out = node_codename(&[
+            "sign-answer",
+            vectors["valid"][0]["codename"].as_str().unwrap(),
+            &example["answer"].to_string(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let signed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(signed, example["signed"], "{name}");
+    }
     for refused in vectors["refused"].as_array().unwrap() {
         let out = node_codename(&["parse", refused["typed"].as_str().unwrap()]);
         assert!(!out.status.success(), "the page accepted {refused}");

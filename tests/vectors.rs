@@ -194,13 +194,16 @@ fn codenames_derive_as_the_vectors_say_and_mistypes_are_refused() {
         .unwrap()
         .derive()
         .unwrap();
-    let example = &vectors["signed_answer"];
-    let answer: jasmine_client::mailbox::Answer =
-        serde_json::from_value(example["answer"].clone()).unwrap();
-    assert_eq!(
-        jasmine_client::mailbox::signed_answer(&answer, &first.answer_key).unwrap(),
-        example["signed"]
-    );
+    for name in ["signed_answer", "signed_answer_with_images"] {
+        let example = &vectors[name];
+        let answer: jasmine_client::mailbox::Answer =
+            serde_json::from_value(example["answer"].clone()).unwrap();
+        assert_eq!(
+            jasmine_client::mailbox::signed_answer(&answer, &first.answer_key).unwrap(),
+            example["signed"],
+            "{name}"
+        );
+    }
     let first = valid[0]["codename"].as_str().unwrap();
     for typed in vectors["read_as_the_first"].as_array().unwrap() {
         let read = Codename::parse(typed.as_str().unwrap()).unwrap();

@@ -466,6 +466,36 @@ impl<T: Transport> JasmineClient<T> {
         json_of(&response)
     }
 
+    /// Posts a reporter's answer with its attachments file (both sealed with
+    /// [`crate::mailbox::seal_answer_with_images`]) in one `multipart/form-data`
+    /// request: both are stored, or neither. The puzzle is priced for the whole body.
+    pub async fn post_answer_with_attachments(
+        &self,
+        mailbox: &str,
+        ciphertext: &[u8],
+        attachments: &[u8],
+    ) -> Result<Receipt, ClientError> {
+        if !crate::mailbox::is_mailbox_id(mailbox) {
+            return Err(ClientError::Protocol(crate::Error::malformed(
+                "message",
+                "the mailbox id must be 32 lowercase hex characters",
+            )));
+        }
+        let (content_type, body) = crate::multipart::form_data(&[
+            ("mailbox", mailbox.as_bytes()),
+            ("answer", ciphertext),
+            ("attachments", attachments),
+        ]);
+        let size = body.len();
+        let request =
+            ApiRequest::new(Method::POST, "/v1/mailbox/answer").with_body(&content_type, body);
+        let response = self
+            .isolated()
+            .send_with_puzzle(Purpose::Answer, size, request)
+            .await?;
+        json_of(&response)
+    }
+
     /// Deletes a mailbox and every message in it (reporter side).
     pub async fn delete_mailbox(&self, mailbox: &str) -> Result<(), ClientError> {
         self.isolated()
@@ -514,6 +544,17 @@ impl<T: Transport> JasmineClient<T> {
         id: &str,
     ) -> Result<Vec<u8>, ClientError> {
         self.moderator_bytes(credentials, format!("/v1/mod/messages/{id}"))
+            .await
+    }
+
+    /// One mailbox message's attachments file (`docs/PROTOCOL.md` §4.12), which the
+    /// listing announces with `attachments_size`.
+    pub async fn fetch_message_attachments(
+        &self,
+        credentials: &ModeratorCredentials,
+        id: &str,
+    ) -> Result<Vec<u8>, ClientError> {
+        self.moderator_bytes(credentials, format!("/v1/mod/messages/{id}/attachments"))
             .await
     }
 

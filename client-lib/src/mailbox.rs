@@ -27,6 +27,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::attachment::{self, Attachment, Image, MAX_ATTACHMENTS};
 use crate::bundle::{KeyBundle, VerifiedBundle};
 use crate::codename::ReplyKeys;
 use crate::keys::{self, Domain};
@@ -78,8 +79,12 @@ pub struct Answer {
     pub mailbox: String,
     /// The day it was written.
     pub written_on: Day,
-    /// What the reporter says.
+    /// What the reporter says (may be empty when she sends images).
     pub text: String,
+    /// The images sent with it, in the order of its attachments file
+    /// (`docs/PROTOCOL.md` §4.12); absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
 }
 
 /// Who wrote a message.
@@ -125,6 +130,9 @@ pub struct Message {
     pub written_on: Day,
     /// What it says.
     pub text: Zeroizing<String>,
+    /// The images she sent with it (an answer only), as its signed `attachments` lists
+    /// them; the images themselves are in the message's attachments file.
+    pub attachments: Vec<Attachment>,
 }
 
 impl fmt::Debug for Message {
@@ -133,6 +141,7 @@ impl fmt::Debug for Message {
             .field("sender", &self.sender)
             .field("written_on", &self.written_on)
             .field("text", &"[hidden]")
+            .field("attachments", &self.attachments.len())
             .finish()
     }
 }
@@ -149,8 +158,9 @@ impl Drop for Answer {
     }
 }
 
-fn check_text(text: &str) -> Result<(), Error> {
-    if text.trim().is_empty() {
+/// A message says something: a text, or (an answer only) images with or without one.
+fn check_text(text: &str, with_images: bool) -> Result<(), Error> {
+    if text.trim().is_empty() && !with_images {
         return Err(Error::malformed("message", "the message is empty"));
     }
     let chars = text.chars().count();
@@ -213,7 +223,7 @@ pub fn seal_reply(
     bundle: &VerifiedBundle,
 ) -> Result<Vec<u8>, Error> {
     check_mailbox(&reply.mailbox)?;
-    check_text(&reply.text)?;
+    check_text(&reply.text, false)?;
     if reply.format != MESSAGE_FORMAT {
         return Err(Error::malformed("message", "unsupported format"));
     }
@@ -236,19 +246,60 @@ pub fn seal_answer(
     bundle: &VerifiedBundle,
     today: Day,
 ) -> Result<Vec<u8>, Error> {
-    check_text(text)?;
+    Ok(seal_answer_with_images(text, &[], reply_keys, bundle, today)?.envelope)
+}
+
+/// An answer as sent: its envelope, and its attachments file when it carries images.
+pub struct SealedAnswer {
+    /// The answer's age file.
+    pub envelope: Vec<u8>,
+    /// The images' attachments file (`docs/PROTOCOL.md` §4.12), sealed to the same
+    /// recipients as the envelope.
+    pub attachments: Option<Vec<u8>>,
+}
+
+/// A reporter's answer with `images` (scrubbed already, [`crate::scrub`]; at most
+/// [`MAX_ATTACHMENTS`]): the images go into an attachments file sealed to the same
+/// recipients as the answer, which names each by its size and SHA-256 under her
+/// signature. The text may be empty when there are images.
+pub fn seal_answer_with_images(
+    text: &str,
+    images: &[Image],
+    reply_keys: &ReplyKeys,
+    bundle: &VerifiedBundle,
+    today: Day,
+) -> Result<SealedAnswer, Error> {
+    check_text(text, !images.is_empty())?;
+    if images.len() > MAX_ATTACHMENTS {
+        return Err(Error::malformed(
+            "message",
+            format!("at most {MAX_ATTACHMENTS} images go with one answer"),
+        ));
+    }
+    let recipients = recipients_with(bundle, &reply_keys.recipient)?;
+    let (attachments, entries) = if images.is_empty() {
+        (None, Vec::new())
+    } else {
+        let (file, entries) = attachment::seal(images, &recipients)?;
+        (Some(file), entries)
+    };
     let answer = Answer {
         format: MESSAGE_FORMAT,
         mailbox: reply_keys.mailbox.clone(),
         written_on: today,
         text: text.to_string(),
+        attachments: entries,
     };
     let signed = signed_answer(&answer, &reply_keys.answer_key)?;
-    seal_value(
+    let envelope = seal_value(
         &signed,
-        &recipients_with(bundle, &reply_keys.recipient)?,
+        &recipients,
         bundle.bundle().limits.max_report_bytes as usize,
-    )
+    )?;
+    Ok(SealedAnswer {
+        envelope,
+        attachments,
+    })
 }
 
 /// `{"answer": answer, "signature": …}`, signed with the answer key.
@@ -281,7 +332,7 @@ pub fn open_message(
     let framed = envelope::open(ciphertext, identity)?;
     let value = crate::canonical::parse_strict(padding::unpad(&framed)?, "message")?;
     let is_reply = value.get("reply").is_some();
-    let (sender, written_on, text, named_mailbox) = if is_reply {
+    let (sender, written_on, text, named_mailbox, attachments) = if is_reply {
         let (inner, signature) = keys::unwrap_signed(value, "reply", "reply")?;
         let signer = inner
             .get("signed_by")
@@ -329,6 +380,7 @@ pub fn open_message(
             reply.written_on,
             reply.text.clone(),
             reply.mailbox.clone(),
+            Vec::new(),
         )
     } else {
         let Value::Object(mut object) = value else {
@@ -358,11 +410,20 @@ pub fn open_message(
         };
         let answer: Answer =
             serde_json::from_value(inner).map_err(|e| Error::malformed("answer", e.to_string()))?;
+        if answer.attachments.len() > MAX_ATTACHMENTS
+            || !answer.attachments.iter().all(Attachment::is_valid)
+        {
+            return Err(Error::malformed(
+                "answer",
+                format!("attachments: at most {MAX_ATTACHMENTS} images, each 1 to 10 MiB with its SHA-256"),
+            ));
+        }
         (
             Sender::Reporter { verified },
             answer.written_on,
             answer.text.clone(),
             answer.mailbox.clone(),
+            answer.attachments.clone(),
         )
     };
     let text = Zeroizing::new(text);
@@ -372,11 +433,12 @@ pub fn open_message(
             "it belongs to another mailbox (the server may be mixing conversations)",
         ));
     }
-    check_text(&text)?;
+    check_text(&text, !attachments.is_empty())?;
     Ok(Message {
         sender,
         written_on,
         text,
+        attachments,
     })
 }
 
@@ -492,6 +554,52 @@ mod tests {
         assert!(!format!("{read:?}").contains("Bonjour"));
     }
 
+    /// Her answer with images: the attachments file opens for her codename and for
+    /// every moderator, its entries are signed with her text, and an answer may be
+    /// only images; more than five, or nothing at all, is refused.
+    #[test]
+    fn an_answer_carries_images_sealed_to_the_same_recipients() {
+        let (alice, bundle, today) = setup();
+        let reporter = Codename::generate(&mut OsRng).derive().unwrap();
+        let images: Vec<Image> = [b"first image".as_slice(), b"second"]
+            .iter()
+            .map(|bytes| Image {
+                media_type: attachment::ImageType::Png,
+                bytes: Zeroizing::new(bytes.to_vec()),
+            })
+            .collect();
+        let sealed = seal_answer_with_images("", &images, &reporter, &bundle, today).unwrap();
+        let file = sealed.attachments.as_deref().unwrap();
+        assert_eq!(
+            age_shape::check_attachments_envelope(file, 2)
+                .unwrap()
+                .x25519_stanzas,
+            2
+        );
+        for identity in [&reporter.identity, alice.age_identity()] {
+            let message = open_message(
+                &sealed.envelope,
+                identity,
+                &reporter.mailbox,
+                &[],
+                Some(&reporter.answer_public()),
+            )
+            .unwrap();
+            assert!(message.sender.is_verified() && message.text.is_empty());
+            assert_eq!(message.attachments.len(), 2);
+            let opened = attachment::open(file, identity, &message.attachments).unwrap();
+            assert_eq!(opened[1].bytes.as_slice(), b"second");
+        }
+        // Without images an empty answer says nothing: refused.
+        assert!(seal_answer_with_images(" ", &[], &reporter, &bundle, today).is_err());
+        let six: Vec<Image> = (0..6).map(|_| images[0].clone()).collect();
+        assert!(seal_answer_with_images("x", &six, &reporter, &bundle, today).is_err());
+        // An answer without images is as before: no `attachments` member.
+        let plain = seal_answer("Merci", &reporter, &bundle, today).unwrap();
+        let framed = envelope::open(&plain, &reporter.identity).unwrap();
+        assert!(!String::from_utf8_lossy(padding::unpad(&framed).unwrap()).contains("attachments"));
+    }
+
     #[test]
     fn fail_forged_moved_and_foreign_messages() {
         let (alice, bundle, today) = setup();
@@ -558,6 +666,7 @@ mod tests {
             mailbox: reporter.mailbox.clone(),
             written_on: today,
             text: "Appelez-moi au 06 00 00 00 00".into(),
+            attachments: Vec::new(),
         };
         let seal = |value: &Value| {
             seal_value(

@@ -153,6 +153,10 @@ pub struct PendingMessage {
     pub bundle_version: u64,
     /// Ciphertext size in bytes.
     pub size: u64,
+    /// Size in bytes of its attachments file (`docs/PROTOCOL.md` §4.12), when it has
+    /// one (`GET /v1/mod/messages/{id}/attachments`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachments_size: Option<u64>,
 }
 
 /// Mailbox messages this moderator has not acknowledged.

@@ -69,6 +69,10 @@ pub struct InboxMessage {
     pub bundle_version: u64,
     /// The age file, standard base64.
     pub ciphertext: String,
+    /// Its attachments file (an answer's images, `docs/PROTOCOL.md` §4.12), standard
+    /// base64, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<String>,
 }
 
 /// Online → offline.

@@ -354,6 +354,19 @@ pub struct ExportArgs {
     desk: DeskArgs,
 }
 
+/// Images as an export carries them: `[{type, base64}]`.
+fn images_json(images: &[jasmine_client::attachment::Image]) -> Vec<serde_json::Value> {
+    images
+        .iter()
+        .map(|image| {
+            serde_json::json!({
+                "type": image.media_type.as_str(),
+                "base64": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &image.bytes[..]),
+            })
+        })
+        .collect()
+}
+
 /// Writes a case (the report, its notes and its conversation) as JSON, age-encrypted
 /// to every moderator of the bundle: the only way anything decrypted leaves the desk.
 pub fn export(args: ExportArgs) -> Result<()> {
@@ -378,19 +391,22 @@ pub fn export(args: ExportArgs) -> Result<()> {
                 jasmine_client::mailbox::Sender::Reporter { .. } => "reporter".to_string(),
                 jasmine_client::mailbox::Sender::Moderator { id, .. } => id.clone(),
             };
-            conversation.push(serde_json::json!({"from": from, "written_on": m.written_on, "text": m.text.as_str()}));
+            let images = crate::images::open_listed(
+                &source,
+                crate::images::Owner::Message(&m.id),
+                &m.attachments,
+                &keys,
+            )?;
+            conversation.push(serde_json::json!({
+                "from": from,
+                "written_on": m.written_on,
+                "text": m.text.as_str(),
+                "images": images_json(&images),
+            }));
         }
     }
     // The images go with the case, decrypted and checked (§4.12), in base64.
-    let images: Vec<serde_json::Value> = crate::images::open(&source, &args.id, &report, &keys)?
-        .iter()
-        .map(|image| {
-            serde_json::json!({
-                "type": image.media_type.as_str(),
-                "base64": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &image.bytes[..]),
-            })
-        })
-        .collect();
+    let images = images_json(&crate::images::open(&source, &args.id, &report, &keys)?);
     let json = zeroize::Zeroizing::new(serde_json::to_vec_pretty(&serde_json::json!({
         "jasmine": "case-export",
         "report_id": args.id,

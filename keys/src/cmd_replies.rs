@@ -141,8 +141,10 @@ pub fn reply(args: ReplyArgs) -> Result<()> {
             from: MessageFrom::Moderator,
             bundle_version: bundle.version(),
             size: sealed.len() as u64,
+            attachments_size: None,
         },
         &sealed,
+        None,
     )?;
     Ok(())
 }

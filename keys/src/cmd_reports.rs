@@ -72,7 +72,19 @@ fn pull_to_file(args: &PullArgs, out: &Path, root_key: &Path) -> Result<()> {
                 bail!("the server sent a malformed message id; stopping");
             }
             let ciphertext = client.fetch_message(&credentials, &message.id).await?;
-            messages.push((message, ciphertext));
+            let attachments = match message.attachments_size {
+                Some(_) => Some(
+                    client
+                        .fetch_message_attachments(&credentials, &message.id)
+                        .await?,
+                ),
+                None => None,
+            };
+            messages.push(crate::desk::PulledMessage {
+                listed: message,
+                ciphertext,
+                attachments,
+            });
         }
         // The bundle and the published alerts, verified here and carried as signed,
         // so that the desk verifies them again against the root key.
@@ -164,7 +176,20 @@ pub fn pull(args: PullArgs) -> Result<()> {
                 bail!("the server sent a malformed message id; stopping");
             }
             let ciphertext = client.fetch_message(&credentials, &message.id).await?;
-            crate::inbox::store_message(&args.inbox, &message, &ciphertext)?;
+            let attachments = match message.attachments_size {
+                Some(_) => Some(
+                    client
+                        .fetch_message_attachments(&credentials, &message.id)
+                        .await?,
+                ),
+                None => None,
+            };
+            crate::inbox::store_message(
+                &args.inbox,
+                &message,
+                &ciphertext,
+                attachments.as_deref(),
+            )?;
             messages += 1;
             if !args.no_ack {
                 client

@@ -355,6 +355,29 @@ impl Desk {
         self.dir.join("messages").join(format!("{id}.age"))
     }
 
+    fn message_attachments_path(&self, id: &str) -> PathBuf {
+        self.dir
+            .join("messages")
+            .join(format!("{id}.attachments.age"))
+    }
+
+    /// A readable mailbox message's attachments file, if it has one (an answer with
+    /// images).
+    pub fn message_attachments_file(&self, id: &str) -> Result<Option<Vec<u8>>> {
+        match self.state.messages.get(id) {
+            Some(entry) if entry.unreadable.is_none() => {}
+            Some(_) => bail!("message {id} was set aside as unreadable; its images are not opened"),
+            None => bail!(
+                "no message {id} on the desk (`show <report id>` lists a conversation's messages)"
+            ),
+        }
+        let path = self.message_attachments_path(id);
+        if !path.exists() {
+            return Ok(None);
+        }
+        Ok(Some(files::read_file(&path)?))
+    }
+
     /// The case, if it is on the desk and readable; otherwise an error that says why not.
     pub fn readable_case(&self, id: &str) -> Result<&Case> {
         let case =
@@ -443,6 +466,7 @@ impl Desk {
             self.state.cases.remove(id);
         }
         for id in &messages {
+            remove_if_present(&self.message_attachments_path(id))?;
             remove_if_present(&self.message_path(id))?;
             self.state.messages.remove(id);
         }
@@ -601,6 +625,16 @@ impl Desk {
             let ciphertext = STANDARD
                 .decode(&message.ciphertext)
                 .context("the inbox file holds a damaged ciphertext")?;
+            if let Some(text) = &message.attachments {
+                let file = STANDARD
+                    .decode(text)
+                    .context("the inbox file holds a damaged attachments file")?;
+                // Before the message itself: a message on the desk has its images.
+                if !self.state.messages.contains_key(&message.id) {
+                    let path = self.message_attachments_path(&message.id);
+                    files::write_file(&path, &file, 0o600, true)?;
+                }
+            }
             if self.add_message(&message.id, message.posted_on, message.from, &ciphertext)? {
                 let unreadable =
                     opening::message(&ciphertext, keys, &trust, Some(message.from)).err();
@@ -785,12 +819,23 @@ pub struct PulledReport {
     pub attachments: Option<Vec<u8>>,
 }
 
+/// A mailbox message as pulled from the server: as listed, its envelope and its
+/// attachments file (an answer with images).
+pub struct PulledMessage {
+    /// The listing's entry.
+    pub listed: PendingMessage,
+    /// The envelope.
+    pub ciphertext: Vec<u8>,
+    /// Its attachments file, when it has one.
+    pub attachments: Option<Vec<u8>>,
+}
+
 /// An inbox file of what was pulled.
 pub fn inbox_of(
     organisation: &PublicKey,
     moderator: &str,
     reports: Vec<PulledReport>,
-    messages: Vec<(PendingMessage, Vec<u8>)>,
+    messages: Vec<PulledMessage>,
     bundle: Value,
     alerts: Vec<Value>,
     check_evaluations: Vec<airgap::InboxCheckEvaluation>,
@@ -814,12 +859,13 @@ pub fn inbox_of(
             .collect(),
         messages: messages
             .into_iter()
-            .map(|(m, c)| airgap::InboxMessage {
-                id: m.id,
-                posted_on: m.posted_on,
-                from: m.from,
-                bundle_version: m.bundle_version,
-                ciphertext: STANDARD.encode(c),
+            .map(|m| airgap::InboxMessage {
+                id: m.listed.id,
+                posted_on: m.listed.posted_on,
+                from: m.listed.from,
+                bundle_version: m.listed.bundle_version,
+                ciphertext: STANDARD.encode(m.ciphertext),
+                attachments: m.attachments.map(|a| STANDARD.encode(a)),
             })
             .collect(),
         bundle,
@@ -860,17 +906,19 @@ mod tests {
     }
 
     /// A message as a pull lists it, with its ciphertext.
-    fn pending_message(n: u8, from: MessageFrom, ciphertext: Vec<u8>) -> (PendingMessage, Vec<u8>) {
-        (
-            PendingMessage {
+    fn pending_message(n: u8, from: MessageFrom, ciphertext: Vec<u8>) -> PulledMessage {
+        PulledMessage {
+            listed: PendingMessage {
                 id: id(n),
                 posted_on: day(),
                 from,
                 bundle_version: 1,
                 size: 0,
+                attachments_size: None,
             },
             ciphertext,
-        )
+            attachments: None,
+        }
     }
 
     fn organisation() -> PublicKey {
@@ -1117,6 +1165,7 @@ mod tests {
             mailbox: her.mailbox.clone(),
             written_on: day(),
             text: "Appelez-moi au 06 00 00 00 00".into(),
+            attachments: Vec::new(),
         };
         let reply = serde_json::to_value(Reply {
             format: MESSAGE_FORMAT,

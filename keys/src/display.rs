@@ -11,7 +11,7 @@ use std::fmt::Write;
 
 pub use jasmine_client::terminal::{escape, escape_json, escape_lines};
 
-use jasmine_client::mailbox::{Message, Sender};
+use jasmine_client::mailbox::Sender;
 use jasmine_client::report::{FollowUp, Report};
 use serde::Serialize;
 
@@ -116,7 +116,7 @@ pub fn report_text(id: &str, r: &Report) -> String {
 }
 
 /// A conversation as readable text (every message's text escaped for the terminal).
-pub fn conversation_text(messages: &[Message]) -> String {
+pub fn conversation_text(messages: &[crate::opening::Opened]) -> String {
     let mut out = String::new();
     if messages.is_empty() {
         out.push_str("Conversation: no message yet (the reporter waits for a first reply).\n");
@@ -141,6 +141,22 @@ pub fn conversation_text(messages: &[Message]) -> String {
         out.push_str(&format!("  — {}, {from}:\n", m.written_on));
         for line in m.text.lines() {
             out.push_str(&format!("    {}\n", escape(line)));
+        }
+        if !m.attachments.is_empty() {
+            out.push_str(&format!(
+                "    images: {} (scrubbed on her device, or by the server without JavaScript)\n",
+                m.attachments.len()
+            ));
+            for (n, a) in m.attachments.iter().enumerate() {
+                out.push_str(&format!(
+                    "      {}. {}, {} KiB: jasmine-keys attachment save {} {} --out FILE\n",
+                    n + 1,
+                    a.media_type.as_str(),
+                    a.size.div_ceil(1024),
+                    escape(&m.id),
+                    n + 1
+                ));
+            }
         }
     }
     out
@@ -216,21 +232,37 @@ mod tests {
 
     #[test]
     fn a_conversation_cannot_drive_the_terminal() {
+        let opened = |id: &str, message| crate::opening::Opened {
+            id: id.into(),
+            message,
+        };
         let messages = [
-            Message {
-                sender: Sender::Reporter { verified: true },
-                written_on: Day::parse("2026-11-21").unwrap(),
-                text: String::from("merci \u{1b}[2J\n\u{202e}olleh").into(),
-            },
-            Message {
-                sender: Sender::Moderator {
-                    id: "ali\u{1b}[8mce".into(),
-                    name: None,
-                    verified: true,
+            opened(
+                "1\u{1b}[2J",
+                Message {
+                    sender: Sender::Reporter { verified: true },
+                    written_on: Day::parse("2026-11-21").unwrap(),
+                    text: String::from("merci \u{1b}[2J\n\u{202e}olleh").into(),
+                    attachments: vec![jasmine_client::attachment::Attachment {
+                        media_type: jasmine_client::attachment::ImageType::Png,
+                        size: 2048,
+                        sha256: "0".repeat(64),
+                    }],
                 },
-                written_on: Day::parse("2026-11-22").unwrap(),
-                text: String::from("ok\u{9b}").into(),
-            },
+            ),
+            opened(
+                "2",
+                Message {
+                    sender: Sender::Moderator {
+                        id: "ali\u{1b}[8mce".into(),
+                        name: None,
+                        verified: true,
+                    },
+                    written_on: Day::parse("2026-11-22").unwrap(),
+                    text: String::from("ok\u{9b}").into(),
+                    attachments: Vec::new(),
+                },
+            ),
         ];
         let text = conversation_text(&messages);
         assert_safe(&text);
@@ -240,5 +272,11 @@ mod tests {
         );
         assert!(text.contains("moderator ali\\u{1b}[8mce"), "{text}");
         assert!(text.contains("    ok\\u{9b}\n"), "{text}");
+        assert!(
+            text.contains(
+                "image/png, 2 KiB: jasmine-keys attachment save 1\\u{1b}[2J 1 --out FILE"
+            ),
+            "{text}"
+        );
     }
 }

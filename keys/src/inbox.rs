@@ -2,12 +2,10 @@
 //! report as `<id>.age` beside `<id>.meta.json`, each mailbox message the same under
 //! `messages/`. The ciphertext is written first: its meta file marks a complete entry.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use jasmine_client::envelope;
-use jasmine_client::mailbox::Message;
 use jasmine_client::report::Report;
 use jasmine_client::wire::{MessageFrom, PendingMessage, PendingReport};
 use jasmine_client::Day;
@@ -95,9 +93,23 @@ pub fn messages_dir(inbox: &Path) -> PathBuf {
     inbox.join("messages")
 }
 
-/// Stores one mailbox message (ciphertext first: the meta file marks a complete entry).
-pub fn store_message(inbox: &Path, meta: &PendingMessage, ciphertext: &[u8]) -> Result<()> {
+/// Stores one mailbox message (its attachments file and ciphertext first: the meta
+/// file marks a complete entry).
+pub fn store_message(
+    inbox: &Path,
+    meta: &PendingMessage,
+    ciphertext: &[u8],
+    attachments: Option<&[u8]>,
+) -> Result<()> {
     let dir = messages_dir(inbox);
+    if let Some(file) = attachments {
+        files::write_file(
+            &dir.join(format!("{}.attachments.age", meta.id)),
+            file,
+            0o600,
+            true,
+        )?;
+    }
     files::write_file(
         &dir.join(format!("{}.age", meta.id)),
         ciphertext,
@@ -112,6 +124,18 @@ pub fn store_message(inbox: &Path, meta: &PendingMessage, ciphertext: &[u8]) -> 
     )
 }
 
+/// A mailbox message's attachments file in an inbox, if it has one.
+pub fn message_attachments_file(inbox: &Path, id: &str) -> Result<Option<Vec<u8>>> {
+    if !jasmine_client::alert::is_alert_id(id) {
+        bail!("'{id}' is not a message id (32 hex characters, as `show` lists it)");
+    }
+    let path = messages_dir(inbox).join(format!("{id}.attachments.age"));
+    if !path.exists() {
+        return Ok(None);
+    }
+    Ok(Some(files::read_file(&path)?))
+}
+
 /// Every message in the inbox that opens with the moderator's keys and checks against
 /// `trust`, grouped by mailbox, oldest first (by day; within a day, in the order they
 /// were stored).
@@ -119,7 +143,7 @@ pub fn conversations(
     inbox: &Path,
     keys: &OfflineKeys,
     trust: &opening::Trust,
-) -> Result<BTreeMap<String, Vec<Message>>> {
+) -> Result<crate::opening::Conversations> {
     let dir = messages_dir(inbox);
     let mut found: Vec<(Day, std::time::SystemTime, String, MessageFrom, Vec<u8>)> = Vec::new();
     if dir.exists() {
@@ -127,7 +151,8 @@ pub fn conversations(
             std::fs::read_dir(&dir).with_context(|| format!("cannot open {}", dir.display()))?
         {
             let path = item?.path();
-            if path.extension().is_some_and(|e| e == "age") {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            if name.ends_with(".age") && !name.ends_with(".attachments.age") {
                 let meta_path = path.with_extension("meta.json");
                 let Ok(meta_bytes) = std::fs::read(&meta_path) else {
                     continue; // incomplete entry

@@ -164,8 +164,26 @@ fn open_checked(
     })
 }
 
+/// A message opened, with the id it has on the server and the desk (which
+/// `jasmine-keys attachment save` takes for an answer's images). It reads as the
+/// [`Message`] it holds.
+pub struct Opened {
+    /// The message id.
+    pub id: String,
+    /// The message.
+    pub message: Message,
+}
+
+impl std::ops::Deref for Opened {
+    type Target = Message;
+
+    fn deref(&self) -> &Message {
+        &self.message
+    }
+}
+
 /// Conversations by mailbox id, oldest message first.
-pub type Conversations = BTreeMap<String, Vec<Message>>;
+pub type Conversations = BTreeMap<String, Vec<Opened>>;
 
 /// Ids of what failed to open, each with the reason.
 pub type Unopened = Vec<(String, Unreadable)>;
@@ -183,7 +201,10 @@ pub fn conversations(
     let (mut by_mailbox, mut unreadable) = (BTreeMap::<_, Vec<_>>::new(), Vec::new());
     for (id, from, ciphertext) in messages {
         match message(&ciphertext, keys, trust, from) {
-            Ok((mailbox, message)) => by_mailbox.entry(mailbox).or_default().push(message),
+            Ok((mailbox, message)) => by_mailbox
+                .entry(mailbox)
+                .or_default()
+                .push(Opened { id, message }),
             Err(why) => unreadable.push((id, why)),
         }
     }

@@ -4,18 +4,17 @@
 //! only; reports are decrypted in memory when a command needs them. A desk's
 //! unreadable reports and messages (set aside on import) are left out of every listing.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use clap::Args;
-use jasmine_client::mailbox::Message;
 use jasmine_client::report::Report;
 use jasmine_client::Day;
 
 use crate::desk::Desk;
 use crate::keyfiles::OfflineKeys;
 use crate::matching::{self, Kind};
+use crate::opening::Conversations;
 
 /// `--inbox` or `--desk`.
 #[derive(Args, Clone, Debug)]
@@ -70,6 +69,14 @@ impl Source {
         }
     }
 
+    /// A mailbox message's attachments file, if it has one (an answer with images).
+    pub fn message_attachments_file(&self, id: &str) -> Result<Option<Vec<u8>>> {
+        match self {
+            Source::Folder(dir) => crate::inbox::message_attachments_file(dir, id),
+            Source::Desk(desk) => desk.message_attachments_file(id),
+        }
+    }
+
     /// Report ids with the day received, oldest first (on a desk, the readable ones).
     pub fn reports(&self) -> Result<Vec<(String, Day)>> {
         match self {
@@ -82,7 +89,7 @@ impl Source {
     }
 
     /// Every conversation, by mailbox id, oldest message first.
-    pub fn conversations(&self, keys: &OfflineKeys) -> Result<BTreeMap<String, Vec<Message>>> {
+    pub fn conversations(&self, keys: &OfflineKeys) -> Result<Conversations> {
         match self {
             Source::Folder(dir) => {
                 // A folder keeps no bundle: replies read unverified; answers are checked

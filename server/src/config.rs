@@ -148,6 +148,9 @@ pub struct MailboxConfig {
     pub expiry_days: u32,
     /// Most messages one mailbox keeps; further posts get `409`.
     pub max_messages: u32,
+    /// Most bytes of the reporter's answers, images included, one mailbox keeps;
+    /// further answers get `409` (the association's replies do not count).
+    pub max_answer_bytes: u64,
 }
 
 impl Default for MailboxConfig {
@@ -155,6 +158,7 @@ impl Default for MailboxConfig {
         MailboxConfig {
             expiry_days: 90,
             max_messages: 200,
+            max_answer_bytes: 128 * 1024 * 1024,
         }
     }
 }
@@ -164,6 +168,9 @@ impl MailboxConfig {
     pub fn validate(&self) -> Result<(), String> {
         if self.expiry_days == 0 || self.max_messages == 0 {
             return Err("mailbox.expiry_days and mailbox.max_messages must be at least 1".into());
+        }
+        if self.max_answer_bytes < 1024 * 1024 {
+            return Err("mailbox.max_answer_bytes must be at least 1048576 (1 MiB)".into());
         }
         Ok(())
     }

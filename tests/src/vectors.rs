@@ -296,9 +296,30 @@ pub fn codename_vectors() -> serde_json::Value {
         mailbox: first_keys.mailbox.clone(),
         written_on: jasmine_client::Day::parse("2026-12-01").expect("day"),
         text: "Merci. Oui, je veux bien être accompagnée.".into(),
+        attachments: Vec::new(),
     };
     let signed_answer =
         jasmine_client::mailbox::signed_answer(&answer, &first_keys.answer_key).expect("answer");
+    // An answer that is only images: an empty text, and what her signature covers of
+    // them (type, size, SHA-256 of each, in order).
+    let with_images = jasmine_client::mailbox::Answer {
+        format: answer.format,
+        mailbox: answer.mailbox.clone(),
+        written_on: answer.written_on,
+        text: String::new(),
+        attachments: ["a screenshot", "a photo"]
+            .iter()
+            .map(|bytes| {
+                jasmine_client::attachment::Attachment::of(&jasmine_client::attachment::Image {
+                    media_type: jasmine_client::attachment::ImageType::Jpeg,
+                    bytes: zeroize::Zeroizing::new(bytes.as_bytes().to_vec()),
+                })
+            })
+            .collect(),
+    };
+    let signed_with_images =
+        jasmine_client::mailbox::signed_answer(&with_images, &first_keys.answer_key)
+            .expect("answer");
     let groups: Vec<&str> = first.split('-').collect();
     let mut swapped = groups.clone();
     swapped.swap(2, 3);
@@ -320,6 +341,11 @@ pub fn codename_vectors() -> serde_json::Value {
             "about": "an answer of the first codename, signed with its answer key (jasmine/answer/v1): the signature is deterministic",
             "answer": serde_json::to_value(&answer).expect("answer"),
             "signed": signed_answer,
+        },
+        "signed_answer_with_images": {
+            "about": "an answer of the first codename that is only two images (empty text, attachments listed): the signature covers the entries",
+            "answer": serde_json::to_value(&with_images).expect("answer"),
+            "signed": signed_with_images,
         },
         "read_as_the_first": [
             first.to_lowercase(),

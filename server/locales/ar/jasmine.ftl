@@ -162,6 +162,9 @@ replies-path-browser = يتم فك تشفير رسائلك في متصفحك.
 replies-path-server = JavaScript معطّل: يفك الخادم تشفير رسائلك في الذاكرة لعرض هذه الصفحة، ثم ينساها. لا يُحفظ أي شيء بعد فك تشفيره.
 replies-error = لم ينجح ذلك: { $reason }
 replies-unreadable = عدد الرسائل التي تعذّرت قراءتها أو التحقق منها: { $count }. هذه الرسائل غير معروضة.
+replies-images = عدد الصور المُرسَلة: { $count }
+replies-empty-answer = ردّك فارغ: اكتبي رسالة أو أضيفي صورة.
+replies-attach-blocked = متصفحك يمنع هذه الصفحة من قراءة الصور (يفعل Tor Browser ذلك لحمايتك)، لذلك لا يمكن تحضيرها هنا. أرسلي ردّك دون صور، أو مع تعطيل JavaScript (في Tor Browser: مستوى الأمان «الأكثر أمانًا» Safest): عندها سيحضّرها الخادم.
 
 # Health and rights pages
 nav-info = الصحة والحقوق

@@ -162,6 +162,9 @@ replies-path-browser = Your messages are decrypted in your browser.
 replies-path-server = JavaScript is off: the server decrypts your messages in memory to show this page, then forgets them. Nothing decrypted is stored.
 replies-error = Failed: { $reason }
 replies-unreadable = { $count } message(s) could not be read or verified and are not shown.
+replies-images = Images sent: { $count }
+replies-empty-answer = Your answer is empty: write a message or add an image.
+replies-attach-blocked = Your browser stops this page from reading images (Tor Browser does this to protect you), so they cannot be prepared here. Send your answer without images, or with JavaScript off (in Tor Browser: security level “Safest”): the server will then prepare them.
 
 # Health and rights pages
 nav-info = Health and rights

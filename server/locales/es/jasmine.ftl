@@ -162,6 +162,9 @@ replies-path-browser = Tus mensajes se descifran en tu navegador.
 replies-path-server = JavaScript está desactivado: el servidor descifra tus mensajes en memoria para mostrar esta página y luego los olvida. No se guarda nada descifrado.
 replies-error = No ha funcionado: { $reason }
 replies-unreadable = No se han podido leer o comprobar { $count } mensaje(s), y no se muestran.
+replies-images = Imágenes enviadas: { $count }
+replies-empty-answer = Tu respuesta está vacía: escribe un mensaje o añade una imagen.
+replies-attach-blocked = Tu navegador impide que esta página lea imágenes (Tor Browser lo hace para protegerte), así que no se pueden preparar aquí. Envía tu respuesta sin imágenes, o con JavaScript desactivado (en Tor Browser: nivel de seguridad «El más seguro»): entonces las preparará el servidor.
 
 # Health and rights pages
 nav-info = Salud y derechos

@@ -162,6 +162,9 @@ replies-path-browser = Vos messages sont déchiffrés dans votre navigateur.
 replies-path-server = JavaScript est désactivé : le serveur déchiffre vos messages en mémoire pour afficher cette page, puis les oublie. Rien de déchiffré n'est enregistré.
 replies-error = Échec : { $reason }
 replies-unreadable = { $count } message(s) n'ont pas pu être lus ou vérifiés et ne sont pas affichés.
+replies-images = Images envoyées : { $count }
+replies-empty-answer = Votre réponse est vide : écrivez un message ou ajoutez une image.
+replies-attach-blocked = Votre navigateur empêche cette page de lire les images (Tor Browser le fait pour vous protéger) : elles ne peuvent pas être préparées ici. Envoyez votre réponse sans images, ou avec JavaScript désactivé (dans Tor Browser : niveau de sécurité « Le plus sûr ») : le serveur les préparera alors.
 
 # Health and rights pages
 nav-info = Santé et droits

@@ -162,6 +162,9 @@ replies-path-browser = As suas mensagens são decifradas no seu navegador.
 replies-path-server = O JavaScript está desativado: o servidor decifra as suas mensagens na memória para mostrar esta página e depois as esquece. Nada decifrado é guardado.
 replies-error = Não deu certo: { $reason }
 replies-unreadable = { $count } mensagem(ns) não puderam ser lidas ou verificadas e não são mostradas.
+replies-images = Imagens enviadas: { $count }
+replies-empty-answer = A sua resposta está vazia: escreva uma mensagem ou adicione uma imagem.
+replies-attach-blocked = O seu navegador impede esta página de ler imagens (o Tor Browser faz isso para proteger você), então elas não podem ser preparadas aqui. Envie a sua resposta sem imagens, ou com o JavaScript desativado (no Tor Browser: nível de segurança «O mais seguro»): o servidor vai prepará-las.
 
 # Health and rights pages
 nav-info = Saúde e direitos

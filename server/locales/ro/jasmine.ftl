@@ -162,6 +162,9 @@ replies-path-browser = Mesajele tale sunt decriptate în browserul tău.
 replies-path-server = JavaScript este dezactivat: serverul îți decriptează mesajele în memorie ca să afișeze această pagină, apoi le uită. Nimic decriptat nu este salvat.
 replies-error = Nu a mers: { $reason }
 replies-unreadable = Mesaje care nu au putut fi citite sau verificate: { $count }. Nu sunt afișate.
+replies-images = Imagini trimise: { $count }
+replies-empty-answer = Răspunsul tău este gol: scrie un mesaj sau adaugă o imagine.
+replies-attach-blocked = Browserul tău nu lasă această pagină să citească imagini (Tor Browser face asta ca să te protejeze), așa că ele nu pot fi pregătite aici. Trimite răspunsul fără imagini sau cu JavaScript dezactivat (în Tor Browser: nivelul de securitate „Cel mai sigur”): atunci le va pregăti serverul.
 
 # Health and rights pages
 nav-info = Sănătate și drepturi

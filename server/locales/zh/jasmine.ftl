@@ -162,6 +162,9 @@ replies-path-browser = 您的消息是在您的浏览器里解密的。
 replies-path-server = JavaScript 已关闭：服务器在内存中解密您的消息来显示这个页面，然后就把它们忘掉。解密后的内容不会被保存。
 replies-error = 没有成功：{ $reason }
 replies-unreadable = 有 { $count } 条消息无法读取或验证，没有显示。
+replies-images = 已发送图片：{ $count } 张
+replies-empty-answer = 您的回复是空的：请写一条消息或添加一张图片。
+replies-attach-blocked = 您的浏览器不允许此页面读取图片（Tor Browser 这样做是为了保护您），所以无法在这里准备图片。请不带图片发送回复，或者关闭 JavaScript 后发送（在 Tor Browser 中把安全级别设为“最安全”Safest）：这样服务器会处理图片。
 
 # Health and rights pages
 nav-info = 健康与权利

@@ -19,7 +19,7 @@ use jasmine_client::wire::{
     MailboxEntry, MailboxMessages, MailboxPost, MailboxRequest, MessageFrom, PendingMessage,
     PendingMessages, Receipt,
 };
-use jasmine_client::{age_shape, Day};
+use jasmine_client::{age_shape, attachment, Day};
 use rusqlite::OptionalExtension;
 use serde::Deserialize;
 
@@ -116,8 +116,14 @@ pub async fn read_messages(
 
 /// Checks what can be checked of a message without keys: the mailbox id, the size,
 /// and the envelope (encrypted to every moderator of the current bundle and to one
-/// more recipient, the reporter). Returns the bundle version it was checked against.
-pub fn check_message(state: &AppState, mailbox: &str, ciphertext: &[u8]) -> Result<u64, ApiError> {
+/// more recipient, the reporter), and its attachments file's the same way. Returns
+/// the bundle version it was checked against.
+pub fn check_message(
+    state: &AppState,
+    mailbox: &str,
+    ciphertext: &[u8],
+    attachments: Option<&[u8]>,
+) -> Result<u64, ApiError> {
     if !is_mailbox_id(mailbox) {
         return Err(bad_mailbox());
     }
@@ -129,8 +135,14 @@ pub fn check_message(state: &AppState, mailbox: &str, ciphertext: &[u8]) -> Resu
             "the message is larger than the bundle's max_report_bytes",
         ));
     }
-    age_shape::check_mailbox_envelope(ciphertext, current.bundle.moderators.len())
+    let moderators = current.bundle.moderators.len();
+    age_shape::check_mailbox_envelope(ciphertext, moderators)
         .map_err(|e| ApiError::bad_request("malformed_envelope", e.to_string()))?;
+    if let Some(file) = attachments {
+        age_shape::check_attachments_envelope(file, moderators + 1).map_err(|e| {
+            ApiError::bad_request("malformed_envelope", format!("the attachments file: {e}"))
+        })?;
+    }
     Ok(current.bundle.version)
 }
 
@@ -141,22 +153,33 @@ pub async fn store_message(
     state: &AppState,
     mailbox: &str,
     ciphertext: Vec<u8>,
+    attachments: Option<Vec<u8>>,
     posted_by: Option<String>,
 ) -> Result<Receipt, ApiError> {
-    let bundle_version = check_message(state, mailbox, &ciphertext)?;
-    let (receipt, _) =
-        store_checked(state, mailbox, ciphertext, posted_by, bundle_version, None).await?;
+    let bundle_version = check_message(state, mailbox, &ciphertext, attachments.as_deref())?;
+    let message = Checked {
+        ciphertext,
+        attachments,
+        bundle_version,
+    };
+    let (receipt, _) = store_checked(state, mailbox, message, posted_by, None).await?;
     Ok(receipt)
 }
 
-/// Stores a message that passed [`check_message`] against bundle `bundle_version`;
-/// `false` with the first receipt when a reply with this `item_id` was stored before.
+/// A message that passed [`check_message`] against bundle `bundle_version`.
+struct Checked {
+    ciphertext: Vec<u8>,
+    attachments: Option<Vec<u8>>,
+    bundle_version: u64,
+}
+
+/// Stores a message that passed [`check_message`]; `false` with the first receipt
+/// when a reply with this `item_id` was stored before.
 async fn store_checked(
     state: &AppState,
     mailbox: &str,
-    ciphertext: Vec<u8>,
+    message: Checked,
     posted_by: Option<String>,
-    bundle_version: u64,
     item_id: Option<String>,
 ) -> Result<(Receipt, bool), ApiError> {
     let id = new_random_id();
@@ -173,10 +196,12 @@ async fn store_checked(
             mailbox_key: mailbox_key(mailbox),
             posted_on,
             sender: sender.as_str(),
-            bundle_version,
-            ciphertext,
+            bundle_version: message.bundle_version,
+            ciphertext: message.ciphertext,
+            attachments: message.attachments,
             posted_by,
             max_messages: state.mailbox_config().max_messages,
+            max_answer_bytes: state.mailbox_config().max_answer_bytes,
             item_id,
         })
         .await?;
@@ -264,29 +289,91 @@ pub async fn read(
     Ok(Json(MailboxMessages { messages }))
 }
 
-/// `POST /v1/mailbox/answer`: a reporter's answer.
+/// `POST /v1/mailbox/answer`: a reporter's answer; or, as `multipart/form-data`, an
+/// answer and its attachments file (§4.12), both or neither.
 pub async fn answer(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<Receipt>), ApiError> {
     let ticket = super::public::precheck(&state, &headers, Purpose::Answer)?;
-    let bytes = read_body(&headers, body, post_limit(&state)).await?;
-    let (mailbox, ciphertext, item_id) = decode_post(&bytes)?;
-    if item_id.is_some() {
-        return Err(ApiError::bad_request(
-            "malformed",
-            "item_id is for moderators' replies only",
-        ));
-    }
-    let size = ciphertext.len() as u64;
-    let bundle_version = check_message(&state, &mailbox, &ciphertext)?;
-    super::public::admit(&state, ticket, size).await?;
-    let (receipt, _) =
-        store_checked(&state, &mailbox, ciphertext, None, bundle_version, None).await?;
+    let boundary = crate::upload::form_data_boundary(&headers);
+    let largest = match boundary {
+        Some(_) => state.current_bundle().map_or(0, |c| {
+            attachment::max_upload_bytes(c.bundle.limits.max_report_bytes) as usize
+        }),
+        None => post_limit(&state),
+    };
+    let limit = ticket
+        .as_ref()
+        .map_or(largest, |t| (t.size as usize).min(largest));
+    // A body with images is held in memory until it is stored: only a few at once.
+    let _place = match boundary {
+        Some(_) => Some(
+            state
+                .upload_place()
+                .ok_or_else(super::public::busy_uploading)?,
+        ),
+        None => None,
+    };
+    let bytes = read_body(&headers, body, limit).await?;
+    let body_size = bytes.len() as u64;
+    let (mailbox, ciphertext, attachments) = match &boundary {
+        None => {
+            let (mailbox, ciphertext, item_id) = decode_post(&bytes)?;
+            if item_id.is_some() {
+                return Err(ApiError::bad_request(
+                    "malformed",
+                    "item_id is for moderators' replies only",
+                ));
+            }
+            (mailbox, ciphertext, None)
+        }
+        Some(boundary) => answer_parts(boundary, bytes).await?,
+    };
+    let bundle_version = check_message(&state, &mailbox, &ciphertext, attachments.as_deref())?;
+    super::public::admit(&state, ticket, body_size).await?;
+    let size = (ciphertext.len() + attachments.as_ref().map_or(0, Vec::len)) as u64;
+    let message = Checked {
+        ciphertext,
+        attachments,
+        bundle_version,
+    };
+    let (receipt, _) = store_checked(&state, &mailbox, message, None, None).await?;
     state.admission().record_write(size);
     tracing::debug!("a mailbox answer was stored");
     Ok((StatusCode::CREATED, Json(receipt)))
+}
+
+/// The three parts of an answer sent with images: `mailbox`, `answer`, `attachments`.
+async fn answer_parts(
+    boundary: &str,
+    body: axum::body::Bytes,
+) -> Result<(String, Vec<u8>, Option<Vec<u8>>), ApiError> {
+    let malformed = |reason: String| {
+        ApiError::bad_request(
+            "malformed_upload",
+            format!("{reason}: send the parts 'mailbox' (the mailbox id), 'answer' (the answer's age file) and 'attachments' (its attachments file), in this order"),
+        )
+    };
+    let parts = crate::upload::parts(boundary, body, &["mailbox", "answer", "attachments"], 3)
+        .await
+        .map_err(malformed)?;
+    let names: Vec<&str> = parts.iter().map(|p| p.name.as_str()).collect();
+    if names != ["mailbox", "answer", "attachments"] {
+        return Err(malformed(format!(
+            "the parts are {}",
+            if names.is_empty() {
+                "missing".to_string()
+            } else {
+                format!("'{}'", names.join("', '"))
+            }
+        )));
+    }
+    let mut parts = parts.into_iter();
+    let mut next = || parts.next().map(|p| p.bytes).unwrap_or_default();
+    let mailbox = String::from_utf8(next().to_vec()).map_err(|_| bad_mailbox())?;
+    Ok((mailbox, next().to_vec(), Some(next().to_vec())))
 }
 
 /// `POST /v1/mailbox/delete`.
@@ -313,16 +400,13 @@ pub async fn reply(
         super::moderator::authenticated(&state, &method, &uri, &headers, body, post_limit(&state))
             .await?;
     let (mailbox, ciphertext, item_id) = decode_post(&bytes)?;
-    let bundle_version = check_message(&state, &mailbox, &ciphertext)?;
-    let (receipt, new) = store_checked(
-        &state,
-        &mailbox,
+    let bundle_version = check_message(&state, &mailbox, &ciphertext, None)?;
+    let message = Checked {
         ciphertext,
-        Some(moderator),
+        attachments: None,
         bundle_version,
-        item_id,
-    )
-    .await?;
+    };
+    let (receipt, new) = store_checked(&state, &mailbox, message, Some(moderator), item_id).await?;
     if !new {
         return Ok((StatusCode::OK, Json(receipt)));
     }
@@ -343,28 +427,28 @@ pub async fn pending(
             .await?;
     let me = moderator.clone();
     let versions = super::moderator::recipient_versions(&state, &moderator);
-    let rows: Vec<(String, String, String, i64, i64)> = state
+    let rows: Vec<(String, String, String, i64, i64, Option<i64>)> = state
         .storage()
         .read(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT m.id, m.posted_on, m.sender, m.bundle_version, length(m.ciphertext)
+                "SELECT m.id, m.posted_on, m.sender, m.bundle_version, length(m.ciphertext), length(m.attachments)
                  FROM mailbox_messages m
                  WHERE m.bundle_version IN (SELECT value FROM json_each(?2))
                    AND NOT EXISTS (SELECT 1 FROM message_acks a WHERE a.message_id = m.id AND a.moderator_id = ?1)
-                 ORDER BY m.id LIMIT ?3",
+                 ORDER BY m.posted_on, m.mailbox_key, m.seq LIMIT ?3",
             )?;
             let rows = stmt.query_map(rusqlite::params![me, versions, MAX_LISTED], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
             })?;
             rows.collect()
         })
         .await?;
     let messages = rows
         .into_iter()
-        .filter(|(_, _, _, version, _)| {
+        .filter(|(_, _, _, version, _, _)| {
             super::moderator::was_recipient(&state, *version as u64, &moderator)
         })
-        .filter_map(|(id, day, sender, version, size)| {
+        .filter_map(|(id, day, sender, version, size, attachments_size)| {
             Some(PendingMessage {
                 id,
                 posted_on: Day::parse(&day).ok()?,
@@ -375,6 +459,7 @@ pub async fn pending(
                 },
                 bundle_version: version as u64,
                 size: size as u64,
+                attachments_size: attachments_size.map(|s| s as u64),
             })
         })
         .collect();
@@ -420,24 +505,64 @@ pub async fn fetch(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    let request = (method, uri, headers, body);
+    message_file(&state, id, request, MessageFile::Envelope).await
+}
+
+/// `GET /v1/mod/messages/{id}/attachments`: the attachments file of an answer with
+/// images (`docs/PROTOCOL.md` §4.12).
+pub async fn fetch_attachments(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let request = (method, uri, headers, body);
+    message_file(&state, id, request, MessageFile::Attachments).await
+}
+
+/// Which of a message's two files.
+enum MessageFile {
+    Envelope,
+    Attachments,
+}
+
+/// One of a message's files, for a moderator it was encrypted to.
+async fn message_file(
+    state: &AppState,
+    id: String,
+    (method, uri, headers, body): (Method, Uri, HeaderMap, Body),
+    which: MessageFile,
+) -> Result<Response, ApiError> {
     let (moderator, _) =
-        super::moderator::authenticated(&state, &method, &uri, &headers, body, MAX_REQUEST_BODY)
+        super::moderator::authenticated(state, &method, &uri, &headers, body, MAX_REQUEST_BODY)
             .await?;
-    check_recipient(&state, &id, &moderator).await?;
-    let row: Option<(Vec<u8>, String, String)> = state
+    check_recipient(state, &id, &moderator).await?;
+    let sql = match which {
+        MessageFile::Envelope => {
+            "SELECT ciphertext, posted_on, sender FROM mailbox_messages WHERE id = ?1"
+        }
+        MessageFile::Attachments => {
+            "SELECT attachments, posted_on, sender FROM mailbox_messages WHERE id = ?1"
+        }
+    };
+    let row: Option<(Option<Vec<u8>>, String, String)> = state
         .storage()
         .read(move |c| {
-            c.query_row(
-                "SELECT ciphertext, posted_on, sender FROM mailbox_messages WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()
+            c.query_row(sql, [id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()
         })
         .await?;
-    let (ciphertext, posted_on, sender) = row.ok_or_else(no_such_message)?;
+    let (file, posted_on, sender) = row.ok_or_else(no_such_message)?;
+    let file = file.ok_or_else(|| {
+        ApiError::not_found(
+            "this message has no attachments (or is unknown, expired, or not encrypted to you)",
+        )
+    })?;
     Ok(super::ciphertext_response(
-        ciphertext,
+        file,
         &[
             ("x-jasmine-posted-on", posted_on),
             ("x-jasmine-from", sender),

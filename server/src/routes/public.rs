@@ -82,13 +82,7 @@ pub async fn submit_report(
     let limit = ticket.as_ref().map_or(largest, |t| t.size.min(largest)) as usize;
     // A body with images is held in memory until it is stored: only a few at once.
     let _place = match boundary {
-        Some(_) => Some(state.upload_place().ok_or_else(|| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
-                "too many reports with images are being received at once; try again in a minute",
-            )
-        })?),
+        Some(_) => Some(state.upload_place().ok_or_else(busy_uploading)?),
         None => None,
     };
     let body = read_body(&headers, body, limit).await?;
@@ -139,6 +133,15 @@ pub async fn submit_report(
     state.admission().record_write(size);
     tracing::debug!("a report was stored");
     Ok((StatusCode::CREATED, Json(Receipt { id, received_on })))
+}
+
+/// `503 busy`: every place for a body with images is taken.
+pub fn busy_uploading() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "busy",
+        "too many reports or answers with images are being received at once; try again in a minute",
+    )
 }
 
 /// The two parts of a report sent with images: `report`, then `attachments`.

@@ -163,10 +163,14 @@ pub enum WriteOp {
         bundle_version: u64,
         /// The age file.
         ciphertext: Vec<u8>,
+        /// Its attachments file (`docs/PROTOCOL.md` §4.12), an answer's images.
+        attachments: Option<Vec<u8>>,
         /// The moderator who posted it (it counts as acknowledged by them).
         posted_by: Option<String>,
         /// Most messages one mailbox may hold.
         max_messages: u32,
+        /// Most bytes of the reporter's answers (images included) one mailbox may hold.
+        max_answer_bytes: u64,
         /// A moderator's reply: the item id its desk chose. The same item posted again
         /// is stored once ([`WriteOutcome::Repeated`]).
         item_id: Option<String>,
@@ -640,8 +644,10 @@ mod tests {
             sender: "moderator",
             bundle_version: 1,
             ciphertext: vec![9; size],
+            attachments: None,
             posted_by: Some("m".into()),
             max_messages: 3,
+            max_answer_bytes: u64::MAX,
             item_id: None,
         }
     }
@@ -655,8 +661,10 @@ mod tests {
             sender: "reporter",
             bundle_version: 1,
             ciphertext: vec![5; size],
+            attachments: None,
             posted_by: None,
             max_messages: 10,
+            max_answer_bytes: 4096,
             item_id: None,
         }
     }
@@ -693,6 +701,79 @@ mod tests {
             .await
             .unwrap();
         storage.write(report("r", 1000)).await.unwrap();
+    }
+
+    /// Her answers with images are large: one conversation keeps at most
+    /// `max_answer_bytes` of them, attachments files included (4096 in `answer`), so
+    /// that a stolen codename fills that much and no more; other conversations are not
+    /// refused by it, and deleting the conversation frees it.
+    #[tokio::test]
+    async fn a_conversation_keeps_a_bounded_share_of_her_answers_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open(&config(dir.path(), 1_000_000)).unwrap();
+        for key in ["k-one", "k-two"] {
+            storage
+                .write(message(&format!("m-{key}"), key, "2026-11-28", 100))
+                .await
+                .unwrap();
+        }
+        let with_images = |id: &str, key: &str, images: usize| match answer(id, key, 1000) {
+            WriteOp::PostMessage {
+                id,
+                mailbox_key,
+                posted_on,
+                sender,
+                bundle_version,
+                ciphertext,
+                posted_by,
+                max_messages,
+                max_answer_bytes,
+                item_id,
+                ..
+            } => WriteOp::PostMessage {
+                id,
+                mailbox_key,
+                posted_on,
+                sender,
+                bundle_version,
+                ciphertext,
+                attachments: Some(vec![1; images]),
+                posted_by,
+                max_messages,
+                max_answer_bytes,
+                item_id,
+            },
+            _ => unreachable!(),
+        };
+        storage
+            .write(with_images("a1", "k-one", 2000))
+            .await
+            .unwrap();
+        // 3000 held; 1000 + 1000 more would make 5000.
+        let refused = storage.write(with_images("a2", "k-one", 1000)).await;
+        assert!(
+            matches!(&refused, Err(StorageError::Conflict(why)) if why.contains("MiB of your answers")),
+            "{refused:?}"
+        );
+        storage.write(answer("a3", "k-one", 1000)).await.unwrap();
+        storage
+            .write(with_images("a4", "k-two", 2000))
+            .await
+            .unwrap();
+        storage
+            .write(WriteOp::DeleteMailbox {
+                mailbox_key: "k-one".into(),
+            })
+            .await
+            .unwrap();
+        storage
+            .write(message("m3", "k-one", "2026-11-28", 100))
+            .await
+            .unwrap();
+        storage
+            .write(with_images("a5", "k-one", 2000))
+            .await
+            .unwrap();
     }
 
     #[tokio::test]

@@ -306,8 +306,10 @@ fn apply(conn: &Connection, op: &WriteOp, quota: &mut Quota) -> Result<WriteOutc
             sender,
             bundle_version,
             ciphertext,
+            attachments,
             posted_by,
             max_messages,
+            max_answer_bytes,
             item_id,
         } => {
             if let Some(item) = item_id {
@@ -331,7 +333,7 @@ fn apply(conn: &Connection, op: &WriteOp, quota: &mut Quota) -> Result<WriteOutc
                     return Ok(WriteOutcome::Repeated { id, posted_on });
                 }
             }
-            let size = ciphertext.len() as u64;
+            let size = (ciphertext.len() + attachments.as_ref().map_or(0, Vec::len)) as u64;
             let from_reporter = posted_by.is_none();
             if from_reporter {
                 // A reporter may only answer in a conversation a moderator opened: an
@@ -347,14 +349,27 @@ fn apply(conn: &Connection, op: &WriteOp, quota: &mut Quota) -> Result<WriteOutc
                 }
             }
             quota.admit_message(size, from_reporter)?;
-            let (count, last_seq): (i64, Option<i64>) = conn.query_row(
-                "SELECT count(*), max(seq) FROM mailbox_messages WHERE mailbox_key = ?1",
+            let (count, last_seq, answer_bytes): (i64, Option<i64>, i64) = conn.query_row(
+                "SELECT count(*), max(seq),
+                        coalesce(sum(CASE WHEN sender = 'reporter'
+                            THEN length(ciphertext) + coalesce(length(attachments), 0) END), 0)
+                 FROM mailbox_messages WHERE mailbox_key = ?1",
                 [mailbox_key],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
             if count >= i64::from(*max_messages) {
                 return Err(StorageError::Conflict(format!(
                     "this conversation already holds {count} messages, the most a mailbox keeps; the association can still be reached through the help page"
+                )));
+            }
+            // Her answers with images are large: one conversation keeps a bounded
+            // share of the messages' budget, so that a stolen codename fills only it.
+            if from_reporter
+                && (answer_bytes.max(0) as u64).saturating_add(size) > *max_answer_bytes
+            {
+                return Err(StorageError::Conflict(format!(
+                    "this conversation already holds {} MiB of your answers, the most a mailbox keeps; send fewer or smaller images, or reach the association through the help page",
+                    answer_bytes.max(0) as u64 / (1024 * 1024)
                 )));
             }
             conn.execute(
@@ -363,8 +378,8 @@ fn apply(conn: &Connection, op: &WriteOp, quota: &mut Quota) -> Result<WriteOutc
                 params![mailbox_key, posted_on.to_string()],
             )?;
             conn.execute(
-                "INSERT INTO mailbox_messages (id, mailbox_key, seq, posted_on, sender, bundle_version, ciphertext, item_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO mailbox_messages (id, mailbox_key, seq, posted_on, sender, bundle_version, ciphertext, item_id, attachments)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     id,
                     mailbox_key,
@@ -373,7 +388,8 @@ fn apply(conn: &Connection, op: &WriteOp, quota: &mut Quota) -> Result<WriteOutc
                     sender,
                     *bundle_version as i64,
                     ciphertext,
-                    item_id
+                    item_id,
+                    attachments
                 ],
             )?;
             if let Some(moderator) = posted_by {

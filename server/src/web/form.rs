@@ -15,9 +15,10 @@ use jasmine_client::report::{
     Aggressor, Category, DatePrecision, FollowUp, PartOfDay, Place, Report, ReportProblem, Setting,
     Severity, When, REPORT_FORMAT,
 };
-use jasmine_client::{envelope, scrub, Day};
+use jasmine_client::{envelope, Day};
 use zeroize::Zeroizing;
 
+use super::chosen;
 use super::i18n::Tr;
 use super::pages::{PageBase, ReportForm};
 use super::{html, not_found, site, Site};
@@ -218,7 +219,7 @@ pub async fn submit(
         None => None,
     };
     let limit = match boundary {
-        Some(_) => MAX_FORM_BYTES + MAX_ATTACHMENTS * (scrub::MAX_CHOSEN_BYTES + 1024),
+        Some(_) => chosen::max_form_bytes(MAX_FORM_BYTES),
         None => MAX_FORM_BYTES,
     };
     let raw = match read_body(&headers, body, limit).await {
@@ -235,7 +236,7 @@ pub async fn submit(
             super::fields::FormFields::parse(&Zeroizing::new(raw.to_vec())),
             Vec::new(),
         ),
-        Some(boundary) => match form_parts(boundary, raw).await {
+        Some(boundary) => match chosen::form_parts(boundary, raw).await {
             Ok(parts) => parts,
             Err(reason) => return refuse(&site, StatusCode::BAD_REQUEST, reason),
         },
@@ -275,18 +276,10 @@ pub async fn submit(
         if let Some(page) = busy_without_budget(&state, &site) {
             return page;
         }
-        match scrub_all(chosen).await {
+        match chosen::scrub_all(chosen).await {
             Ok(images) => images,
             Err((n, e)) => {
-                let key = format!(
-                    "attach-error-{}",
-                    e.code().trim_start_matches("attachment_").replace('_', "-")
-                );
-                let message = format!(
-                    "{} {}",
-                    site.tr.t1("attach-error-prefix", "number", &n.to_string()),
-                    site.tr.t(&key)
-                );
+                let message = chosen::refusal(&site.tr, n, &e);
                 let _ = sent.take("once");
                 return refuse_refilled(
                     &site,
@@ -388,52 +381,6 @@ fn busy_without_budget(state: &AppState, site: &Site) -> Option<Response> {
         site.tr.t("admission-busy-report"),
     );
     Some(super::retry_after(page, wait))
-}
-
-/// The text fields of a multipart form (wiped on drop, as a urlencoded body's) and its
-/// chosen files (`attachment`; an empty file part is a file input left empty).
-async fn form_parts(
-    boundary: &str,
-    body: axum::body::Bytes,
-) -> Result<(super::fields::FormFields, Vec<Zeroizing<Vec<u8>>>), String> {
-    let parts = crate::upload::parts(boundary, body, &[], 256).await?;
-    let mut fields = Vec::new();
-    let mut chosen = Vec::new();
-    for part in parts {
-        if part.name == "attachment" {
-            if !part.bytes.is_empty() {
-                chosen.push(Zeroizing::new(part.bytes.to_vec()));
-            }
-        } else if !part.is_file {
-            let text = String::from_utf8_lossy(&part.bytes).into_owned();
-            fields.push((part.name, text));
-        }
-    }
-    Ok((super::fields::FormFields::from_pairs(fields), chosen))
-}
-
-/// Scrubs every chosen file, in order, off the async threads; the first that cannot
-/// be sent is named by its number (from 1).
-async fn scrub_all(
-    chosen: Vec<Zeroizing<Vec<u8>>>,
-) -> Result<Vec<attachment::Image>, (usize, scrub::ScrubError)> {
-    if chosen.is_empty() {
-        return Ok(Vec::new());
-    }
-    tokio::task::spawn_blocking(move || {
-        chosen
-            .iter()
-            .enumerate()
-            .map(|(n, file)| scrub::scrub(file).map_err(|e| (n + 1, e)))
-            .collect()
-    })
-    .await
-    .unwrap_or_else(|_| {
-        Err((
-            1,
-            scrub::ScrubError::Unreadable("the server could not read it".into()),
-        ))
-    })
 }
 
 fn list(text: &str) -> Vec<String> {

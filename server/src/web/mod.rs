@@ -3,6 +3,7 @@
 //! Content-Security-Policy on every page, a quick-exit link at the top of each.
 
 mod check;
+mod chosen;
 mod feeds;
 mod fields;
 mod form;

@@ -15,12 +15,15 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use jasmine_client::attachment::MAX_ATTACHMENTS;
 use jasmine_client::codename::{Codename, ReplyKeys};
 use jasmine_client::mailbox::{self, Sender};
 use jasmine_client::Day;
 use tokio::sync::Semaphore;
 use zeroize::Zeroizing;
 
+use super::chosen;
+use super::fields::FormFields;
 use super::pages::PageBase;
 use super::{html, not_found, site, Site};
 use crate::admission::NoJsPath;
@@ -57,6 +60,10 @@ pub struct ShownMessage {
     pub heading: String,
     /// What it says.
     pub text: Zeroizing<String>,
+    /// How many images she sent with it.
+    pub images: usize,
+    /// That number, said in her language (empty when there are none).
+    pub images_text: String,
 }
 
 #[derive(Template)]
@@ -69,6 +76,10 @@ struct RepliesPage<'a> {
     notice: Option<String>,
     conversation: Option<Vec<ShownMessage>>,
     codename_text: Zeroizing<String>,
+    /// Her answer, filled in again when it could not be sent.
+    draft: Zeroizing<String>,
+    /// The field to focus (`attachments` when an image was refused).
+    focus: &'static str,
 }
 
 impl<'a> RepliesPage<'a> {
@@ -81,6 +92,8 @@ impl<'a> RepliesPage<'a> {
             notice: None,
             conversation: None,
             codename_text: Zeroizing::new(String::new()),
+            draft: Zeroizing::new(String::new()),
+            focus: "",
         }
     }
 }
@@ -93,28 +106,66 @@ pub async fn form(State(state): State<AppState>, Path(lang): Path<String>) -> Re
     html(StatusCode::OK, RepliesPage::new(&site).render())
 }
 
-/// The form's fields, wiped when dropped.
+/// The form's fields, wiped when dropped, and the images chosen with an answer.
 #[derive(Default)]
 struct Fields {
     codename: Zeroizing<String>,
     action: String,
     message: Zeroizing<String>,
     once: String,
+    chosen: Vec<Zeroizing<Vec<u8>>>,
 }
 
-fn fields(body: &[u8]) -> Fields {
-    let mut fields = Fields::default();
-    for (name, value) in form_urlencoded::parse(body) {
-        let value = Zeroizing::new(value.into_owned());
-        match name.as_ref() {
-            "codename" => fields.codename = value,
-            "action" => fields.action = value.to_string(),
-            "message" => fields.message = value,
-            "once" => fields.once = value.to_string(),
-            _ => {}
+impl Fields {
+    fn from_form(mut form: FormFields, chosen: Vec<Zeroizing<Vec<u8>>>) -> Fields {
+        Fields {
+            codename: form.take("codename"),
+            action: form.take("action").to_string(),
+            message: form.take("message"),
+            once: form.take("once").to_string(),
+            chosen,
         }
     }
-    fields
+}
+
+/// The fields of the posted form: urlencoded, or `multipart/form-data` when the
+/// answer form's file input is on the page.
+async fn read_fields(
+    site: &Site<'_>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Fields, (StatusCode, String)> {
+    let Some(boundary) = crate::upload::form_data_boundary(headers) else {
+        let raw = read_body(headers, body, MAX_FORM_BYTES)
+            .await
+            .map_err(|e| {
+                (
+                    e.status(),
+                    site.tr.t1("replies-error", "reason", &format!("{e:?}")),
+                )
+            })?;
+        return Ok(Fields::from_form(
+            FormFields::parse(&Zeroizing::new(raw.to_vec())),
+            Vec::new(),
+        ));
+    };
+    let raw = read_body(headers, body, chosen::max_form_bytes(MAX_FORM_BYTES))
+        .await
+        .map_err(|e| {
+            let reason = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                site.tr.t("attach-error-too-large")
+            } else {
+                site.tr.t1("replies-error", "reason", &format!("{e:?}"))
+            };
+            (e.status(), reason)
+        })?;
+    let (form, chosen) = chosen::form_parts(&boundary, raw).await.map_err(|reason| {
+        (
+            StatusCode::BAD_REQUEST,
+            site.tr.t1("replies-error", "reason", &reason),
+        )
+    })?;
+    Ok(Fields::from_form(form, chosen))
 }
 
 /// `POST /<lang>/replies` (without JavaScript): read, answer or delete.
@@ -132,15 +183,25 @@ pub async fn submit(
         page.error = Some(site.tr.t("report-disabled"));
         return html(StatusCode::FORBIDDEN, page.render());
     }
-    let raw = match read_body(&headers, body, MAX_FORM_BYTES).await {
-        Ok(bytes) => Zeroizing::new(bytes.to_vec()),
-        Err(e) => {
-            page.error = Some(site.tr.t1("replies-error", "reason", &format!("{e:?}")));
-            return html(e.status(), page.render());
+    // With images the form is held in memory until they are sealed: only a few at once.
+    let _place = match crate::upload::form_data_boundary(&headers) {
+        Some(_) => match state.upload_place() {
+            Some(place) => Some(place),
+            None => {
+                page.error = Some(site.tr.t("admission-busy-replies"));
+                let page = html(StatusCode::SERVICE_UNAVAILABLE, page.render());
+                return super::retry_after(page, 60);
+            }
+        },
+        None => None,
+    };
+    let mut fields = match read_fields(&site, &headers, body).await {
+        Ok(fields) => fields,
+        Err((status, message)) => {
+            page.error = Some(message);
+            return html(status, page.render());
         }
     };
-    let fields = fields(&raw);
-    drop(raw);
     // Each page's form is good for one post: posted again (Back, reload), it shows
     // nothing and asks for the codename again.
     if state.form_tokens().spend(&fields.once).is_err() {
@@ -173,20 +234,25 @@ pub async fn submit(
     let mut status = StatusCode::OK;
     match fields.action.as_str() {
         "answer" => {
-            let stored = match mailbox::seal_answer(&fields.message, &keys, &verified, today) {
-                Ok(sealed) => store_message(&state, &keys.mailbox, sealed, None)
-                    .await
-                    .map_err(|e| format!("{e:?}")),
-                Err(e) => Err(e.to_string()),
-            };
-            match stored {
-                Ok(_) => {
+            let chosen = std::mem::take(&mut fields.chosen);
+            match answer(&state, &site, &fields.message, chosen, &keys, &verified).await {
+                Ok(images) => {
                     page.notice = Some(site.tr.t("replies-sent"));
+                    if images > 0 {
+                        page.notice = Some(format!(
+                            "{} {}",
+                            site.tr.t("replies-sent"),
+                            site.tr
+                                .t1("attach-sent-server", "count", &images.to_string())
+                        ));
+                    }
                     status = StatusCode::CREATED;
                 }
-                Err(reason) => {
-                    page.error = Some(site.tr.t1("replies-error", "reason", &reason));
-                    status = StatusCode::BAD_REQUEST;
+                Err(refused) => {
+                    page.error = Some(refused.message);
+                    page.draft = fields.message.clone();
+                    page.focus = refused.focus;
+                    status = refused.status;
                 }
             }
         }
@@ -228,6 +294,61 @@ pub async fn submit(
     html(status, page.render())
 }
 
+/// Why her answer was not stored, as the page says it.
+struct Refused {
+    status: StatusCode,
+    message: String,
+    focus: &'static str,
+}
+
+/// Scrubs her images (on this path's hourly budget: decoding is the costly part),
+/// seals her answer with them and stores both; returns how many images went.
+async fn answer(
+    state: &AppState,
+    site: &Site<'_>,
+    text: &str,
+    chosen: Vec<Zeroizing<Vec<u8>>>,
+    keys: &ReplyKeys,
+    verified: &jasmine_client::bundle::VerifiedBundle,
+) -> Result<usize, Refused> {
+    let refused = |status, message, focus| Refused {
+        status,
+        message,
+        focus,
+    };
+    if chosen.len() > MAX_ATTACHMENTS {
+        let message = site.tr.t("attach-error-too-many");
+        return Err(refused(StatusCode::BAD_REQUEST, message, "attachments"));
+    }
+    if text.trim().is_empty() && chosen.is_empty() {
+        let message = site.tr.t("replies-empty-answer");
+        return Err(refused(StatusCode::BAD_REQUEST, message, "message"));
+    }
+    if !chosen.is_empty() && state.admission().take_nojs(NoJsPath::Codename).is_err() {
+        let message = site.tr.t("admission-busy-replies");
+        return Err(refused(StatusCode::SERVICE_UNAVAILABLE, message, ""));
+    }
+    let images = chosen::scrub_all(chosen).await.map_err(|(n, e)| {
+        let message = chosen::refusal(&site.tr, n, &e);
+        refused(StatusCode::BAD_REQUEST, message, "attachments")
+    })?;
+    let reason = |reason: String| site.tr.t1("replies-error", "reason", &reason);
+    let sealed = mailbox::seal_answer_with_images(text, &images, keys, verified, Day::today_utc())
+        .map_err(|e| refused(StatusCode::BAD_REQUEST, reason(e.to_string()), ""))?;
+    let count = images.len();
+    drop(images);
+    store_message(
+        state,
+        &keys.mailbox,
+        sealed.envelope,
+        sealed.attachments,
+        None,
+    )
+    .await
+    .map_err(|e| refused(e.status(), reason(format!("{e:?}")), ""))?;
+    Ok(count)
+}
+
 fn shown_message(site: &Site, message: &mailbox::Message) -> ShownMessage {
     let day = site.tr.day(message.written_on);
     let (from, heading) = match &message.sender {
@@ -242,9 +363,16 @@ fn shown_message(site: &Site, message: &mailbox::Message) -> ShownMessage {
             ("moderator", heading)
         }
     };
+    let images = message.attachments.len();
     ShownMessage {
         from,
         heading,
         text: message.text.clone(),
+        images,
+        images_text: if images == 0 {
+            String::new()
+        } else {
+            site.tr.t1("replies-images", "count", &images.to_string())
+        },
     }
 }

@@ -7,6 +7,7 @@ import { ed25519, x25519 } from "@noble/curves/ed25519.js";
 import { argon2idAsync } from "@noble/hashes/argon2.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { base64, bech32 } from "@scure/base";
+import { MAX_ATTACHMENTS, charCount, rustTrim } from "./report-rules.js";
 import { canonicalJson, pad } from "./seal.js";
 
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -114,15 +115,26 @@ export function signedAnswer(answer, keys) {
   return { answer, signature: base64.encode(ed25519.sign(signed, keys.answerSeed)) };
 }
 
-// A reporter's answer, signed, sealed to every moderator of the bundle and to the
-// reply key.
-export async function sealAnswer(text, keys, bundle, day) {
-  if (!text.trim()) throw new Error("the message is empty");
-  if ([...text].length > 10000) throw new Error("the message is too long");
+// Who can open her answer, and the attachments file sent with it: every moderator of
+// the bundle, and her reply key (she reads her own answers back).
+export function answerRecipients(keys, bundle) {
+  return [...bundle.moderators.map((m) => m.age_recipient), keys.recipient];
+}
+
+// A reporter's answer, signed, sealed to answerRecipients. `entries` name the images
+// sent with it in their attachments file (attachments.js attachmentEntries): with one
+// or more, the text may be empty; without, the answer has no `attachments` member at
+// all, so that it is byte for byte the answer of before images.
+export async function sealAnswer(text, keys, bundle, day, entries = []) {
+  // Empty and long as client-lib counts them (report-rules.js: Rust's trim, scalars).
+  if (!rustTrim(text) && entries.length === 0) throw new Error("the message is empty");
+  if (charCount(text) > 10000) throw new Error("the message is too long");
+  if (entries.length > MAX_ATTACHMENTS) throw new Error("at most " + MAX_ATTACHMENTS + " images");
   const encrypter = new Encrypter();
-  for (const moderator of bundle.moderators) encrypter.addRecipient(moderator.age_recipient);
-  encrypter.addRecipient(keys.recipient);
-  const value = signedAnswer({ format: 1, mailbox: keys.mailbox, written_on: day, text }, keys);
+  for (const recipient of answerRecipients(keys, bundle)) encrypter.addRecipient(recipient);
+  const answer = { format: 1, mailbox: keys.mailbox, written_on: day, text };
+  if (entries.length > 0) answer.attachments = entries;
+  const value = signedAnswer(answer, keys);
   const framed = pad(encoder.encode(JSON.stringify(value)));
   const ciphertext = await encrypter.encrypt(framed);
   framed.fill(0);
@@ -149,7 +161,7 @@ export async function openMessage(ciphertextB64, keys, bundle) {
     if (!ed25519.verify(b64decode(value.signature), signed, b64decode(moderator.alert_key), { zip215: false })) {
       throw new Error("a reply whose signature does not verify");
     }
-    message = { from: "moderator", name: moderator.name, day: reply.written_on, text: reply.text, mailbox: reply.mailbox };
+    message = { from: "moderator", name: moderator.name, day: reply.written_on, text: reply.text, mailbox: reply.mailbox, images: 0 };
   } else if (value.answer && Object.keys(value).length === 2 && typeof value.signature === "string") {
     // Hers only if signed with the key of her codename: knowing the mailbox id is not
     // enough (an answer without a signature is refused here: hers always have one).
@@ -158,7 +170,9 @@ export async function openMessage(ciphertextB64, keys, bundle) {
     if (!ed25519.verify(b64decode(value.signature), signed, b64decode(keys.answerKey), { zip215: false })) {
       throw new Error("an answer whose signature does not verify");
     }
-    message = { from: "reporter", day: a.written_on, text: a.text, mailbox: a.mailbox };
+    // Her images are not fetched back: only how many went with it is shown.
+    if (a.attachments !== undefined && !Array.isArray(a.attachments)) throw new Error("a malformed message");
+    message = { from: "reporter", day: a.written_on, text: a.text, mailbox: a.mailbox, images: (a.attachments || []).length };
   } else {
     throw new Error("neither a reply nor an answer");
   }

@@ -2,17 +2,26 @@
 // the codename there when one is asked for, and read and answer the replies with it.
 // The images she adds are scrubbed on her device as soon as she chooses them, shown to
 // her as they will be sent (to black out or blur what she wants), and sent encrypted
-// with the report. Without this script every form still works (the server then does it
-// in memory).
+// with the report or with her answer. Without this script every form still works (the
+// server then does it in memory).
 
 import { reportFromFields, sealReport } from "./seal.js";
-import { reportProblem } from "./report-rules.js";
+import { reportProblem, rustTrim } from "./report-rules.js";
 import { deriveInWorker } from "./work.js";
 import { currentBundle, multipartBody, postWithPuzzle, showProgress } from "./api.js";
 import { MAX_ATTACHMENTS, scrubImage } from "./scrub.js";
 import { createEditor, previewBox } from "./redact.js";
 import { sealAttachmentsInWorker } from "./attachments.js";
-import { codenameFollowUp, deriveReplyKeys, displayCodename, generateCodename, openMessage, parseCodename, sealAnswer } from "./codename.js";
+import {
+  answerRecipients,
+  codenameFollowUp,
+  deriveReplyKeys,
+  displayCodename,
+  generateCodename,
+  openMessage,
+  parseCodename,
+  sealAnswer,
+} from "./codename.js";
 
 function b64encode(bytes) {
   let binary = "";
@@ -45,8 +54,10 @@ function today() {
   return new Date().toISOString().slice(0, 10);
 }
 
-// The form field of each report member a problem can name (report-rules.js).
+// The form field of each report member a problem can name (report-rules.js), and of
+// her answer's text (the replies page).
 const PROBLEM_FIELDS = {
+  "answer.text": "message",
   "when.date": "date",
   "place.country": "country",
   "place.region": "region",
@@ -110,15 +121,18 @@ function refusalText(texts, code, name = "") {
   return text.replace("{name}", "\u2068" + name + "\u2069");
 }
 
-// The images of a report (docs/PROTOCOL.md §4.12): each file she chooses is scrubbed
-// in the Web Worker at once (her original never leaves this page), then shown in its
-// editor (redact.js). At most MAX_ATTACHMENTS. → {count(), images(), clear()}; images()
-// waits for the scrubbing and the changes under way → [{bytes, type, width, height}].
-function attachmentsArea() {
+// The images of a report or of an answer (docs/PROTOCOL.md §4.12; the same fieldset,
+// attach_area.html, and ids: one such form on a page): each file she chooses is
+// scrubbed in the Web Worker at once (her original never leaves this page), then shown
+// in its editor (redact.js). At most MAX_ATTACHMENTS. `overrides` replace texts of the
+// fieldset that name the report. → {count(), images(), clear(), texts}; images() waits
+// for the scrubbing and the changes under way → [{bytes, type, width, height}].
+function attachmentsArea(overrides = {}) {
   const input = document.getElementById("attachments");
   const area = input && input.closest("fieldset");
   if (!area) return null;
-  const texts = area.dataset;
+  const texts = { ...area.dataset };
+  for (const [key, text] of Object.entries(overrides)) if (text) texts[key] = text;
   const note = document.getElementById("attach-note");
   if (note && note.dataset.jsText) note.textContent = note.dataset.jsText;
   // The page sends the scrubbed images itself: the chosen files never go in a form post.
@@ -320,6 +334,10 @@ function repliesPage() {
   const status = document.getElementById("replies-status");
   const progress = document.getElementById("replies-progress");
   const list = document.getElementById("conversation");
+  const answerForm = document.getElementById("answer-form");
+  // The answer's images: the same area as the report's, with its own words where the
+  // report's name the report.
+  const attachments = attachmentsArea({ attachmentBlocked: answerForm.dataset.attachmentBlocked });
   let keys = null;
   let bundle = null;
   const fail = (text) => {
@@ -327,7 +345,15 @@ function repliesPage() {
     status.textContent = text;
     status.hidden = false;
   };
-  const failure = (error) => fail((status.dataset.prefix || "") + " " + error.message);
+  const failure = (error) => {
+    // An image's refusal (a code from scrub.js) in her words; anything else as it is.
+    const reason = typeof error.code === "string" && attachments ? refusalText(attachments.texts, error.code) : error.message;
+    fail((status.dataset.prefix || "") + " " + reason);
+  };
+  const step = (text) => {
+    progress.textContent = text;
+    progress.hidden = false;
+  };
 
   function render(message) {
     const item = document.createElement("li");
@@ -342,6 +368,14 @@ function repliesPage() {
     text.className = "message-text";
     text.textContent = message.text;
     item.append(meta, text);
+    // Her images went to the moderators; this page does not fetch them back, it says
+    // how many there were.
+    if (message.images > 0) {
+      const images = document.createElement("p");
+      images.className = "message-images";
+      images.textContent = area.dataset.images.replace("{count}", String(message.images));
+      item.append(images);
+    }
     return item;
   }
 
@@ -387,16 +421,22 @@ function repliesPage() {
     }
   });
 
-  const answerForm = document.getElementById("answer-form");
-  answerForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const button = answerForm.querySelector("button[type=submit]");
-    button.disabled = true;
-    status.hidden = true;
-    try {
-      const text = answerForm.elements.message.value;
-      const ciphertext = await sealAnswer(text, keys, bundle, today());
-      const [answer, body] = await postWithPuzzle(
+  // Her images, scrubbed (and edited) already, sealed in the worker to the answer's
+  // recipients: → {entries, sealed}, or no entries when there is no image to send.
+  async function sealImages() {
+    if (!attachments || attachments.count() === 0) return { entries: [], sealed: null };
+    step(attachments.texts.working);
+    const images = await attachments.images();
+    if (images.length === 0) return { entries: [], sealed: null };
+    step(progress.dataset.sealing);
+    return sealAttachmentsInWorker(images, answerRecipients(keys, bundle));
+  }
+
+  // The answer, alone (JSON, as before images), or with its images in one multipart
+  // body: the mailbox, the answer, then the attachments file (§4.12). → [response, body].
+  function postAnswer(ciphertext, sealed) {
+    if (!sealed) {
+      return postWithPuzzle(
         "/v1/mailbox/answer",
         "answer",
         ciphertext.length,
@@ -404,13 +444,57 @@ function repliesPage() {
         JSON.stringify({ mailbox: keys.mailbox, ciphertext: b64encode(ciphertext) }),
         progress,
       );
+    }
+    const mailbox = new TextEncoder().encode(keys.mailbox);
+    const multipart = multipartBody([["mailbox", mailbox], ["answer", ciphertext], ["attachments", sealed]]);
+    return postWithPuzzle(
+      "/v1/mailbox/answer",
+      "answer",
+      multipart.body.length,
+      multipart.contentType,
+      multipart.body,
+      progress,
+      { upload: true },
+    );
+  }
+
+  // An answer says something: a text, an image, or both. Shown next to the field
+  // before anything is sealed; true when the answer is empty.
+  const emptyAnswer = (text, images) =>
+    showProblem(answerForm, status, !rustTrim(text) && images === 0 ? { code: "empty_answer", field: "answer.text" } : null);
+
+  answerForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = answerForm.querySelector("button[type=submit]");
+    button.disabled = true;
+    status.hidden = true;
+    try {
+      const text = answerForm.elements.message.value;
+      if (emptyAnswer(text, attachments ? attachments.count() : 0)) {
+        button.disabled = false;
+        return;
+      }
+      const { entries, sealed } = await sealImages();
+      // Every image she chose may have been refused meanwhile.
+      if (emptyAnswer(text, entries.length)) {
+        progress.hidden = true;
+        button.disabled = false;
+        return;
+      }
+      const ciphertext = await sealAnswer(text, keys, bundle, today(), entries);
+      const [answer, body] = await postAnswer(ciphertext, sealed);
       progress.hidden = true;
       if (!answer.ok) throw new Error(body.reason || "the answer was not stored");
       answerForm.reset();
+      if (attachments) attachments.clear();
       await load();
+      // One "stored" line, however many answers she sends.
+      const old = document.getElementById("replies-sent");
+      if (old) old.remove();
       const notice = document.createElement("p");
       notice.className = "ok";
       notice.setAttribute("role", "status");
+      notice.id = "replies-sent";
       notice.textContent = area.dataset.sent;
       list.after(notice);
     } catch (error) {

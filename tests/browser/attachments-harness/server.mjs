@@ -49,11 +49,15 @@ function render(fragment, lang) {
 
 function reportPage(lang, rootKey) {
   const template = readFileSync(join(repo, "server/templates/report.html"), "utf8");
-  const start = template.indexOf('<fieldset id="attach-area"');
-  const fieldset = template.slice(start, template.indexOf("</fieldset>", start) + "</fieldset>".length);
+  // The images' fieldset is attach_area.html, which report.html includes.
+  const area = readFileSync(join(repo, "server/templates/attach_area.html"), "utf8");
+  const start = area.indexOf('<fieldset id="attach-area"');
+  const fieldset = area.slice(start, area.indexOf("</fieldset>", start) + "</fieldset>".length);
   const progress = template.split("\n").find((l) => l.includes('id="form-progress"'));
   const form = template.split("\n").find((l) => l.startsWith("<form "));
-  if (start < 0 || !progress || !form.includes('enctype="multipart/form-data"')) throw new Error("report.html changed");
+  if (start < 0 || !template.includes('{% include "attach_area.html" %}') || !progress || !form.includes('enctype="multipart/form-data"')) {
+    throw new Error("report.html changed");
+  }
   const dir = lang === "ar" ? "rtl" : "ltr";
   return `<!doctype html>
 <html lang="${lang}" dir="${dir}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -136,6 +136,11 @@ struct AnswerArgs {
     /// A file holding the message.
     #[arg(long)]
     file: Option<PathBuf>,
+    /// An image to send with it (JPEG, PNG or WebP), at most 5; scrubbed here before it
+    /// is encrypted, as with `report --attach`. With images the text may be left empty
+    /// (--text "").
+    #[arg(long = "attach", value_name = "FILE")]
+    attach: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -215,7 +220,7 @@ fn read_report_file(path: &PathBuf) -> Result<Report> {
 fn scrub_attachments(files: &[PathBuf]) -> Result<Vec<Image>> {
     if files.len() > MAX_ATTACHMENTS {
         bail!(
-            "{} images given with --attach: at most {MAX_ATTACHMENTS} can go with one report",
+            "{} images given with --attach: at most {MAX_ATTACHMENTS} can go with one message",
             files.len()
         );
     }
@@ -447,6 +452,9 @@ fn replies(args: CodenameArgs) -> Result<()> {
 }
 
 fn answer(args: AnswerArgs) -> Result<()> {
+    // The images first: a file that cannot be sent stops everything before the
+    // codename is asked for.
+    let images = scrub_attachments(&args.attach)?;
     let keys = args.codename.keys()?;
     let text = Zeroizing::new(match (&args.text, &args.file) {
         (Some(text), _) => text.clone(),
@@ -454,20 +462,32 @@ fn answer(args: AnswerArgs) -> Result<()> {
             .with_context(|| format!("cannot read {}", path.display()))?,
         (None, None) => prompts::ask_message()?,
     });
-    if text.trim().is_empty() {
-        bail!("the message is empty; nothing was sent");
+    if text.trim().is_empty() && images.is_empty() {
+        bail!("the message is empty and no image is attached; nothing was sent");
     }
     let (rt, client, bundle) = args.codename.session()?;
-    let ciphertext = mailbox::seal_answer(&text, &keys, &bundle, Day::today_utc())?;
-    let receipt = rt
-        .block_on(client.post_answer(&keys.mailbox, &ciphertext))
-        .context("your answer was not sent")?;
+    let sealed =
+        mailbox::seal_answer_with_images(&text, &images, &keys, &bundle, Day::today_utc())?;
+    drop(images);
+    let receipt = match &sealed.attachments {
+        None => rt.block_on(client.post_answer(&keys.mailbox, &sealed.envelope)),
+        Some(file) => {
+            rt.block_on(client.post_answer_with_attachments(&keys.mailbox, &sealed.envelope, file))
+        }
+    }
+    .context("your answer was not sent")?;
     println!(
         "Your answer was stored on {}, encrypted to the {} moderator(s) of {} and to your codename.",
         receipt.received_on,
         bundle.bundle().moderators.len(),
         bundle.bundle().organisation
     );
+    if !args.attach.is_empty() {
+        println!(
+            "{} image(s) went with it, scrubbed here and encrypted the same way.",
+            args.attach.len()
+        );
+    }
     Ok(())
 }
 

@@ -305,8 +305,12 @@ pub fn message_text(message: &jasmine_client::mailbox::Message) -> String {
             }
         ),
     };
+    let images = match message.attachments.len() {
+        0 => String::new(),
+        n => format!("[{n} image(s) sent with it]\n"),
+    };
     format!(
-        "\n— {}, from {from}:\n{}\n",
+        "\n— {}, from {from}:\n{}\n{images}",
         message.written_on,
         escape_lines(message.text.as_str())
     )
