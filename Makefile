@@ -47,7 +47,7 @@ bench:
 ## parser of what strangers send. `make fuzz` runs each for FUZZ_SECONDS (or until
 ## FUZZ_RUNS executions); `make fuzz-smoke` keeps them building and running in `make test`.
 FUZZ_TARGETS = envelope_shape report_plaintext bundle alert authorization codename \
-	report_form questionnaire_form directory airgap_file check_wire checklist image_scrub attachments upload_parts
+	report_form questionnaire_form directory airgap_file check_wire checklist image_scrub attachments upload_parts mailbox_message
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 15
 

@@ -9,7 +9,7 @@ S=fuzz/seeds
 # phone's metadata, one cut short) are committed as they are; everything else is made
 # again here.
 find "$S" -mindepth 1 -maxdepth 1 ! -name image_scrub -exec rm -rf {} + 2>/dev/null || true
-mkdir -p "$S"/{envelope_shape,report_plaintext,bundle,alert,authorization,codename,report_form,questionnaire_form,directory,airgap_file,check_wire,checklist,attachments,upload_parts}
+mkdir -p "$S"/{envelope_shape,report_plaintext,bundle,alert,authorization,codename,report_form,questionnaire_form,directory,airgap_file,check_wire,checklist,attachments,upload_parts,mailbox_message}
 python3 - "$S" <<'PY'
 import struct, sys
 S = sys.argv[1]
@@ -21,6 +21,11 @@ open(f"{S}/attachments/framed-hello", "wb").write(bytes(framed))
 open(f"{S}/upload_parts/two-parts", "wb").write(
     b'\x03xyz--xyz\r\nContent-Disposition: form-data; name="report"\r\n\r\nR\r\n'
     b'--xyz\r\nContent-Disposition: form-data; name="attachments"; filename=""\r\n\r\nA\r\n--xyz--\r\n')
+import json
+codenames = json.load(open("tests/vectors/codenames.json"))
+for name in ["signed_answer", "signed_answer_with_images"]:
+    open(f"{S}/mailbox_message/{name}.json", "w").write(json.dumps(codenames[name]["signed"], separators=(",", ":")))
+open(f"{S}/mailbox_message/reply.json", "w").write(json.dumps({"reply": {"format": 1, "mailbox": "4d7fa7ae60b9c7994f01d1e8ea0bf210", "written_on": "2026-12-01", "text": "Bonjour", "signed_by": "alice"}, "signature": "AAAA"}, separators=(",", ":")))
 PY
 
 cp "$V"/report.age "$V"/reply.age "$V"/fail_report_*.age "$S"/envelope_shape/

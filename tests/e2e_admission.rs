@@ -557,3 +557,72 @@ fn answers_do_not_give_the_host_clock_away() {
         .to_ascii_lowercase();
     assert!(!head.contains("\r\ndate:"), "{head}");
 }
+
+/// One place for a body with images, and no puzzle (so that only the places are
+/// tested).
+const ONE_UPLOAD: &str = "[connections]
+uploads_at_once = 1
+[admission]
+puzzle = false
+";
+
+/// Bodies with images are held in memory, so only `uploads_at_once` are read at once:
+/// while one trickles in, the next one (a report, an answer, or the answer form
+/// without JavaScript) is told to come back (`503 busy`, `Retry-After`) before a byte
+/// of its body is read; once the first is gone, its place is free again.
+#[test]
+fn bodies_with_images_wait_for_a_place_and_the_next_is_told_to_come_back() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let org = Org::create(&tmp.path().join("org"), &["alice"]);
+    let config = tmp.path().join("server.toml");
+    std::fs::write(&config, ONE_UPLOAD).unwrap();
+    let server = Server::start_with(
+        &tmp.path().join("data"),
+        &org.path("root.pub"),
+        Some(&org.path("bundle-1.json")),
+        &["--config", config.to_str().unwrap()],
+    );
+    let address = address(&server);
+    let multipart_head = |path: &str, length: usize| {
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: {length}\r\n\r\n"
+        )
+    };
+    // The first holds the place: its 50 MB come slowly.
+    let mut first = std::net::TcpStream::connect(&address).unwrap();
+    first
+        .write_all(multipart_head("/v1/reports", 50_000_000).as_bytes())
+        .unwrap();
+    first.write_all(b"--b\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+
+    // The next ones are answered at once, without sending their body.
+    for path in ["/v1/mailbox/answer", "/v1/reports", "/fr/m"] {
+        let mut next = std::net::TcpStream::connect(&address).unwrap();
+        next.write_all(multipart_head(path, 40_000_000).as_bytes())
+            .unwrap();
+        let answer = read_to_close(&mut next);
+        assert!(answer.starts_with("HTTP/1.1 503"), "{path}: {answer}");
+        assert!(
+            answer.to_lowercase().contains("retry-after"),
+            "{path}: {answer}"
+        );
+        if path.starts_with("/v1") {
+            assert!(answer.contains("\"busy\""), "{path}: {answer}");
+        }
+    }
+
+    // The first one gives up: its place is free, and the next body is read (and
+    // refused for what it is, not for the place).
+    drop(first);
+    std::thread::sleep(Duration::from_millis(500));
+    let body = "--b\r\nContent-Disposition: form-data; name=\"report\"\r\n\r\nx\r\n--b--\r\n";
+    let mut after = std::net::TcpStream::connect(&address).unwrap();
+    after
+        .write_all(format!("{}{body}", multipart_head("/v1/reports", body.len())).as_bytes())
+        .unwrap();
+    let answer = read_to_close(&mut after);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    server.stop();
+}

@@ -330,7 +330,18 @@ pub fn open_message(
     answer_key: Option<&crate::keys::PublicKey>,
 ) -> Result<Message, Error> {
     let framed = envelope::open(ciphertext, identity)?;
-    let value = crate::canonical::parse_strict(padding::unpad(&framed)?, "message")?;
+    read_message(padding::unpad(&framed)?, mailbox, bundles, answer_key)
+}
+
+/// Reads a message's plaintext (decrypted and unpadded) from `mailbox`, with the checks
+/// of [`open_message`]: what a stranger's bytes go through once they decrypt.
+pub fn read_message(
+    plaintext: &[u8],
+    mailbox: &str,
+    bundles: &[KeyBundle],
+    answer_key: Option<&crate::keys::PublicKey>,
+) -> Result<Message, Error> {
+    let value = crate::canonical::parse_strict(plaintext, "message")?;
     let is_reply = value.get("reply").is_some();
     let (sender, written_on, text, named_mailbox, attachments) = if is_reply {
         let (inner, signature) = keys::unwrap_signed(value, "reply", "reply")?;

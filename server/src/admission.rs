@@ -137,6 +137,12 @@ fn now_unix() -> u64 {
     crate::auth::now_unix()
 }
 
+/// One attempt (an Argon2id of 1 MiB) on a slow phone, in milliseconds: 16–23 ms in a
+/// desktop browser, four times that on a phone with a CPU four times slower.
+pub const SLOW_ATTEMPT_MS: u64 = 100;
+/// The most a challenge's expected work adds to its lifetime (3 hours).
+pub const MAX_EXTRA_LIFETIME_SECS: u64 = 3 * 3600;
+
 /// Extra bits for a body of `size` bytes: 0 up to 4 KiB, then 1 per doubling.
 pub fn size_bits(size: u64) -> u8 {
     let steps = size.div_ceil(SIZE_STEP).max(1);
@@ -284,7 +290,8 @@ impl Admission {
         } else {
             0
         };
-        let expires = now_unix() + self.config.challenge_ttl_secs;
+        let lifetime = self.lifetime(difficulty);
+        let expires = now_unix() + lifetime;
         let mut bytes = Vec::with_capacity(CHALLENGE_BYTES);
         bytes.extend_from_slice(&[CHALLENGE_VERSION, purpose.code(), difficulty]);
         bytes.extend_from_slice(&(size as u32).to_be_bytes());
@@ -300,8 +307,18 @@ impl Admission {
                 &bytes,
             ),
             difficulty,
-            expires_in: self.config.challenge_ttl_secs,
+            expires_in: lifetime,
         }
+    }
+
+    /// How long a challenge of `difficulty` stays valid: `challenge_ttl_secs`, and on
+    /// top the time its expected work (`2^difficulty` attempts) takes a slow phone
+    /// ([`SLOW_ATTEMPT_MS`] an attempt), at most [`MAX_EXTRA_LIFETIME_SECS`] more. A large
+    /// upload is priced by its size (`size_bits`); without this its puzzle could outlast
+    /// its challenge on the phones that need the time most.
+    pub fn lifetime(&self, difficulty: u8) -> u64 {
+        let expected_ms = (1u64 << difficulty.min(40)).saturating_mul(SLOW_ATTEMPT_MS);
+        self.config.challenge_ttl_secs + (expected_ms / 1000).min(MAX_EXTRA_LIFETIME_SECS)
     }
 
     fn mac(&self, data: &[u8]) -> [u8; MAC_BYTES] {
@@ -470,6 +487,34 @@ mod tests {
             |_| {},
         )
         .unwrap()
+    }
+
+    #[test]
+    /// A challenge lives `challenge_ttl_secs` plus the time its work takes a slow phone:
+    /// a report of 4 KiB barely longer, five photos' worth long enough to be solved at
+    /// 100 ms an attempt, and never more than three hours more.
+    fn a_challenge_lives_as_long_as_its_work_takes_a_slow_phone() {
+        let admission = Admission::new(&AdmissionConfig::default());
+        let ttl = AdmissionConfig::default().challenge_ttl_secs;
+        let small = admission.issue(Purpose::Report, 4096);
+        assert!(
+            small.expires_in >= ttl && small.expires_in <= ttl + 1,
+            "{small:?}"
+        );
+        let photos = admission.issue(Purpose::Answer, 15 * 1024 * 1024);
+        let work = (1u64 << photos.difficulty) * SLOW_ATTEMPT_MS / 1000;
+        assert!(photos.difficulty >= 12, "{photos:?}");
+        assert_eq!(photos.expires_in, ttl + work);
+        assert!(photos.expires_in > 600 + 400, "{photos:?}");
+        assert_eq!(admission.lifetime(40), ttl + MAX_EXTRA_LIFETIME_SECS);
+        // What the challenge says is what the server holds it to.
+        let bytes = base64::Engine::decode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            &photos.challenge,
+        )
+        .unwrap();
+        let expires = u64::from_be_bytes(bytes[7..15].try_into().unwrap());
+        assert!(expires.abs_diff(now_unix() + photos.expires_in) <= 1);
     }
 
     #[test]

@@ -298,15 +298,19 @@ pub async fn answer(
 ) -> Result<(StatusCode, Json<Receipt>), ApiError> {
     let ticket = super::public::precheck(&state, &headers, Purpose::Answer)?;
     let boundary = crate::upload::form_data_boundary(&headers);
-    let largest = match boundary {
-        Some(_) => state.current_bundle().map_or(0, |c| {
-            attachment::max_upload_bytes(c.bundle.limits.max_report_bytes) as usize
-        }),
+    // A multipart body is read only up to the size its challenge was issued for; a
+    // JSON answer's challenge is for the decoded file, its body is base64 in JSON.
+    let limit = match boundary {
+        Some(_) => {
+            let largest = state.current_bundle().map_or(0, |c| {
+                attachment::max_upload_bytes(c.bundle.limits.max_report_bytes) as usize
+            });
+            ticket
+                .as_ref()
+                .map_or(largest, |t| (t.size as usize).min(largest))
+        }
         None => post_limit(&state),
     };
-    let limit = ticket
-        .as_ref()
-        .map_or(largest, |t| (t.size as usize).min(largest));
     // A body with images is held in memory until it is stored: only a few at once.
     let _place = match boundary {
         Some(_) => Some(
@@ -332,7 +336,12 @@ pub async fn answer(
         Some(boundary) => answer_parts(boundary, bytes).await?,
     };
     let bundle_version = check_message(&state, &mailbox, &ciphertext, attachments.as_deref())?;
-    super::public::admit(&state, ticket, body_size).await?;
+    // The puzzle pays for the whole multipart body, or for the decoded file (§6.9.2).
+    let priced = match boundary {
+        Some(_) => body_size,
+        None => ciphertext.len() as u64,
+    };
+    super::public::admit(&state, ticket, priced).await?;
     let size = (ciphertext.len() + attachments.as_ref().map_or(0, Vec::len)) as u64;
     let message = Checked {
         ciphertext,
