@@ -10,6 +10,7 @@
 pub mod admission;
 mod app;
 pub mod auth;
+pub mod backup;
 pub mod check_key;
 pub mod config;
 pub mod error;
@@ -36,6 +37,11 @@ use storage::{Storage, StorageConfig, WriteOp};
 
 /// File name of the database inside the data directory.
 pub const DATABASE_FILE: &str = "jasmine.sqlite3";
+/// File name of the onion address inside the data directory.
+pub const ONION_ADDRESS_FILE: &str = "onion-address";
+/// Where arti keeps the onion service's key, under Tor's folder (its state folder's
+/// keystore).
+pub const KEYSTORE_DIR: &str = "state/keystore";
 
 /// Creates the data directory (0700), opens storage, loads bundles, imports the
 /// configured bundle file if newer.

@@ -1,30 +1,33 @@
-//! `jasmine-server`: starts the Jasmine server on loopback.
+//! `jasmine-server`: starts the Jasmine server on loopback (and as an onion service);
+//! `jasmine-server backup` and `restore` save and put back what it keeps.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Args as ClapArgs, Parser, Subcommand};
 use jasmine_server::Config;
 
 /// The Jasmine server: stores encrypted reports and serves the key bundle and alerts.
 #[derive(Parser, Debug)]
 #[command(name = "jasmine-server", version)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// TOML configuration file (see server/jasmine-server.example.toml).
-    #[arg(long, env = "JASMINE_CONFIG")]
+    #[arg(long, env = "JASMINE_CONFIG", global = true)]
     config: Option<PathBuf>,
     /// Address of the plain-HTTP listener (default 127.0.0.1:8080).
     #[arg(long)]
     listen: Option<SocketAddr>,
     /// Data directory (default ./data).
-    #[arg(long)]
+    #[arg(long, global = true)]
     data_dir: Option<PathBuf>,
     /// The organisation's root public key, base64.
-    #[arg(long)]
+    #[arg(long, global = true)]
     root_key: Option<String>,
     /// File holding the organisation's root public key.
-    #[arg(long)]
+    #[arg(long, global = true)]
     root_key_file: Option<PathBuf>,
     /// Signed key bundle to import if newer than the stored one.
     #[arg(long)]
@@ -36,7 +39,7 @@ struct Args {
     #[arg(long)]
     onion: bool,
     /// Folder for Tor's state (the onion service key) and cache (default <data-dir>/tor).
-    #[arg(long)]
+    #[arg(long, global = true)]
     tor_dir: Option<PathBuf>,
     /// An arti configuration file for a private Tor network (tests).
     #[arg(long)]
@@ -45,6 +48,44 @@ struct Args {
     /// is none yet), for `jasmine-keys bundle sign --check-key`, and exit.
     #[arg(long)]
     print_check_key: bool,
+}
+
+/// What else the server binary does.
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Write a backup (the database as a consistent snapshot, the check key, the onion
+    /// service's key and address, the configuration) encrypted with age to the keys
+    /// you name. The server may keep running.
+    Backup(BackupArgs),
+    /// Put a backup back into a fresh data folder (and Tor folder), after checking it
+    /// whole; then start the server on it.
+    Restore(RestoreArgs),
+}
+
+#[derive(ClapArgs, Debug)]
+struct BackupArgs {
+    /// Where to write the backup (an age file; it must not exist yet).
+    #[arg(long)]
+    out: PathBuf,
+    /// An age recipient (age1…) the backup is encrypted to; repeat for several.
+    #[arg(long = "to")]
+    to: Vec<String>,
+    /// A file of age recipients, one per line (as `age -R` reads them).
+    #[arg(long = "to-file")]
+    to_file: Vec<PathBuf>,
+}
+
+#[derive(ClapArgs, Debug)]
+struct RestoreArgs {
+    /// The backup to restore.
+    #[arg(long)]
+    from: PathBuf,
+    /// An age identity file (AGE-SECRET-KEY-1…) of one of the keys it is encrypted to.
+    #[arg(long)]
+    identity: PathBuf,
+    /// Where to write the configuration the backup holds (not written without it).
+    #[arg(long)]
+    config_out: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -105,6 +146,13 @@ fn run(args: Args) -> Result<(), String> {
         println!("{}", jasmine_server::check_public_key(&config)?);
         return Ok(());
     }
+    match &args.command {
+        Some(Command::Backup(backup)) => {
+            return run_backup(&config, args.config.as_deref(), backup)
+        }
+        Some(Command::Restore(restore)) => return run_restore(&config, restore),
+        None => {}
+    }
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(async move {
@@ -145,4 +193,105 @@ fn run(args: Args) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())
     })
+}
+
+/// Where this configuration keeps the data and Tor's folder.
+fn places(config: &Config) -> jasmine_server::backup::Places {
+    jasmine_server::backup::Places {
+        data_dir: config.data_dir.clone(),
+        tor_dir: config
+            .onion
+            .tor_dir
+            .clone()
+            .unwrap_or_else(|| config.data_dir.join("tor")),
+    }
+}
+
+/// The root key this configuration pins, as base64, when it names one.
+fn pinned_root(config: &Config) -> Option<String> {
+    config.pinned_root().ok().map(|key| key.to_base64())
+}
+
+fn run_backup(
+    config: &Config,
+    config_file: Option<&std::path::Path>,
+    args: &BackupArgs,
+) -> Result<(), String> {
+    let recipients = jasmine_server::backup::recipients(&args.to, &args.to_file)?;
+    let summary = jasmine_server::backup::backup(
+        &places(config),
+        config_file,
+        pinned_root(config),
+        &recipients,
+        &args.out,
+    )?;
+    let bytes: u64 = summary.manifest.files.iter().map(|f| f.size).sum();
+    println!(
+        "Backup written to {} ({} files, {bytes} bytes before encryption), encrypted to {} key(s).",
+        args.out.display(),
+        summary.manifest.files.len(),
+        recipients.len()
+    );
+    println!(
+        "It holds the database{}{}{}.",
+        if summary
+            .manifest
+            .files
+            .iter()
+            .any(|f| f.path == "data/check.key")
+        {
+            ", the check key"
+        } else {
+            ""
+        },
+        if summary.has_onion_key() {
+            ", the onion service's key"
+        } else {
+            " (no onion service key: the onion service never ran here)"
+        },
+        if summary.has_config() {
+            " and the configuration"
+        } else {
+            ""
+        },
+    );
+    println!("Keep it off this machine; restore with: jasmine-server restore --from {} --identity KEY-FILE --data-dir NEW-FOLDER", args.out.display());
+    Ok(())
+}
+
+fn run_restore(config: &Config, args: &RestoreArgs) -> Result<(), String> {
+    let identities = jasmine_server::backup::identities(&args.identity)?;
+    let places = places(config);
+    let root = pinned_root(config);
+    let summary = jasmine_server::backup::restore(
+        &args.from,
+        &identities,
+        &places,
+        args.config_out.as_deref(),
+        root.as_deref(),
+    )?;
+    println!(
+        "Restored {} files from the backup of {} into {}{}.",
+        summary.manifest.files.len(),
+        summary.manifest.created_on,
+        places.data_dir.display(),
+        if summary.has_onion_key() {
+            format!(
+                " (the onion service's key into {})",
+                places.tor_dir.display()
+            )
+        } else {
+            String::new()
+        }
+    );
+    if summary.has_config() {
+        match &args.config_out {
+            Some(path) => println!("The configuration is in {}.", path.display()),
+            None => println!(
+                "The backup also holds a configuration: give --config-out FILE to write it."
+            ),
+        }
+    }
+    println!("Start the server on it as before (same --data-dir); its onion address comes back with its key.");
+    Ok(())
 }

@@ -36,7 +36,7 @@ use tor_proto::stream::IncomingStreamRequest;
 /// Nickname of the service in arti's keystore.
 const NICKNAME: &str = "jasmine";
 /// File holding the onion address.
-pub const ADDRESS_FILE: &str = "onion-address";
+pub const ADDRESS_FILE: &str = crate::ONION_ADDRESS_FILE;
 
 impl OnionConfig {
     /// Rendezvous set up at once. Without proof of work nothing waits in arti's
