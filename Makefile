@@ -3,7 +3,7 @@ CARGO ?= cargo
 DATA ?= data
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run build test lint bench clean vectors js js-deps fuzz fuzz-build fuzz-smoke
+.PHONY: run build test lint bench clean vectors js js-deps fuzz fuzz-build fuzz-smoke deb
 
 build:
 	$(CARGO) build --workspace --bins
@@ -19,9 +19,21 @@ run: build
 ## the API contract (Schemathesis against a real server, tests/contract/run.sh), then
 ## each fuzz target for $(FUZZ_SMOKE_SECONDS) s
 test: build lint js-deps
+	$(MAKE) deb DEB_PROFILE=dev DEB_FLAGS=--fast
 	$(CARGO) test --workspace
 	./tests/contract/run.sh
 	$(MAKE) fuzz-smoke
+
+## make deb: the Debian packages jasmine-server, jasmine-keys and jasmine (cargo-deb) in
+## target/debian, from release binaries; `make test` packages the debug build it tests
+## (DEB_PROFILE=dev) and tests/e2e_package.rs checks them
+DEB_PROFILE ?= release
+DEB_FLAGS ?=
+deb:
+	$(CARGO) build --workspace --bins $(if $(filter release,$(DEB_PROFILE)),--release,)
+	./server/debian/packaged-config.sh server/jasmine-server.example.toml target/deb-assets/jasmine-server.toml
+	@for p in jasmine-server jasmine-keys jasmine-client; do \
+		$(CARGO) deb -p $$p --no-build --profile $(DEB_PROFILE) --compress-system -Z xz $(DEB_FLAGS) || exit 1; done
 
 lint:
 	$(CARGO) fmt --all -- --check
