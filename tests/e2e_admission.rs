@@ -626,3 +626,73 @@ fn bodies_with_images_wait_for_a_place_and_the_next_is_told_to_come_back() {
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     server.stop();
 }
+
+/// The operator's metrics (`GET /metrics`, loopback only): anonymous writes counted by
+/// path and outcome, storage against its budgets, the queue, the difficulty; nothing
+/// that names a report, a mailbox or a time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operator_counts_writes_and_budgets_and_learns_nothing_about_anyone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (org, server) = jasmine_tests::org_and_server(tmp.path(), &["alice"]);
+    org.send_example_report(&tmp.path().join("reporter"), &server.url);
+    // A report without its puzzle, and one to a path that takes none.
+    let raw = |request: ApiRequest| {
+        let url = server.url.clone();
+        async move {
+            let response = DirectHttp::new(&url).unwrap().send(request).await.unwrap();
+            (
+                response.status,
+                String::from_utf8_lossy(&response.body).into_owned(),
+            )
+        }
+    };
+    let (status, _) = raw(post_report(junk(1, 100), None)).await;
+    assert_eq!(status, StatusCode::PRECONDITION_REQUIRED);
+    let token = jasmine_tests::form_token(&server.url, "/fr/r").await;
+    let form = ApiRequest::new(http::Method::POST, "/fr/r").with_body(
+        "application/x-www-form-urlencoded",
+        format!("once={token}&narrative=x").into_bytes(),
+    );
+    let (status, _) = raw(form).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, metrics) = raw(ApiRequest::new(http::Method::GET, "/metrics")).await;
+    assert_eq!(status, StatusCode::OK, "{metrics}");
+    for line in [
+        "jasmine_writes_total{path=\"report\",outcome=\"accepted\"} 1",
+        "jasmine_writes_total{path=\"report\",outcome=\"puzzle_required\"} 1",
+        "jasmine_writes_total{path=\"report_nojs\",outcome=\"http_400\"} 1",
+        "jasmine_key_bundle_version 1",
+        "jasmine_onion_service_started 0",
+        "jasmine_writer_queue 0",
+        "jasmine_upload_places{state=\"configured\"} 4",
+        "jasmine_puzzle_difficulty_bits{for=\"report_4k\"} 0",
+        "# TYPE jasmine_writes_total counter",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "{line} not in:\n{metrics}"
+        );
+    }
+    let stored: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("jasmine_storage_bytes{budget=\"reports\"} "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(stored as usize, {
+        let size: i64 = server
+            .database()
+            .query_row("SELECT sum(length(ciphertext)) FROM reports", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        size as usize
+    });
+    // Nothing in it names a report or says when.
+    let id: String = server
+        .database()
+        .query_row("SELECT id FROM reports", [], |r| r.get(0))
+        .unwrap();
+    assert!(!metrics.contains(&id));
+    assert!(!metrics.contains(&jasmine_client::Day::today_utc().to_string()));
+}

@@ -109,12 +109,36 @@ pub fn app(state: AppState) -> Router {
                 "this endpoint does not take that method",
             )
         })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            count_writes,
+        ))
         .layer(axum::middleware::map_response(privacy_headers))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::serve::body_deadline,
         ))
         .with_state(state)
+}
+
+/// Counts each anonymous write by path and outcome for the operator's metrics
+/// (`crate::metrics`): nothing about who, when or what.
+async fn count_writes(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = crate::metrics::WritePath::of(request.method(), request.uri().path());
+    let response = next.run(request).await;
+    if let Some(path) = path {
+        let code = response
+            .extensions()
+            .get::<crate::metrics::RefusalCode>()
+            .copied();
+        let outcome = crate::metrics::outcome(response.status(), code);
+        state.metrics().count_write(path, outcome);
+    }
+    response
 }
 
 /// Headers on every answer: nothing cached unless a handler says so, no referrer,

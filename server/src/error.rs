@@ -85,6 +85,10 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response();
+        // For the operator's counters (`crate::metrics`); extensions are not sent.
+        response
+            .extensions_mut()
+            .insert(crate::metrics::RefusalCode(self.code));
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,

@@ -14,6 +14,7 @@ pub mod backup;
 pub mod check_key;
 pub mod config;
 pub mod error;
+pub mod metrics;
 pub mod once;
 #[cfg(feature = "onion")]
 pub mod onion;

@@ -179,6 +179,8 @@ fn run(args: Args) -> Result<(), String> {
             jasmine_server::shutdown_signal().await;
             return Ok(());
         }
+        // The operator's metrics, on the loopback listener only (never on the onion).
+        let router = router.merge(jasmine_server::routes::operator::router(state.clone()));
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;

@@ -58,6 +58,10 @@ struct Inner {
     /// (generation, body): the generation counts the list's changes, so that a body
     /// built from a read that a change overtook is not kept.
     checklist: RwLock<(u64, Option<CheckListBody>)>,
+    /// The operator's counters (`GET /metrics` on the loopback listener).
+    metrics: crate::metrics::Metrics,
+    /// The storage budgets and `max_stored_bytes`, for the metrics.
+    budgets: (crate::config::BudgetConfig, u64),
 }
 
 /// The check list's response body as last built, with its `ETag`.
@@ -121,8 +125,29 @@ impl AppState {
                 form_tokens: crate::once::FormTokens::default(),
                 check_key: crate::check_key::load_or_create(&config.data_dir)?,
                 checklist: RwLock::new((0, None)),
+                metrics: crate::metrics::Metrics::default(),
+                budgets: (config.budgets.clone(), config.max_stored_bytes),
             }),
         })
+    }
+
+    /// The operator's counters.
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.inner.metrics
+    }
+
+    /// The storage budgets and `max_stored_bytes`.
+    pub fn budgets(&self) -> &(crate::config::BudgetConfig, u64) {
+        &self.inner.budgets
+    }
+
+    /// Upload places in use, and how many there are.
+    pub fn upload_places(&self) -> (usize, usize) {
+        let total = self.inner.connections.uploads_at_once;
+        (
+            total - self.inner.uploads.available_permits().min(total),
+            total,
+        )
     }
 
     /// Storage.

@@ -256,3 +256,20 @@ async fn the_router_the_openapi_document_and_the_protocol_list_the_same_routes()
         document
     );
 }
+
+/// The router the onion service serves has no `/metrics`: the operator's metrics are
+/// merged into the loopback listener's router only (`jasmine-server`'s main).
+#[tokio::test]
+async fn the_metrics_are_not_on_the_router_the_onion_service_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, _, state) = state_without_bundle(dir.path()).await;
+    let request = Request::get("/metrics").body(Body::empty()).unwrap();
+    let (status, _, _) = call(&state, request).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let loopback = app(state.clone()).merge(jasmine_server::routes::operator::router(state));
+    let response = loopback
+        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}

@@ -1,11 +1,12 @@
 //! HTTP handlers, by audience: [`public`] for reporters and readers of alerts,
 //! [`moderator`] for the signed moderator API, [`mailbox`] for the conversations
 //! between moderators and reporters who chose a codename, [`check`] for the private
-//! check.
+//! check, [`operator`] for the operator's metrics (loopback only).
 
 pub mod check;
 pub mod mailbox;
 pub mod moderator;
+pub mod operator;
 pub mod public;
 
 use axum::body::Body;

@@ -258,9 +258,27 @@ pub struct Storage {
     inner: Arc<Inner>,
 }
 
+/// One write counted in [`Storage::queue_depth`] while it lives.
+struct Pending<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl<'a> Pending<'a> {
+    fn count(counter: &'a std::sync::atomic::AtomicUsize) -> Pending<'a> {
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Pending(counter)
+    }
+}
+
+impl Drop for Pending<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 struct Inner {
     path: PathBuf,
     writes: SyncSender<writer::Job>,
+    /// Writes queued or being written (for the operator's metrics).
+    pending: std::sync::atomic::AtomicUsize,
     readers: Mutex<Vec<Connection>>,
 }
 
@@ -318,6 +336,7 @@ impl Storage {
             inner: Arc::new(Inner {
                 path: config.path.clone(),
                 writes,
+                pending: std::sync::atomic::AtomicUsize::new(0),
                 readers: Mutex::new(Vec::new()),
             }),
         };
@@ -346,12 +365,21 @@ impl Storage {
     /// Queues a write and waits until it is committed (or refused).
     pub async fn write(&self, op: WriteOp) -> Result<WriteOutcome, StorageError> {
         let (reply, answer) = oneshot::channel();
+        // Counted until answered, or until the request that waits is dropped.
+        let _counted = Pending::count(&self.inner.pending);
         match self.inner.writes.try_send(writer::Job { op, reply }) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => return Err(StorageError::Busy),
             Err(TrySendError::Disconnected(_)) => return Err(StorageError::Unavailable),
         }
         answer.await.map_err(|_| StorageError::Unavailable)?
+    }
+
+    /// Writes queued or being written now.
+    pub fn queue_depth(&self) -> usize {
+        self.inner
+            .pending
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Runs a read on a pooled read-only connection, off the async threads.
