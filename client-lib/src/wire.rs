@@ -74,6 +74,25 @@ pub struct Status {
     pub status: String,
     /// Version of the bundle being served, if any.
     pub bundle_version: Option<u64>,
+    /// The onion service's state, for the operator: only on the loopback listener,
+    /// never on the onion service itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onion: Option<OnionStatus>,
+}
+
+/// What the server knows of its own onion service (`GET /v1/status` on loopback).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnionStatus {
+    /// `not_started`, `bootstrapping`, `running`, `degraded_reachable`,
+    /// `degraded_unreachable`, `recovering`, `broken`, `shutdown` or `unknown` (arti's
+    /// reachability of the service: descriptors published, introduction points up).
+    pub state: String,
+    /// Whether that state means reporters can reach it (`running`,
+    /// `degraded_reachable`).
+    pub reachable: bool,
+    /// Its address, once launched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
 }
 
 /// Body of `POST /v1/mailbox/read` and `POST /v1/mailbox/delete`.

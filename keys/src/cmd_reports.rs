@@ -39,6 +39,18 @@ pub struct PullArgs {
     server: ServerArg,
 }
 
+/// An attachments file the listing announces (`attachments_size`), fetched; `None`
+/// when it announces none (the request is then never sent).
+async fn fetched_if(
+    announced: Option<u64>,
+    fetch: impl std::future::Future<Output = Result<Vec<u8>, jasmine_client::client::ClientError>>,
+) -> Result<Option<Vec<u8>>, jasmine_client::client::ClientError> {
+    match announced {
+        Some(_) => Ok(Some(fetch.await?)),
+        None => Ok(None),
+    }
+}
+
 /// `pull --out`: one inbox file; nothing acknowledged.
 fn pull_to_file(args: &PullArgs, out: &Path, root_key: &Path) -> Result<()> {
     let organisation = keyfiles::read_public_key(root_key)?;
@@ -52,14 +64,11 @@ fn pull_to_file(args: &PullArgs, out: &Path, root_key: &Path) -> Result<()> {
                 bail!("the server sent a malformed report id; stopping");
             }
             let ciphertext = client.fetch_report(&credentials, &report.id).await?;
-            let attachments = match report.attachments_size {
-                Some(_) => Some(
-                    client
-                        .fetch_report_attachments(&credentials, &report.id)
-                        .await?,
-                ),
-                None => None,
-            };
+            let attachments = fetched_if(
+                report.attachments_size,
+                client.fetch_report_attachments(&credentials, &report.id),
+            )
+            .await?;
             reports.push(crate::desk::PulledReport {
                 listed: report,
                 ciphertext,
@@ -72,14 +81,11 @@ fn pull_to_file(args: &PullArgs, out: &Path, root_key: &Path) -> Result<()> {
                 bail!("the server sent a malformed message id; stopping");
             }
             let ciphertext = client.fetch_message(&credentials, &message.id).await?;
-            let attachments = match message.attachments_size {
-                Some(_) => Some(
-                    client
-                        .fetch_message_attachments(&credentials, &message.id)
-                        .await?,
-                ),
-                None => None,
-            };
+            let attachments = fetched_if(
+                message.attachments_size,
+                client.fetch_message_attachments(&credentials, &message.id),
+            )
+            .await?;
             messages.push(crate::desk::PulledMessage {
                 listed: message,
                 ciphertext,
@@ -153,11 +159,13 @@ pub fn pull(args: PullArgs) -> Result<()> {
                     report.id
                 );
             }
-            if report.attachments_size.is_some() {
-                let file = client
-                    .fetch_report_attachments(&credentials, &report.id)
-                    .await?;
-                crate::inbox::store_attachments(&args.inbox, &report.id, &file)?;
+            let attachments = fetched_if(
+                report.attachments_size,
+                client.fetch_report_attachments(&credentials, &report.id),
+            )
+            .await?;
+            if let Some(file) = &attachments {
+                crate::inbox::store_attachments(&args.inbox, &report.id, file)?;
             }
             crate::inbox::store_report(&args.inbox, &report, &ciphertext)?;
             pulled += 1;
@@ -176,14 +184,11 @@ pub fn pull(args: PullArgs) -> Result<()> {
                 bail!("the server sent a malformed message id; stopping");
             }
             let ciphertext = client.fetch_message(&credentials, &message.id).await?;
-            let attachments = match message.attachments_size {
-                Some(_) => Some(
-                    client
-                        .fetch_message_attachments(&credentials, &message.id)
-                        .await?,
-                ),
-                None => None,
-            };
+            let attachments = fetched_if(
+                message.attachments_size,
+                client.fetch_message_attachments(&credentials, &message.id),
+            )
+            .await?;
             crate::inbox::store_message(
                 &args.inbox,
                 &message,

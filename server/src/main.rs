@@ -60,6 +60,16 @@ enum Command {
     /// Put a backup back into a fresh data folder (and Tor folder), after checking it
     /// whole; then start the server on it.
     Restore(RestoreArgs),
+    /// Fetch this server's own onion address (<data-dir>/onion-address) through Tor,
+    /// with a Tor client of its own, and say how long it took; exit 1 if unreachable.
+    CheckOnion(CheckOnionArgs),
+}
+
+#[derive(ClapArgs, Debug)]
+struct CheckOnionArgs {
+    /// Give up after this many seconds (Tor's start included).
+    #[arg(long, default_value_t = 300)]
+    timeout_secs: u64,
 }
 
 #[derive(ClapArgs, Debug)]
@@ -151,6 +161,7 @@ fn run(args: Args) -> Result<(), String> {
             return run_backup(&config, args.config.as_deref(), backup)
         }
         Some(Command::Restore(restore)) => return run_restore(&config, restore),
+        Some(Command::CheckOnion(check)) => return run_check_onion(&config, check),
         None => {}
     }
     let runtime =
@@ -171,6 +182,7 @@ fn run(args: Args) -> Result<(), String> {
                 &config.data_dir,
                 router.clone(),
                 &config.connections,
+                state.clone(),
             )?;
             // Moderator requests are signed for this address.
             state.set_onion_address(&address);
@@ -179,8 +191,11 @@ fn run(args: Args) -> Result<(), String> {
             jasmine_server::shutdown_signal().await;
             return Ok(());
         }
-        // The operator's metrics, on the loopback listener only (never on the onion).
-        let router = router.merge(jasmine_server::routes::operator::router(state.clone()));
+        // The operator's metrics and the onion's state, on the loopback listener only
+        // (never on the onion).
+        let router = router
+            .merge(jasmine_server::routes::operator::router(state.clone()))
+            .layer(axum::Extension(jasmine_server::routes::operator::Loopback));
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -296,4 +311,38 @@ fn run_restore(config: &Config, args: &RestoreArgs) -> Result<(), String> {
     }
     println!("Start the server on it as before (same --data-dir); its onion address comes back with its key.");
     Ok(())
+}
+
+fn run_check_onion(config: &Config, args: &CheckOnionArgs) -> Result<(), String> {
+    let file = config.data_dir.join(jasmine_server::ONION_ADDRESS_FILE);
+    let address = std::fs::read_to_string(&file)
+        .map_err(|e| {
+            format!(
+                "cannot read {} ({e}): has the onion service ever started with this data folder?",
+                file.display()
+            )
+        })?
+        .trim()
+        .to_string();
+    let runtime =
+        tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let patience = std::time::Duration::from_secs(args.timeout_secs);
+    let scratch = std::env::temp_dir();
+    let checked = runtime.block_on(jasmine_server::onion::check_reachable(
+        &address,
+        config.onion.tor_network_config.clone(),
+        &scratch,
+        patience,
+    ));
+    match checked {
+        Ok((bootstrapped, fetched)) => {
+            println!(
+                "{address} is reachable: GET /v1/status answered through Tor in {:.1} s (after {:.1} s to start Tor).",
+                fetched.as_secs_f64(),
+                bootstrapped.as_secs_f64()
+            );
+            Ok(())
+        }
+        Err(why) => Err(format!("unreachable: {why}")),
+    }
 }

@@ -68,6 +68,43 @@ impl OnionConfig {
     }
 }
 
+/// The name a state of arti's onion service is known by (`GET /v1/status` on
+/// loopback, the metrics, the log).
+fn state_name(state: tor_hsservice::status::State) -> &'static str {
+    use tor_hsservice::status::State;
+    match state {
+        State::Shutdown => "shutdown",
+        State::Bootstrapping => "bootstrapping",
+        State::DegradedReachable => "degraded_reachable",
+        State::DegradedUnreachable => "degraded_unreachable",
+        State::Running => "running",
+        State::Recovering => "recovering",
+        State::Broken => "broken",
+        _ => "unknown",
+    }
+}
+
+/// Follows the onion service's state (descriptors published, introduction points up,
+/// as arti sees them): kept for the operator, and logged when it changes. Says nothing
+/// of clients.
+async fn watch_state(
+    events: impl Stream<Item = tor_hsservice::status::OnionServiceStatus>,
+    first: tor_hsservice::status::State,
+    state: crate::state::AppState,
+) {
+    let note = |now: tor_hsservice::status::State| {
+        let name = state_name(now);
+        if state.set_onion_state(name) {
+            tracing::info!("onion service state: {name}");
+        }
+    };
+    note(first);
+    futures::pin_mut!(events);
+    while let Some(status) = events.next().await {
+        note(status.state());
+    }
+}
+
 /// Starts the onion service in the background; returns its onion address. Errors here
 /// are configuration errors; network trouble is logged and retried, never fatal.
 pub fn spawn(
@@ -75,6 +112,7 @@ pub fn spawn(
     data_dir: &std::path::Path,
     router: Router,
     limits: &crate::config::ConnectionConfig,
+    state: crate::state::AppState,
 ) -> Result<String, String> {
     let connections = crate::serve::Connections::new(limits);
     config.validate()?;
@@ -116,6 +154,11 @@ pub fn spawn(
         );
     }
 
+    tokio::spawn(watch_state(
+        service.status_events(),
+        service.status().state(),
+        state,
+    ));
     tokio::spawn(keep_bootstrapping(client.clone()));
     let at_once = config.rendezvous_at_once();
     tokio::spawn(async move {
@@ -202,6 +245,55 @@ async fn serve_stream(
         return;
     };
     connections.serve(stream, router).await;
+}
+
+/// `jasmine-server check-onion`: fetches `GET /v1/status` from `address` through a Tor
+/// client of its own (its state in a fresh folder under `scratch`, removed after, so
+/// that it shares neither the server's circuits nor its lock), within `patience`.
+/// Returns how long Tor took to start and how long the fetch took.
+pub async fn check_reachable(
+    address: &str,
+    network_config: Option<std::path::PathBuf>,
+    scratch: &std::path::Path,
+    patience: Duration,
+) -> Result<(Duration, Duration), String> {
+    use jasmine_client::transport::{ApiRequest, TorTransport, Transport};
+    let mut random = [0u8; 8];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut random);
+    let dir = scratch.join(format!(".check-onion-{}", hex::encode(random)));
+    let settings = TorSettings {
+        dir: dir.clone(),
+        network_config,
+    };
+    let url = format!("http://{address}");
+    let started = std::time::Instant::now();
+    let attempt = async {
+        let transport = TorTransport::connect(&url, &settings)
+            .await
+            .map_err(|e| format!("Tor did not start: {e}"))?;
+        let bootstrapped = started.elapsed();
+        let response = transport
+            .send(ApiRequest::new(axum::http::Method::GET, "/v1/status"))
+            .await
+            .map_err(|e| format!("{address} did not answer through Tor: {e}"))?;
+        if !response.status.is_success() {
+            return Err(format!("{address} answered {}", response.status));
+        }
+        serde_json::from_slice::<jasmine_client::wire::Status>(&response.body).map_err(|e| {
+            format!("{address} answered something that is not Jasmine's status: {e}")
+        })?;
+        Ok((bootstrapped, started.elapsed() - bootstrapped))
+    };
+    let outcome = tokio::time::timeout(patience, attempt)
+        .await
+        .unwrap_or_else(|_| {
+            Err(format!(
+                "{address} was not reached through Tor within {} s",
+                patience.as_secs()
+            ))
+        });
+    let _ = std::fs::remove_dir_all(&dir);
+    outcome
 }
 
 #[cfg(test)]

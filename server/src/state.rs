@@ -60,6 +60,8 @@ struct Inner {
     checklist: RwLock<(u64, Option<CheckListBody>)>,
     /// The operator's counters (`GET /metrics` on the loopback listener).
     metrics: crate::metrics::Metrics,
+    /// The onion service's state as arti last said it (`not_started` until launched).
+    onion_state: std::sync::Mutex<&'static str>,
     /// The storage budgets and `max_stored_bytes`, for the metrics.
     budgets: (crate::config::BudgetConfig, u64),
 }
@@ -126,6 +128,7 @@ impl AppState {
                 check_key: crate::check_key::load_or_create(&config.data_dir)?,
                 checklist: RwLock::new((0, None)),
                 metrics: crate::metrics::Metrics::default(),
+                onion_state: std::sync::Mutex::new("not_started"),
                 budgets: (config.budgets.clone(), config.max_stored_bytes),
             }),
         })
@@ -134,6 +137,19 @@ impl AppState {
     /// The operator's counters.
     pub fn metrics(&self) -> &crate::metrics::Metrics {
         &self.inner.metrics
+    }
+
+    /// The onion service's state (`jasmine_client::wire::OnionStatus::state`).
+    pub fn onion_state(&self) -> &'static str {
+        *self.inner.onion_state.lock().expect("onion state")
+    }
+
+    /// Records the onion service's state; whether it changed.
+    pub fn set_onion_state(&self, state: &'static str) -> bool {
+        let mut current = self.inner.onion_state.lock().expect("onion state");
+        let changed = *current != state;
+        *current = state;
+        changed
     }
 
     /// The storage budgets and `max_stored_bytes`.

@@ -16,6 +16,17 @@ use crate::error::ApiError;
 use crate::metrics::{gauge, help};
 use crate::state::AppState;
 
+/// Marks the requests of the loopback listener (`jasmine-server` adds it there, never
+/// on the onion service): `GET /v1/status` then says the onion service's state.
+#[derive(Clone, Copy, Debug)]
+pub struct Loopback;
+
+/// Whether an onion service in `state` is reachable, as arti's documentation of its
+/// states says (`Running`, `DegradedReachable`).
+pub fn is_reachable(state: &str) -> bool {
+    matches!(state, "running" | "degraded_reachable")
+}
+
 /// The operator's routes, for the loopback listener.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -152,6 +163,14 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError
         "jasmine_onion_service_started",
         &[],
         u8::from(state.onion_address().is_some()),
+    );
+    help(&mut out, "jasmine_onion_service_reachable", "gauge", "1 while arti says the onion service is reachable (descriptor published, introduction points up), with its state as a label.");
+    let onion = state.onion_state();
+    gauge(
+        &mut out,
+        "jasmine_onion_service_reachable",
+        &[("state", onion)],
+        u8::from(is_reachable(onion)),
     );
     Ok((
         [(

@@ -28,11 +28,23 @@ pub async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON).into_response()
 }
 
-/// `GET /v1/status`.
-pub async fn status(State(state): State<AppState>) -> Json<Status> {
+/// `GET /v1/status`; on the loopback listener, with the onion service's state.
+pub async fn status(
+    State(state): State<AppState>,
+    loopback: Option<axum::Extension<super::operator::Loopback>>,
+) -> Json<Status> {
+    let onion = loopback.map(|_| {
+        let name = state.onion_state();
+        jasmine_client::wire::OnionStatus {
+            state: name.to_string(),
+            reachable: super::operator::is_reachable(name),
+            address: state.onion_address().map(str::to_string),
+        }
+    });
     Json(Status {
         status: "ok".into(),
         bundle_version: state.current_bundle().map(|c| c.bundle.version),
+        onion,
     })
 }
 
