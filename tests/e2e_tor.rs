@@ -230,7 +230,9 @@ fn the_whole_loop_over_a_private_tor_network() {
     assert!(seen_from_tor.get("onion").is_none(), "{seen_from_tor}");
     let metrics = curl_loopback(&format!("{}/metrics", server.url));
     assert!(
-        metrics.contains(&format!("jasmine_onion_service_reachable{{state=\"{state}\"}}")),
+        metrics.contains(&format!(
+            "jasmine_onion_service_reachable{{state=\"{state}\"}}"
+        )),
         "{metrics}"
     );
     // check-onion: its own Tor client fetches the address and says how long it took.
