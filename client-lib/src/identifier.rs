@@ -66,13 +66,24 @@ pub fn normalize_phone(text: &str, country: &str) -> Option<String> {
     } else {
         digits.clone()
     };
-    if let Ok(number) = phonenumber::parse(Some(region), &cleaned) {
-        if number.is_valid() {
-            return Some(number.format().mode(phonenumber::Mode::E164).to_string());
+    if let Some(e164) = valid_e164(region, &cleaned) {
+        // `phonenumber` formats some numbers it read (an Italian `+39 000…`) into one
+        // it does not read back as the same valid number: only a fixed point is a
+        // normal form, or the same number would be filed under two forms.
+        if valid_e164(region, &e164).as_deref() == Some(e164.as_str()) {
+            return Some(e164);
         }
     }
     let sign = if plus { "+" } else { "" };
     (digits.len() >= 6).then(|| format!("digits:{sign}{digits}"))
+}
+
+/// `text` as a valid number of `region` (or with its own country code), in E.164.
+fn valid_e164(region: phonenumber::country::Id, text: &str) -> Option<String> {
+    let number = phonenumber::parse(Some(region), text).ok()?;
+    number
+        .is_valid()
+        .then(|| number.format().mode(phonenumber::Mode::E164).to_string())
 }
 
 /// An identifier of `kind` normalised; `None` when too short to identify anyone.
@@ -114,4 +125,24 @@ pub fn normalize_handle(text: &str) -> Option<String> {
         handle = next;
     }
     (handle.chars().count() >= 2).then_some(handle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the `checklist` fuzz target (`fuzz/regressions/checklist/`): `+39 0006
+    /// 8000` read as an Italian number formats to `+39068000`, which does not read back
+    /// as valid; its normal form is the digits one, which normalises to itself.
+    #[test]
+    fn a_number_the_library_formats_into_another_is_kept_as_digits() {
+        let text = "\u{1d}\0\0\0\0\0+\u{18}\0\0\039 0006 8[000";
+        let once = normalize_phone(text, "FR").unwrap();
+        assert_eq!(once, "digits:+3900068000");
+        assert_eq!(normalize_phone(&once, "FR").as_deref(), Some(once.as_str()));
+        assert_eq!(
+            normalize_phone("06 12 34 56 78", "FR").as_deref(),
+            Some("+33612345678")
+        );
+    }
 }
