@@ -42,7 +42,7 @@ struct Args {
     #[arg(long, global = true)]
     tor_dir: Option<PathBuf>,
     /// An arti configuration file for a private Tor network (tests).
-    #[arg(long)]
+    #[arg(long, global = true)]
     tor_network_config: Option<PathBuf>,
     /// Print the public half of the check key (created in the data folder if there
     /// is none yet), for `jasmine-keys bundle sign --check-key`, and exit.
@@ -327,11 +327,12 @@ fn run_check_onion(config: &Config, args: &CheckOnionArgs) -> Result<(), String>
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
     let patience = std::time::Duration::from_secs(args.timeout_secs);
-    let scratch = std::env::temp_dir();
+    // A Tor client of its own, beside the server's (`<tor_dir>/check-onion`).
+    let dir = places(config).tor_dir.join("check-onion");
     let checked = runtime.block_on(jasmine_server::onion::check_reachable(
         &address,
         config.onion.tor_network_config.clone(),
-        &scratch,
+        &dir,
         patience,
     ));
     match checked {

@@ -248,21 +248,18 @@ async fn serve_stream(
 }
 
 /// `jasmine-server check-onion`: fetches `GET /v1/status` from `address` through a Tor
-/// client of its own (its state in a fresh folder under `scratch`, removed after, so
-/// that it shares neither the server's circuits nor its lock), within `patience`.
-/// Returns how long Tor took to start and how long the fetch took.
+/// client of its own (its state in `dir`, apart from the server's, so that it shares
+/// neither the server's circuits nor its lock), within `patience`. Returns how long Tor
+/// took to start and how long the fetch took.
 pub async fn check_reachable(
     address: &str,
     network_config: Option<std::path::PathBuf>,
-    scratch: &std::path::Path,
+    dir: &std::path::Path,
     patience: Duration,
 ) -> Result<(Duration, Duration), String> {
     use jasmine_client::transport::{ApiRequest, TorTransport, Transport};
-    let mut random = [0u8; 8];
-    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut random);
-    let dir = scratch.join(format!(".check-onion-{}", hex::encode(random)));
     let settings = TorSettings {
-        dir: dir.clone(),
+        dir: dir.to_path_buf(),
         network_config,
     };
     let url = format!("http://{address}");
@@ -284,16 +281,14 @@ pub async fn check_reachable(
         })?;
         Ok((bootstrapped, started.elapsed() - bootstrapped))
     };
-    let outcome = tokio::time::timeout(patience, attempt)
+    tokio::time::timeout(patience, attempt)
         .await
         .unwrap_or_else(|_| {
             Err(format!(
                 "{address} was not reached through Tor within {} s",
                 patience.as_secs()
             ))
-        });
-    let _ = std::fs::remove_dir_all(&dir);
-    outcome
+        })
 }
 
 #[cfg(test)]
