@@ -19,7 +19,7 @@ use jasmine_client::wire::{
     MailboxEntry, MailboxMessages, MailboxPost, MailboxRequest, MessageFrom, PendingMessage,
     PendingMessages, Receipt,
 };
-use jasmine_client::{age_shape, attachment, Day};
+use jasmine_client::{age_shape, Day};
 use rusqlite::OptionalExtension;
 use serde::Deserialize;
 
@@ -298,27 +298,14 @@ pub async fn answer(
 ) -> Result<(StatusCode, Json<Receipt>), ApiError> {
     let ticket = super::public::precheck(&state, &headers, Purpose::Answer)?;
     let boundary = crate::upload::form_data_boundary(&headers);
-    // A multipart body is read only up to the size its challenge was issued for; a
-    // JSON answer's challenge is for the decoded file, its body is base64 in JSON.
-    let limit = match boundary {
+    // A JSON answer's challenge is for the decoded file: its body (base64 in JSON) is
+    // bounded as before.
+    let (_place, limit) = match boundary {
         Some(_) => {
-            let largest = state.current_bundle().map_or(0, |c| {
-                attachment::max_upload_bytes(c.bundle.limits.max_report_bytes) as usize
-            });
-            ticket
-                .as_ref()
-                .map_or(largest, |t| (t.size as usize).min(largest))
+            let (place, limit) = super::public::upload_admission(&state, ticket.as_ref())?;
+            (Some(place), limit)
         }
-        None => post_limit(&state),
-    };
-    // A body with images is held in memory until it is stored: only a few at once.
-    let _place = match boundary {
-        Some(_) => Some(
-            state
-                .upload_place()
-                .ok_or_else(super::public::busy_uploading)?,
-        ),
-        None => None,
+        None => (None, post_limit(&state)),
     };
     let bytes = read_body(&headers, body, limit).await?;
     let body_size = bytes.len() as u64;

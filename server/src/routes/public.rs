@@ -86,16 +86,17 @@ pub async fn submit_report(
     let ticket = precheck(&state, &headers, Purpose::Report)?;
     let boundary = crate::upload::form_data_boundary(&headers);
     let max_report = current.bundle.limits.max_report_bytes;
-    let largest = if boundary.is_some() {
-        attachment::max_upload_bytes(max_report)
-    } else {
-        max_report
-    };
-    let limit = ticket.as_ref().map_or(largest, |t| t.size.min(largest)) as usize;
-    // A body with images is held in memory until it is stored: only a few at once.
-    let _place = match boundary {
-        Some(_) => Some(state.upload_place().ok_or_else(busy_uploading)?),
-        None => None,
+    let (_place, limit) = match boundary {
+        Some(_) => {
+            let (place, limit) = upload_admission(&state, ticket.as_ref())?;
+            (Some(place), limit)
+        }
+        None => (
+            None,
+            ticket
+                .as_ref()
+                .map_or(max_report, |t| t.size.min(max_report)) as usize,
+        ),
     };
     let body = read_body(&headers, body, limit).await?;
     let body_size = body.len() as u64;
@@ -147,13 +148,25 @@ pub async fn submit_report(
     Ok((StatusCode::CREATED, Json(Receipt { id, received_on })))
 }
 
-/// `503 busy`: every place for a body with images is taken.
-pub fn busy_uploading() -> ApiError {
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "busy",
-        "too many reports or answers with images are being received at once; try again in a minute",
-    )
+/// For a body with images (`multipart/form-data`, a report's or an answer's): one of
+/// the few places for such bodies, which are held in memory until stored (`503 busy`
+/// when all are taken), and the most bytes to read: the size its challenge was issued
+/// for, at most the largest upload the bundle allows.
+pub fn upload_admission(
+    state: &AppState,
+    ticket: Option<&Ticket>,
+) -> Result<(tokio::sync::OwnedSemaphorePermit, usize), ApiError> {
+    let current = state.require_bundle()?;
+    let largest = attachment::max_upload_bytes(current.bundle.limits.max_report_bytes);
+    let limit = ticket.map_or(largest, |t| t.size.min(largest)) as usize;
+    let place = state.upload_place().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "too many reports or answers with images are being received at once; try again in a minute",
+        )
+    })?;
+    Ok((place, limit))
 }
 
 /// The two parts of a report sent with images: `report`, then `attachments`.

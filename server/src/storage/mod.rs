@@ -682,6 +682,16 @@ mod tests {
 
     /// A reporter's answer.
     fn answer(id: &str, mailbox: &str, size: usize) -> WriteOp {
+        answer_with_attachments(id, mailbox, size, None)
+    }
+
+    /// A reporter's answer with an attachments file.
+    fn answer_with_attachments(
+        id: &str,
+        mailbox: &str,
+        size: usize,
+        attachments: Option<Vec<u8>>,
+    ) -> WriteOp {
         WriteOp::PostMessage {
             id: id.into(),
             mailbox_key: mailbox.into(),
@@ -689,7 +699,7 @@ mod tests {
             sender: "reporter",
             bundle_version: 1,
             ciphertext: vec![5; size],
-            attachments: None,
+            attachments,
             posted_by: None,
             max_messages: 10,
             max_answer_bytes: 4096,
@@ -745,33 +755,8 @@ mod tests {
                 .await
                 .unwrap();
         }
-        let with_images = |id: &str, key: &str, images: usize| match answer(id, key, 1000) {
-            WriteOp::PostMessage {
-                id,
-                mailbox_key,
-                posted_on,
-                sender,
-                bundle_version,
-                ciphertext,
-                posted_by,
-                max_messages,
-                max_answer_bytes,
-                item_id,
-                ..
-            } => WriteOp::PostMessage {
-                id,
-                mailbox_key,
-                posted_on,
-                sender,
-                bundle_version,
-                ciphertext,
-                attachments: Some(vec![1; images]),
-                posted_by,
-                max_messages,
-                max_answer_bytes,
-                item_id,
-            },
-            _ => unreachable!(),
+        let with_images = |id: &str, key: &str, images: usize| {
+            answer_with_attachments(id, key, 1000, Some(vec![1; images]))
         };
         storage
             .write(with_images("a1", "k-one", 2000))
