@@ -3,11 +3,14 @@
 //! hardened systemd unit (`systemd-analyze verify`, and `systemd-analyze security`
 //! rates it "OK" or better), and the packaged server started from its unit's command
 //! line with its packaged configuration, answering on loopback and serving the
-//! packaged information pages.
+//! packaged information pages. Then the real thing: the three packages installed with
+//! `dpkg` into a clean Debian root (debootstrap), the server run there as its system
+//! user, and an upgrade from the previous package that keeps the data and the
+//! administrator's configuration.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use jasmine_tests::Org;
@@ -51,6 +54,37 @@ fn deb(args: &[&str], package: &Path) -> String {
     let mut all = args.to_vec();
     all.push(package.to_str().unwrap());
     run("dpkg-deb", &all)
+}
+
+/// Starts `command` (a server) and waits for its "listening on" line: the child and
+/// its URL.
+fn start_server(mut command: Command) -> (Child, String) {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(at) = line.find("listening on http://") {
+                let _ = tx.send(line[at + "listening on ".len()..].trim().to_string());
+            }
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(url) => (child, url),
+        Err(_) => {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "the packaged server did not start: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
 }
 
 #[test]
@@ -216,33 +250,8 @@ fn the_packaged_server_starts_from_its_hardened_unit() {
         let (name, value) = line.split_once('=').unwrap();
         command.env(name, value);
     }
-    let mut child = command
-        .args(["--bundle-file", &org.path("bundle-1.json")])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(at) = line.find("listening on http://") {
-                let _ = tx.send(line[at + "listening on ".len()..].trim().to_string());
-            }
-        }
-    });
-    let url = rx.recv_timeout(Duration::from_secs(30));
-    let url = match url {
-        Ok(url) => url,
-        Err(_) => {
-            let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
-            panic!(
-                "the packaged server did not start: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-    };
+    command.args(["--bundle-file", &org.path("bundle-1.json")]);
+    let (mut child, url) = start_server(command);
     let status = run("curl", &["-sS", "-f", &format!("{url}/v1/status")]);
     assert!(status.contains("\"bundle_version\":1"), "{status}");
     // An information page, from the packaged content folder.
@@ -257,4 +266,358 @@ fn the_packaged_server_starts_from_its_hardened_unit() {
     assert!(data.join("jasmine.sqlite3").exists());
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// A copy of the clean Debian root (`tests/package/debian-root.sh`, made once in
+/// `target/debian-root`) at `into`.
+fn clean_debian_root(into: &Path) {
+    assert!(
+        nix_is_root(),
+        "this test installs packages into a Debian root with chroot, which needs root (CI runs as root)"
+    );
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target");
+    let made = target.join("debian-root");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("package/debian-root.sh");
+    run(script.to_str().unwrap(), &[made.to_str().unwrap()]);
+    run(
+        "cp",
+        &[
+            "-a",
+            &format!("{}/.", made.display()),
+            into.to_str().unwrap(),
+        ],
+    );
+}
+
+fn nix_is_root() -> bool {
+    run("id", &["-u"]).trim() == "0"
+}
+
+/// `command args` inside the Debian root, as root, non-interactive; its output.
+fn in_root(root: &Path, command: &str, args: &[&str]) -> String {
+    let mut all = vec![root.to_str().unwrap(), command];
+    all.extend_from_slice(args);
+    let out = Command::new("chroot")
+        .args(&all)
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .env("LANG", "C.UTF-8")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "chroot {command} {args:?}:\n{text}");
+    text
+}
+
+/// The jasmine-server package as the previous release: `JASMINE_PREVIOUS_SERVER_DEB`
+/// when set; otherwise this build relabelled one version lower (`<version>~previous`),
+/// as Jasmine has not released a package before this one.
+fn previous_server_package(new: &Path, work: &Path) -> PathBuf {
+    if let Some(file) = std::env::var_os("JASMINE_PREVIOUS_SERVER_DEB") {
+        return PathBuf::from(file);
+    }
+    let version = deb(&["-f"], new)
+        .lines()
+        .find_map(|l| l.strip_prefix("Version: ").map(str::to_string))
+        .expect("a Version field");
+    let tree = work.join("previous-tree");
+    run(
+        "dpkg-deb",
+        &["-R", new.to_str().unwrap(), tree.to_str().unwrap()],
+    );
+    let control = tree.join("DEBIAN/control");
+    let text = std::fs::read_to_string(&control).unwrap();
+    std::fs::write(
+        &control,
+        text.replace(
+            &format!("Version: {version}\n"),
+            &format!("Version: {version}~previous\n"),
+        ),
+    )
+    .unwrap();
+    let out = work.join("jasmine-server_previous.deb");
+    run(
+        "dpkg-deb",
+        &[
+            "--root-owner-group",
+            "-Zxz",
+            "-b",
+            tree.to_str().unwrap(),
+            out.to_str().unwrap(),
+        ],
+    );
+    out
+}
+
+/// The packaged server, started in the Debian root as the unit would: its system
+/// user, the installed unit's command line and environment.
+fn start_in_root(root: &Path) -> (Child, String) {
+    let unit = ["lib", "usr/lib"]
+        .iter()
+        .map(|d| root.join(d).join("systemd/system/jasmine-server.service"))
+        .find(|p| p.exists())
+        .expect("the unit is installed");
+    let unit = std::fs::read_to_string(unit).unwrap();
+    let exec = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart="))
+        .expect("ExecStart");
+    let user = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("User="))
+        .expect("User=");
+    let mut command = Command::new("/usr/sbin/chroot");
+    command
+        .arg(format!("--userspec={user}:{user}"))
+        .arg(root)
+        .args(exec.split_whitespace())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin");
+    for line in unit.lines().filter_map(|l| l.strip_prefix("Environment=")) {
+        let (name, value) = line.split_once('=').unwrap();
+        command.env(name, value);
+    }
+    start_server(command)
+}
+
+fn stop(mut child: Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// The user's uid and home in the root's passwd file.
+fn passwd_entry(root: &Path, user: &str) -> (u32, String, String) {
+    let passwd = std::fs::read_to_string(root.join("etc/passwd")).unwrap();
+    let line = passwd
+        .lines()
+        .find(|l| l.starts_with(&format!("{user}:")))
+        .unwrap_or_else(|| panic!("no {user} user:\n{passwd}"));
+    let fields: Vec<&str> = line.split(':').collect();
+    (
+        fields[2].parse().unwrap(),
+        fields[5].to_string(),
+        fields[6].to_string(),
+    )
+}
+
+#[test]
+fn the_packages_install_into_a_clean_debian_root_and_an_upgrade_keeps_the_data() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    std::fs::create_dir(&root).unwrap();
+    clean_debian_root(&root);
+    let new_server = package("jasmine-server");
+    let previous = previous_server_package(&new_server, tmp.path());
+    let debs = root.join("tmp/debs");
+    std::fs::create_dir_all(&debs).unwrap();
+    for (from, to) in [
+        (previous.clone(), "jasmine-server_previous.deb"),
+        (new_server.clone(), "jasmine-server_new.deb"),
+        (package("jasmine-keys"), "jasmine-keys.deb"),
+        (package("jasmine"), "jasmine.deb"),
+    ] {
+        std::fs::copy(from, debs.join(to)).unwrap();
+    }
+
+    // 1. The previous release, and the two others, as an administrator installs them
+    // (docs/DEPLOY.md §1: apt, which fetches their dependencies).
+    in_root(
+        &root,
+        "apt-get",
+        &[
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "/tmp/debs/jasmine-server_previous.deb",
+            "/tmp/debs/jasmine-keys.deb",
+            "/tmp/debs/jasmine.deb",
+        ],
+    );
+    let listed = in_root(&root, "dpkg-query", &["-W", "-f=${Package} ${Status}\n"]);
+    for name in ["jasmine-server", "jasmine-keys", "jasmine"] {
+        assert!(
+            listed.contains(&format!("{name} install ok installed")),
+            "{name} is not installed:\n{listed}"
+        );
+    }
+    // Each binary runs in the clean root: the packages' dependencies are all it needs.
+    for binary in ["jasmine-server", "jasmine-keys", "jasmine"] {
+        let version = in_root(&root, binary, &["--version"]);
+        assert!(version.starts_with(binary), "{version}");
+    }
+    let conffiles = in_root(
+        &root,
+        "dpkg-query",
+        &["-W", "-f=${Conffiles}", "jasmine-server"],
+    );
+    assert!(
+        conffiles.contains("/etc/jasmine/jasmine-server.toml"),
+        "{conffiles}"
+    );
+    let (uid, home, shell) = passwd_entry(&root, "jasmine");
+    assert!(uid < 1000, "a system user: uid {uid}");
+    assert_eq!(home, "/var/lib/jasmine");
+    assert!(
+        shell.ends_with("nologin") || shell.ends_with("false"),
+        "{shell}"
+    );
+    let data = root.join("var/lib/jasmine");
+    let meta = std::fs::metadata(&data).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o700);
+    assert_eq!(meta.uid(), uid);
+
+    // 2. The administrator's first start (docs/DEPLOY.md §3): the root key and the
+    // bundle in /etc/jasmine, the bundle and the port set in the packaged config.
+    let org = Org::create(&tmp.path().join("org"), &["alice"]);
+    std::fs::copy(org.path("root.pub"), root.join("etc/jasmine/root.pub")).unwrap();
+    std::fs::copy(
+        org.path("bundle-1.json"),
+        root.join("etc/jasmine/bundle.json"),
+    )
+    .unwrap();
+    let config_path = root.join("etc/jasmine/jasmine-server.toml");
+    let packaged = std::fs::read_to_string(&config_path).unwrap();
+    let port = jasmine_tests::tor_net::free_port();
+    let edited = packaged
+        .replace(
+            "listen = \"127.0.0.1:8080\"",
+            &format!("listen = \"127.0.0.1:{port}\""),
+        )
+        .replace(
+            "# bundle_file = \"bundle.json\"",
+            "bundle_file = \"/etc/jasmine/bundle.json\"",
+        );
+    assert_ne!(
+        edited, packaged,
+        "the packaged config has the lines an administrator sets"
+    );
+    std::fs::write(&config_path, &edited).unwrap();
+    let (server, url) = start_in_root(&root);
+    assert_eq!(url, format!("http://127.0.0.1:{port}"));
+    org.send_example_report(&tmp.path().join("reporter"), &url);
+    stop(server);
+    let database = data.join("jasmine.sqlite3");
+    assert_eq!(std::fs::metadata(&database).unwrap().uid(), uid);
+    let stored = std::fs::metadata(&database).unwrap().len();
+
+    // 3. The upgrade, as apt does it, with nothing forced: the administrator's config
+    // stays without a question (stdin is closed), the user and its data stay.
+    in_root(
+        &root,
+        "apt-get",
+        &["install", "-y", "/tmp/debs/jasmine-server_new.deb"],
+    );
+    let version = in_root(
+        &root,
+        "dpkg-query",
+        &["-W", "-f=${Version}", "jasmine-server"],
+    );
+    assert_eq!(
+        version,
+        deb(&["-f"], &new_server)
+            .lines()
+            .find_map(|l| l.strip_prefix("Version: "))
+            .unwrap()
+    );
+    assert_eq!(std::fs::read_to_string(&config_path).unwrap(), edited);
+    assert_eq!(passwd_entry(&root, "jasmine").0, uid);
+    assert!(std::fs::metadata(&database).unwrap().len() >= stored);
+    let (server, url) = start_in_root(&root);
+    let status = run("curl", &["-sS", "-f", &format!("{url}/v1/status")]);
+    assert!(status.contains("\"bundle_version\":1"), "{status}");
+
+    // 4. A backup, as root while the service runs; then a new machine's empty data
+    // folder (as the package makes it) and the restore, as root (docs/DEPLOY.md §8).
+    let backup_key = root.join("root/backup.key");
+    run("age-keygen", &["-o", backup_key.to_str().unwrap()]);
+    let recipient = run("age-keygen", &["-y", backup_key.to_str().unwrap()]);
+    let config_arg = ["--config", "/etc/jasmine/jasmine-server.toml"];
+    let written = in_root(
+        &root,
+        "jasmine-server",
+        &[
+            &["backup"],
+            &config_arg[..],
+            &["--out", "/root/backup.age", "--to", recipient.trim()],
+        ]
+        .concat(),
+    );
+    assert!(
+        written.contains("Backup written to /root/backup.age"),
+        "{written}"
+    );
+    stop(server);
+    let refused = Command::new("/usr/sbin/chroot")
+        .args([
+            root.to_str().unwrap(),
+            "jasmine-server",
+            "--print-check-key",
+        ])
+        .args(config_arg)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("sudo -u jasmine"),
+        "as root in the service's folder, it refuses and says how: {refused:?}"
+    );
+    std::fs::rename(&data, root.join("root/old-data")).unwrap();
+    in_root(
+        &root,
+        "install",
+        &[
+            "-d",
+            "-m",
+            "0700",
+            "-o",
+            "jasmine",
+            "-g",
+            "jasmine",
+            "/var/lib/jasmine",
+        ],
+    );
+    let restored = in_root(
+        &root,
+        "jasmine-server",
+        &[
+            &["restore"],
+            &config_arg[..],
+            &[
+                "--from",
+                "/root/backup.age",
+                "--identity",
+                "/root/backup.key",
+            ],
+        ]
+        .concat(),
+    );
+    assert!(restored.contains("Restored"), "{restored}");
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let entry = entry.unwrap();
+        assert_eq!(
+            entry.metadata().unwrap().uid(),
+            uid,
+            "{} is given back to the service's user",
+            entry.path().display()
+        );
+    }
+    let (server, url) = start_in_root(&root);
+    let pulled = org.pull(&url, "alice.api.key", "inbox", &[]);
+    assert!(
+        pulled.contains("Pulled 1 new report(s)"),
+        "the report sent before the upgrade is still there after the upgrade, the backup and the restore: {pulled}"
+    );
+    stop(server);
+
+    // 5. Removing, even purging, the package never deletes the data folder.
+    in_root(&root, "dpkg", &["--purge", "jasmine-server"]);
+    assert!(!config_path.exists(), "purge removes the conffile");
+    assert!(database.exists(), "purge keeps /var/lib/jasmine");
 }

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod once;
 #[cfg(feature = "onion")]
 pub mod onion;
+pub mod ownership;
 pub mod published;
 pub mod routes;
 pub mod serve;

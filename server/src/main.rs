@@ -109,6 +109,8 @@ fn main() -> ExitCode {
             )
             .without_time()
             .with_target(false)
+            // Colours only on a terminal: journald and log files get plain text.
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
             .init();
     }
     match run(args) {
@@ -152,7 +154,9 @@ fn run(args: Args) -> Result<(), String> {
     if let Some(v) = args.tor_network_config {
         config.onion.tor_network_config = Some(v);
     }
+    use jasmine_server::ownership::refuse_root_in_foreign_folder;
     if args.print_check_key {
+        refuse_root_in_foreign_folder(&config.data_dir, "print the check key")?;
         println!("{}", jasmine_server::check_public_key(&config)?);
         return Ok(());
     }
@@ -161,8 +165,11 @@ fn run(args: Args) -> Result<(), String> {
             return run_backup(&config, args.config.as_deref(), backup)
         }
         Some(Command::Restore(restore)) => return run_restore(&config, restore),
-        Some(Command::CheckOnion(check)) => return run_check_onion(&config, check),
-        None => {}
+        Some(Command::CheckOnion(check)) => {
+            refuse_root_in_foreign_folder(&config.data_dir, "check the onion service")?;
+            return run_check_onion(&config, check);
+        }
+        None => refuse_root_in_foreign_folder(&config.data_dir, "start the server")?,
     }
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
@@ -287,6 +294,12 @@ fn run_restore(config: &Config, args: &RestoreArgs) -> Result<(), String> {
         args.config_out.as_deref(),
         root.as_deref(),
     )?;
+    // Run as root (to read the operator's backup key): what it put back belongs to the
+    // service's user, who owns the data folder.
+    jasmine_server::ownership::give_to_folder_owner(&places.data_dir, &places.data_dir)?;
+    if places.tor_dir.exists() {
+        jasmine_server::ownership::give_to_folder_owner(&places.data_dir, &places.tor_dir)?;
+    }
     println!(
         "Restored {} files from the backup of {} into {}{}.",
         summary.manifest.files.len(),
