@@ -3,7 +3,7 @@ CARGO ?= cargo
 DATA ?= data
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run build test lint bench clean vectors js js-deps fuzz fuzz-build fuzz-smoke deb
+.PHONY: run build test lint bench bench-onion clean vectors js js-deps fuzz fuzz-build fuzz-smoke deb
 
 build:
 	$(CARGO) build --workspace --bins
@@ -54,6 +54,15 @@ bench:
 	$(CARGO) bench -p jasmine-server --bench check
 	cd server/web-js && node src/check-cli.mjs bench 50
 	cd server/web-js && node src/attachments-cli.mjs bench ../../target/bench-scrubbed-12mp.jpg 15
+	$(MAKE) bench-onion
+
+## make bench-onion: the same page through Jasmine's arti onion service and through a C
+## tor onion service, side by side on the tests' private Tor network (tests/src/tor_net.rs):
+## time from start to first fetch, p50/p99 of 50 fetches through a C tor client, two
+## rounds in both orders (tests/src/bin/onion_bench.rs)
+bench-onion:
+	$(CARGO) build --release -p jasmine-server --bin jasmine-server
+	$(CARGO) run -p jasmine-tests --bin onion-bench -- --server-bin target/release/jasmine-server --rounds 2
 
 ## The fuzz targets (fuzz/, cargo fuzz on the nightly toolchain, libFuzzer): one per
 ## parser of what strangers send. `make fuzz` runs each for FUZZ_SECONDS (or until

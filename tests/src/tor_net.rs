@@ -7,7 +7,9 @@
 //!
 //! The C tor client also logs its onion-service client activity at debug level
 //! (`[rend]debug`, in `client/rend-debug.log`): it says there whether a service's
-//! descriptor, once decrypted, carried `pow-params` ([`TorNet::client_rend_log`]).
+//! descriptor, once decrypted, carried `pow-params` ([`TorNet::client_rend_log`]),
+//! with millisecond timestamps (the onion benchmark times the service's share of a
+//! rendezvous from them).
 //!
 //! The recipe (torrc options, the `hsdir_interval` that makes arti's time periods
 //! match C tor's, the subnet prefixes that stop relays on one IP from counting as
@@ -39,6 +41,8 @@ pub struct TorNet {
     pub socks_port: u16,
     /// Control port of the C tor client (loopback, no authentication: a test network).
     control_port: u16,
+    /// The `DirAuthority` lines every node's torrc carries.
+    dir_authorities: String,
     children: Vec<Child>,
     /// Released after the nodes are killed (fields drop after `Drop::drop`).
     _one_network: MutexGuard<'static, ()>,
@@ -242,7 +246,7 @@ impl TorNet {
         write(
             &client,
             format!(
-                "SocksPort 127.0.0.1:{socks_port}\nControlPort 127.0.0.1:{control_port}\nLog [rend]debug file {}\n",
+                "SocksPort 127.0.0.1:{socks_port}\nControlPort 127.0.0.1:{control_port}\nLogTimeGranularity 1\nLog [rend]debug file {}\n",
                 root.join(CLIENT_REND_LOG).display()
             ),
         );
@@ -273,6 +277,7 @@ impl TorNet {
             arti_config,
             socks_port,
             control_port,
+            dir_authorities: dir_authorities.clone(),
             children: Vec::new(),
             _one_network: one_network,
         };
@@ -331,9 +336,68 @@ impl TorNet {
         );
     }
 
+    /// Waits until the C tor client says it has bootstrapped (a consensus, enough
+    /// descriptors, circuits): the network is usable.
+    pub fn wait_bootstrapped(&self, patience: Duration) {
+        let started = Instant::now();
+        let log = self.dir.join("client/notice.log");
+        while started.elapsed() < patience {
+            if std::fs::read_to_string(&log).is_ok_and(|t| t.contains("Bootstrapped 100%")) {
+                return;
+            }
+            self.assert_alive();
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!(
+            "the C tor client did not bootstrap within {patience:?}: {}",
+            self.client_story()
+        );
+    }
+
+    /// Starts a C tor onion service (Debian `tor`, `HiddenServicePort 80` to
+    /// `127.0.0.1:target_port`) on this network, as the node `name`; killed with the
+    /// network. Returns its address once tor has written it (the service is then being
+    /// published, not yet reachable).
+    pub fn start_c_onion_service(&mut self, name: &str, target_port: u16) -> String {
+        let node = Node::new(&self.dir, name.to_string());
+        let service_dir = node.dir.join("hs");
+        std::fs::create_dir_all(&service_dir).expect("service dir");
+        set_private(&service_dir);
+        let text = format!(
+            "{COMMON}{}DataDirectory {}\nNickname {}\nLog notice file {}\nSocksPort 0\nHiddenServiceDir {}\nHiddenServicePort 80 127.0.0.1:{target_port}\n",
+            self.dir_authorities,
+            node.dir.display(),
+            node.name,
+            node.dir.join("notice.log").display(),
+            service_dir.display()
+        );
+        std::fs::write(node.torrc(), text).expect("torrc");
+        let child = Command::new("tor")
+            .arg("-f")
+            .arg(node.torrc())
+            .args(["--defaults-torrc", "/dev/null"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tor");
+        self.children.push(child);
+        let hostname = service_dir.join("hostname");
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(30) {
+            if let Ok(address) = std::fs::read_to_string(&hostname) {
+                return address.trim().to_string();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "the C tor onion service wrote no hostname in {}",
+            service_dir.display()
+        );
+    }
+
     /// Sends NEWNYM to the C tor client: it forgets its onion-service client state
     /// (descriptors, failed fetches, failed introduction points) and its circuits.
-    fn new_identity(&self) {
+    pub fn new_identity(&self) {
         use std::io::Read as _;
         let Ok(mut control) = std::net::TcpStream::connect(("127.0.0.1", self.control_port)) else {
             return;
