@@ -4,11 +4,12 @@
 //! rates it "OK" or better), and the packaged server started from its unit's command
 //! line with its packaged configuration, answering on loopback and serving the
 //! packaged information pages. Then the real thing: the three packages installed with
-//! `dpkg` into a clean Debian root (debootstrap), the server run there as its system
-//! user, and an upgrade from the previous package that keeps the data and the
-//! administrator's configuration.
+//! apt into a clean Debian root (debootstrap), the server run there as its system
+//! user, an upgrade from the previous package that keeps the data and the
+//! administrator's configuration, a backup and a restore; and that root booted with
+//! systemd as its PID 1 (systemd-nspawn), the service started from its unit with its
+//! onion service on the private Tor network, reached through Tor inside its sandbox.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -65,16 +66,7 @@ fn start_server(mut command: Command) -> (Child, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(at) = line.find("listening on http://") {
-                let _ = tx.send(line[at + "listening on ".len()..].trim().to_string());
-            }
-        }
-    });
-    match rx.recv_timeout(Duration::from_secs(30)) {
+    match jasmine_tests::announced_url(&mut child, None).recv_timeout(Duration::from_secs(30)) {
         Ok(url) => (child, url),
         Err(_) => {
             let _ = child.kill();
@@ -620,4 +612,271 @@ fn the_packages_install_into_a_clean_debian_root_and_an_upgrade_keeps_the_data()
     in_root(&root, "dpkg", &["--purge", "jasmine-server"]);
     assert!(!config_path.exists(), "purge removes the conffile");
     assert!(database.exists(), "purge keeps /var/lib/jasmine");
+}
+
+/// The Debian root booted with systemd as its PID 1 (`systemd-nspawn -b`, sharing the
+/// host's network); powered off when dropped.
+struct Booted {
+    nspawn: Child,
+    /// The container's PID 1, as the host sees it.
+    init: u32,
+}
+
+impl Booted {
+    fn boot(root: &Path) -> Booted {
+        // nspawn refuses to prepare its mounts under a /run that is not a tmpfs, as on
+        // this kind of VM: give it one of its own.
+        let propagate = Path::new("/run/systemd/nspawn");
+        std::fs::create_dir_all(propagate).unwrap();
+        let mounted = std::fs::read_to_string("/proc/self/mounts").unwrap();
+        if !mounted
+            .lines()
+            .any(|l| l.split(' ').nth(1) == Some("/run/systemd/nspawn"))
+        {
+            run("mount", &["-t", "tmpfs", "tmpfs", "/run/systemd/nspawn"]);
+        }
+        let nspawn = Command::new("systemd-nspawn")
+            .args(["--quiet", "--boot", "--register=no", "--keep-unit"])
+            .args(["--console=pipe", "--directory"])
+            .arg(root)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("systemd-nspawn (apt-get install systemd-container; .ci/run does it)");
+        let started = std::time::Instant::now();
+        // nspawn's child becomes the container's PID 1, systemd, after a short-lived
+        // intermediate process.
+        let init = loop {
+            let children =
+                std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", nspawn.id()))
+                    .unwrap_or_default();
+            let systemd = children.split_whitespace().find(|pid| {
+                std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                    .is_ok_and(|comm| comm.trim() == "systemd")
+            });
+            if let Some(pid) = systemd {
+                break pid.parse::<u32>().unwrap();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(90),
+                "systemd-nspawn started no systemd within 90 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let machine = Booted { nspawn, init };
+        loop {
+            let state = machine.try_run("systemctl", &["is-system-running"]);
+            if state.contains("running") || state.contains("degraded") {
+                return machine;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(90),
+                "the Debian root did not finish booting with systemd within 90 s: {state}"
+            );
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+
+    /// `command args` inside the booted system (all its namespaces): whether it
+    /// succeeded, and its output.
+    fn output(&self, command: &str, args: &[&str]) -> (bool, String) {
+        let out = Command::new("nsenter")
+            .args(["--target", &self.init.to_string(), "--all", "--"])
+            .arg(command)
+            .args(args)
+            .env_clear()
+            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+            .env("LANG", "C.UTF-8")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    }
+
+    /// Its output, whatever its exit status.
+    fn try_run(&self, command: &str, args: &[&str]) -> String {
+        self.output(command, args).1
+    }
+
+    /// Its output, asserting success.
+    fn run(&self, command: &str, args: &[&str]) -> String {
+        let (succeeded, text) = self.output(command, args);
+        assert!(succeeded, "{command} {args:?} in the booted root:\n{text}");
+        text
+    }
+}
+
+impl Drop for Booted {
+    fn drop(&mut self) {
+        let _ = self.try_run("systemctl", &["poweroff"]);
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_secs(30) {
+            if let Ok(Some(_)) = self.nspawn.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        // Killing the container's PID 1 ends every process of its namespace.
+        let _ = Command::new("kill")
+            .args(["-9", &self.init.to_string()])
+            .status();
+        let _ = self.nspawn.kill();
+        let _ = self.nspawn.wait();
+    }
+}
+
+#[test]
+fn the_hardened_unit_serves_under_systemd_and_its_onion_is_reachable() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The private Tor network bootstraps while the root is made ready.
+    let net = jasmine_tests::tor_net::TorNet::start(&tmp.path().join("tor-net"));
+    let root = tmp.path().join("root");
+    std::fs::create_dir(&root).unwrap();
+    clean_debian_root(&root);
+    std::fs::create_dir_all(root.join("tmp/debs")).unwrap();
+    std::fs::copy(
+        package("jasmine-server"),
+        root.join("tmp/debs/jasmine-server.deb"),
+    )
+    .unwrap();
+    in_root(
+        &root,
+        "apt-get",
+        &[
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "/tmp/debs/jasmine-server.deb",
+        ],
+    );
+
+    // DEPLOY.md §3: the keys, the contact, the onion service on (here on the private
+    // network: its arti configuration, copied where the service may read it).
+    let org = Org::create(&tmp.path().join("org"), &["alice"]);
+    std::fs::copy(org.path("root.pub"), root.join("etc/jasmine/root.pub")).unwrap();
+    std::fs::copy(
+        org.path("bundle-1.json"),
+        root.join("etc/jasmine/bundle.json"),
+    )
+    .unwrap();
+    std::fs::copy(&net.arti_config, root.join("etc/jasmine/testnet-arti.toml")).unwrap();
+    let port = jasmine_tests::tor_net::free_port();
+    let config_path = root.join("etc/jasmine/jasmine-server.toml");
+    let packaged = std::fs::read_to_string(&config_path).unwrap();
+    let edited = packaged
+        .replace(
+            "listen = \"127.0.0.1:8080\"",
+            &format!("listen = \"127.0.0.1:{port}\""),
+        )
+        .replace(
+            "# bundle_file = \"bundle.json\"",
+            "bundle_file = \"/etc/jasmine/bundle.json\"",
+        )
+        .replace(
+            "association_contact = \"\"",
+            "association_contact = \"contact@association.example\"",
+        )
+        .replace("[onion]\n", "[onion]\ntor_network_config = \"/etc/jasmine/testnet-arti.toml\"\n")
+        .replace(
+            "# start and written to <data_dir>/onion-address; the key stays in tor_dir.\nenabled = false",
+            "# start and written to <data_dir>/onion-address; the key stays in tor_dir.\nenabled = true",
+        );
+    assert!(edited.contains("enabled = true") && edited.contains("testnet-arti.toml"));
+    std::fs::write(&config_path, &edited).unwrap();
+
+    let machine = Booted::boot(&root);
+    machine.run("systemctl", &["enable", "--now", "jasmine-server"]);
+    let url = format!("http://127.0.0.1:{port}");
+    let started = std::time::Instant::now();
+    let status = loop {
+        let out = Command::new("curl")
+            .args(["-sS", "-f", &format!("{url}/v1/status")])
+            .output()
+            .unwrap();
+        if out.status.success() {
+            break String::from_utf8_lossy(&out.stdout).into_owned();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the service does not answer on loopback:\n{}",
+            machine.try_run("journalctl", &["-u", "jasmine-server", "--no-pager"])
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    assert!(status.contains("\"bundle_version\":1"), "{status}");
+    assert_eq!(
+        machine
+            .run("systemctl", &["is-active", "jasmine-server"])
+            .trim(),
+        "active"
+    );
+    let shown = machine.run(
+        "systemctl",
+        &[
+            "show",
+            "jasmine-server",
+            "-p",
+            "User",
+            "-p",
+            "NoNewPrivileges",
+            "-p",
+            "ProtectSystem",
+        ],
+    );
+    assert!(
+        shown.contains("User=jasmine") && shown.contains("ProtectSystem=strict"),
+        "{shown}"
+    );
+
+    // Reachable through Tor from a C tor client while the unit's sandbox holds it
+    // (seccomp, no W+X memory, read-only system), and from check-onion as DEPLOY says.
+    let onion = std::fs::read_to_string(root.join("var/lib/jasmine/onion-address")).unwrap();
+    let through_tor = net.curl(
+        &format!("http://{}/v1/status", onion.trim()),
+        Duration::from_secs(300),
+    );
+    assert!(String::from_utf8_lossy(&through_tor).contains("\"bundle_version\":1"));
+    let checked = machine.run(
+        "runuser",
+        &[
+            "-u",
+            "jasmine",
+            "--",
+            "jasmine-server",
+            "check-onion",
+            "--config",
+            "/etc/jasmine/jasmine-server.toml",
+        ],
+    );
+    assert!(checked.contains("is reachable"), "{checked}");
+
+    // The journal: the service's own lines, plain text, and arti sized its memory quota
+    // from the machine (the unit leaves /proc/meminfo readable).
+    let journal = machine.run("journalctl", &["-u", "jasmine-server", "--no-pager"]);
+    assert!(
+        journal.contains("listening on http://127.0.0.1:"),
+        "{journal}"
+    );
+    assert!(journal.contains("onion service address"), "{journal}");
+    assert!(
+        !journal.contains('\u{1b}'),
+        "no terminal colours in the journal:\n{journal}"
+    );
+    assert!(
+        !journal.contains("Unable to get the total available memory"),
+        "{journal}"
+    );
+    assert_eq!(
+        machine
+            .run("systemctl", &["is-active", "jasmine-server"])
+            .trim(),
+        "active",
+        "{journal}"
+    );
 }

@@ -8,7 +8,6 @@
 //! The onion example needs the real Tor network and is not run here; e2e_tor runs the
 //! same commands over a private one.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -99,16 +98,7 @@ impl MakeRun {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("make");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(at) = line.find("listening on http://") {
-                    let _ = tx.send(line[at + "listening on ".len()..].trim().to_string());
-                }
-            }
-        });
-        let url = rx
+        let url = jasmine_tests::announced_url(&mut child, None)
             .recv_timeout(Duration::from_secs(120))
             .expect("`make run` serves within 2 minutes");
         MakeRun { child, url }

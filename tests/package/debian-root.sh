@@ -1,7 +1,8 @@
 #!/bin/sh
 # A clean Debian root for tests/e2e_package.rs to install the packages into:
 # debootstrap's minbase (the essential packages and apt) of this machine's Debian
-# release, plus adduser, which jasmine-server depends on. Made once per target dir
+# release, plus adduser, which jasmine-server depends on, and systemd with dbus, as on
+# a Debian server (the test boots it with systemd-nspawn). Made once per target dir
 # (about a minute and 50 MB from the Debian mirror); the test copies it for each use
 # and installs with apt, which fetches the packages' dependencies (libssl3) from it.
 #   tests/package/debian-root.sh DIR
@@ -12,7 +13,8 @@ mkdir -p "$(dirname "$dir")"
 # One maker at a time (.ci/run starts one early, in the background, while it builds).
 exec 9>"$dir.lock"
 flock 9
-[ -f "$dir/.jasmine-clean-root" ] && exit 0
+include=adduser,systemd,dbus
+[ "$(cat "$dir/.jasmine-clean-root" 2>/dev/null)" = "$include" ] && exit 0
 command -v debootstrap >/dev/null || {
   echo "debian-root.sh: debootstrap is missing (apt-get install debootstrap; .ci/run does it)" >&2
   exit 1
@@ -20,7 +22,7 @@ command -v debootstrap >/dev/null || {
 suite=${JASMINE_DEBIAN_SUITE:-$(. /etc/os-release && echo "$VERSION_CODENAME")}
 mirror=${JASMINE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 rm -rf "$dir.partial"
-if ! debootstrap --variant=minbase --include=adduser "$suite" "$dir.partial" "$mirror" \
+if ! debootstrap --variant=minbase --include="$include" "$suite" "$dir.partial" "$mirror" \
     > "$dir.log" 2>&1; then
   echo "debian-root.sh: debootstrap $suite from $mirror failed; its log:" >&2
   tail -20 "$dir.log" >&2
@@ -33,6 +35,6 @@ if ! chroot "$dir.partial" apt-get update >> "$dir.log" 2>&1; then
   tail -20 "$dir.log" >&2
   exit 1
 fi
-touch "$dir.partial/.jasmine-clean-root"
+echo "$include" > "$dir.partial/.jasmine-clean-root"
 rm -rf "$dir"
 mv "$dir.partial" "$dir"

@@ -92,6 +92,28 @@ pub fn fails(name: &str, cwd: &Path, args: &[&str], code: i32) -> String {
     String::from_utf8(out.stderr).expect("utf-8 output")
 }
 
+/// The URL a starting server announces on its standard output ("listening on
+/// http://…"), sent on the channel once printed; every line also goes to `log` when
+/// given. The child's stdout must be piped.
+pub fn announced_url(
+    child: &mut Child,
+    log: Option<Arc<Mutex<Vec<String>>>>,
+) -> mpsc::Receiver<String> {
+    let stdout = child.stdout.take().expect("a piped stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(i) = line.find("listening on http://") {
+                let _ = tx.send(line[i + "listening on ".len()..].trim().to_string());
+            }
+            if let Some(log) = &log {
+                log.lock().expect("log").push(line);
+            }
+        }
+    });
+    rx
+}
+
 /// An organisation with `moderators`, created with the real `jasmine-keys` in `dir`.
 pub struct Org {
     /// Folder holding every key file.
@@ -522,18 +544,8 @@ impl Server {
             command.args(["--bundle-file", b]);
         }
         let mut child = command.spawn().expect("start jasmine-server");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = mpsc::channel();
         let log = Arc::new(Mutex::new(Vec::new()));
-        let lines = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(i) = line.find("listening on http://") {
-                    let _ = tx.send(line[i + "listening on ".len()..].trim().to_string());
-                }
-                lines.lock().expect("log").push(line);
-            }
-        });
+        let rx = announced_url(&mut child, Some(log.clone()));
         let url = match rx.recv_timeout(Duration::from_secs(30)) {
             Ok(url) => url,
             Err(_) => {

@@ -101,6 +101,18 @@ impl Node {
         }
     }
 
+    /// Starts Debian's `tor` on this node's torrc (and nothing of the system's).
+    fn spawn(&self) -> Child {
+        Command::new("tor")
+            .arg("-f")
+            .arg(self.torrc())
+            .args(["--defaults-torrc", "/dev/null"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tor")
+    }
+
     fn torrc(&self) -> PathBuf {
         self.dir.join("torrc")
     }
@@ -286,15 +298,7 @@ impl TorNet {
             .chain(&relays)
             .chain(std::iter::once(&client))
         {
-            let child = Command::new("tor")
-                .arg("-f")
-                .arg(node.torrc())
-                .args(["--defaults-torrc", "/dev/null"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start tor");
-            net.children.push(child);
+            net.children.push(node.spawn());
         }
         net
     }
@@ -372,15 +376,7 @@ impl TorNet {
             service_dir.display()
         );
         std::fs::write(node.torrc(), text).expect("torrc");
-        let child = Command::new("tor")
-            .arg("-f")
-            .arg(node.torrc())
-            .args(["--defaults-torrc", "/dev/null"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start tor");
-        self.children.push(child);
+        self.children.push(node.spawn());
         let hostname = service_dir.join("hostname");
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(30) {

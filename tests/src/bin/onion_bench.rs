@@ -13,7 +13,6 @@
 //! `cargo run -p jasmine-tests --bin onion-bench -- [--server-bin PATH] [--fetches N] [--rounds R]`
 //! (PATH: a release `jasmine-server`; `make bench-onion` builds one).
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -207,17 +206,14 @@ fn start_jasmine(
         .stderr(std::fs::File::create(data.with_extension("log")).expect("server log"))
         .spawn()
         .expect("jasmine-server");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(at) = line.find("listening on http://127.0.0.1:") {
-                let port = line[at + "listening on http://127.0.0.1:".len()..].trim();
-                let _ = tx.send(port.parse::<u16>().unwrap());
-            }
-        }
-    });
-    let port = rx.recv_timeout(Duration::from_secs(60)).expect("listening");
+    let url = jasmine_tests::announced_url(&mut child, None)
+        .recv_timeout(Duration::from_secs(60))
+        .expect("listening");
+    let port: u16 = url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("a loopback port");
     let address = onion.then(|| {
         std::fs::read_to_string(data.join("onion-address"))
             .expect("onion-address")
