@@ -18,16 +18,26 @@ await page.fill("#date", "2026-11-20");
 await page.selectOption("#severity", "risky");
 await page.check("input[name=category][value=theft_or_non_payment]");
 await page.fill("#narrative", marker);
-await page.click("button[type=submit]");
+// Every text the progress line takes, as the page sets it (a puzzle solved in a few
+// hundred milliseconds would slip between two polls).
 const progress = new Set();
+await page.exposeFunction("recordProgress", (line) => progress.add(line));
+await page.evaluate(() => {
+  const record = () => {
+    const line = document.querySelector("#form-progress")?.textContent?.trim();
+    if (line) window.recordProgress(line);
+  };
+  new MutationObserver(record).observe(document.body, {
+    childList: true,
+    characterData: true,
+    subtree: true,
+  });
+});
+await page.click("button[type=submit]");
 let sent = false;
 for (let i = 0; i < 600 && !sent; i++) {
   sent = page.url().includes("/fr/r/ok");
-  if (!sent) {
-    const line = await page.locator("#form-progress").textContent().catch(() => null);
-    if (line) progress.add(line.trim());
-    await page.waitForTimeout(200);
-  }
+  if (!sent) await page.waitForTimeout(200);
 }
 const status = sent ? null : await page.textContent("#form-status");
 console.log(JSON.stringify({ sent, progress: [...progress], status, difficulty }));
