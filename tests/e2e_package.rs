@@ -57,6 +57,30 @@ fn deb(args: &[&str], package: &Path) -> String {
     run("dpkg-deb", &all)
 }
 
+/// The jasmine-server unit as installed under `root` (in `lib/` or `usr/lib/`).
+fn installed_unit(root: &Path) -> String {
+    let path = ["lib", "usr/lib"]
+        .iter()
+        .map(|d| root.join(d).join("systemd/system/jasmine-server.service"))
+        .find(|p| p.exists())
+        .expect("the unit is installed");
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// The value of the unit's `key=` line.
+fn unit_setting<'a>(unit: &'a str, key: &str) -> &'a str {
+    unit.lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix('='))
+        .unwrap_or_else(|| panic!("no {key}= in the unit"))
+}
+
+/// The unit's `Environment=NAME=value` lines.
+fn unit_environment(unit: &str) -> impl Iterator<Item = (&str, &str)> {
+    unit.lines()
+        .filter_map(|l| l.strip_prefix("Environment="))
+        .map(|line| line.split_once('=').unwrap())
+}
+
 /// Starts `command` (a server) and waits for its "listening on" line: the child and
 /// its URL.
 fn start_server(mut command: Command) -> (Child, String) {
@@ -145,12 +169,7 @@ fn the_packaged_server_starts_from_its_hardened_unit() {
     );
 
     // The unit, as installed.
-    let unit_path = ["lib", "usr/lib"]
-        .iter()
-        .map(|d| root.join(d).join("systemd/system/jasmine-server.service"))
-        .find(|p| p.exists())
-        .expect("the unit is installed");
-    let unit = std::fs::read_to_string(&unit_path).unwrap();
+    let unit = installed_unit(&root);
     for hardening in [
         "User=jasmine",
         "ProtectSystem=strict",
@@ -166,10 +185,7 @@ fn the_packaged_server_starts_from_its_hardened_unit() {
     ] {
         assert!(unit.contains(hardening), "{hardening} is not in the unit");
     }
-    let exec = unit
-        .lines()
-        .find_map(|l| l.strip_prefix("ExecStart="))
-        .expect("ExecStart");
+    let exec = unit_setting(&unit, "ExecStart");
     let words: Vec<&str> = exec.split_whitespace().collect();
     assert_eq!(words[0], "/usr/bin/jasmine-server");
     // systemd checks the unit (with the packaged binary where it would be installed),
@@ -238,10 +254,7 @@ fn the_packaged_server_starts_from_its_hardened_unit() {
             word
         });
     }
-    for line in unit.lines().filter_map(|l| l.strip_prefix("Environment=")) {
-        let (name, value) = line.split_once('=').unwrap();
-        command.env(name, value);
-    }
+    command.envs(unit_environment(&unit));
     command.args(["--bundle-file", &org.path("bundle-1.json")]);
     let (mut child, url) = start_server(command);
     let status = run("curl", &["-sS", "-f", &format!("{url}/v1/status")]);
@@ -285,12 +298,10 @@ fn nix_is_root() -> bool {
     run("id", &["-u"]).trim() == "0"
 }
 
-/// `command args` inside the Debian root, as root, non-interactive; its output.
-fn in_root(root: &Path, command: &str, args: &[&str]) -> String {
-    let mut all = vec![root.to_str().unwrap(), command];
-    all.extend_from_slice(args);
-    let out = Command::new("chroot")
-        .args(&all)
+/// Runs `entry` (chroot or nsenter, with the command after it) with the Debian
+/// system's environment only, non-interactive: whether it succeeded, and its output.
+fn in_debian(mut entry: Command) -> (bool, String) {
+    let out = entry
         .env_clear()
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
         .env("DEBIAN_FRONTEND", "noninteractive")
@@ -303,7 +314,20 @@ fn in_root(root: &Path, command: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "chroot {command} {args:?}:\n{text}");
+    (out.status.success(), text)
+}
+
+/// `command args` inside the Debian root, as root: whether it succeeded, and its output.
+fn in_root_output(root: &Path, command: &str, args: &[&str]) -> (bool, String) {
+    let mut chroot = Command::new("/usr/sbin/chroot");
+    chroot.arg(root).arg(command).args(args);
+    in_debian(chroot)
+}
+
+/// Same, asserting success; its output.
+fn in_root(root: &Path, command: &str, args: &[&str]) -> String {
+    let (succeeded, text) = in_root_output(root, command, args);
+    assert!(succeeded, "chroot {command} {args:?}:\n{text}");
     text
 }
 
@@ -347,34 +371,55 @@ fn previous_server_package(new: &Path, work: &Path) -> PathBuf {
     out
 }
 
+/// The administrator's first start in the Debian root (docs/DEPLOY.md §3): the
+/// organisation's root key and bundle in /etc/jasmine, and in the packaged config the
+/// bundle, a free port, then `more` edits. The config's path, the port, the config.
+fn first_start(
+    root: &Path,
+    org: &Org,
+    more: impl FnOnce(String) -> String,
+) -> (PathBuf, u16, String) {
+    std::fs::copy(org.path("root.pub"), root.join("etc/jasmine/root.pub")).unwrap();
+    std::fs::copy(
+        org.path("bundle-1.json"),
+        root.join("etc/jasmine/bundle.json"),
+    )
+    .unwrap();
+    let config_path = root.join("etc/jasmine/jasmine-server.toml");
+    let packaged = std::fs::read_to_string(&config_path).unwrap();
+    let port = jasmine_tests::tor_net::free_port();
+    let edited = more(
+        packaged
+            .replace(
+                "listen = \"127.0.0.1:8080\"",
+                &format!("listen = \"127.0.0.1:{port}\""),
+            )
+            .replace(
+                "# bundle_file = \"bundle.json\"",
+                "bundle_file = \"/etc/jasmine/bundle.json\"",
+            ),
+    );
+    assert_ne!(
+        edited, packaged,
+        "the packaged config has the lines an administrator sets"
+    );
+    std::fs::write(&config_path, &edited).unwrap();
+    (config_path, port, edited)
+}
+
 /// The packaged server, started in the Debian root as the unit would: its system
 /// user, the installed unit's command line and environment.
 fn start_in_root(root: &Path) -> (Child, String) {
-    let unit = ["lib", "usr/lib"]
-        .iter()
-        .map(|d| root.join(d).join("systemd/system/jasmine-server.service"))
-        .find(|p| p.exists())
-        .expect("the unit is installed");
-    let unit = std::fs::read_to_string(unit).unwrap();
-    let exec = unit
-        .lines()
-        .find_map(|l| l.strip_prefix("ExecStart="))
-        .expect("ExecStart");
-    let user = unit
-        .lines()
-        .find_map(|l| l.strip_prefix("User="))
-        .expect("User=");
+    let unit = installed_unit(root);
+    let user = unit_setting(&unit, "User");
     let mut command = Command::new("/usr/sbin/chroot");
     command
         .arg(format!("--userspec={user}:{user}"))
         .arg(root)
-        .args(exec.split_whitespace())
+        .args(unit_setting(&unit, "ExecStart").split_whitespace())
         .env_clear()
-        .env("PATH", "/usr/bin:/bin");
-    for line in unit.lines().filter_map(|l| l.strip_prefix("Environment=")) {
-        let (name, value) = line.split_once('=').unwrap();
-        command.env(name, value);
-    }
+        .env("PATH", "/usr/bin:/bin")
+        .envs(unit_environment(&unit));
     start_server(command)
 }
 
@@ -465,32 +510,9 @@ fn the_packages_install_into_a_clean_debian_root_and_an_upgrade_keeps_the_data()
     assert_eq!(meta.permissions().mode() & 0o777, 0o700);
     assert_eq!(meta.uid(), uid);
 
-    // 2. The administrator's first start (docs/DEPLOY.md §3): the root key and the
-    // bundle in /etc/jasmine, the bundle and the port set in the packaged config.
+    // 2. The administrator's first start (docs/DEPLOY.md §3).
     let org = Org::create(&tmp.path().join("org"), &["alice"]);
-    std::fs::copy(org.path("root.pub"), root.join("etc/jasmine/root.pub")).unwrap();
-    std::fs::copy(
-        org.path("bundle-1.json"),
-        root.join("etc/jasmine/bundle.json"),
-    )
-    .unwrap();
-    let config_path = root.join("etc/jasmine/jasmine-server.toml");
-    let packaged = std::fs::read_to_string(&config_path).unwrap();
-    let port = jasmine_tests::tor_net::free_port();
-    let edited = packaged
-        .replace(
-            "listen = \"127.0.0.1:8080\"",
-            &format!("listen = \"127.0.0.1:{port}\""),
-        )
-        .replace(
-            "# bundle_file = \"bundle.json\"",
-            "bundle_file = \"/etc/jasmine/bundle.json\"",
-        );
-    assert_ne!(
-        edited, packaged,
-        "the packaged config has the lines an administrator sets"
-    );
-    std::fs::write(&config_path, &edited).unwrap();
+    let (config_path, port, edited) = first_start(&root, &org, |config| config);
     let (server, url) = start_in_root(&root);
     assert_eq!(url, format!("http://127.0.0.1:{port}"));
     org.send_example_report(&tmp.path().join("reporter"), &url);
@@ -546,19 +568,15 @@ fn the_packages_install_into_a_clean_debian_root_and_an_upgrade_keeps_the_data()
         "{written}"
     );
     stop(server);
-    let refused = Command::new("/usr/sbin/chroot")
-        .args([
-            root.to_str().unwrap(),
-            "jasmine-server",
-            "--print-check-key",
-        ])
-        .args(config_arg)
-        .output()
-        .unwrap();
-    assert!(!refused.status.success());
+    let (succeeded, refused) = in_root_output(
+        &root,
+        "jasmine-server",
+        &[&["--print-check-key"], &config_arg[..]].concat(),
+    );
+    assert!(!succeeded);
     assert!(
-        String::from_utf8_lossy(&refused.stderr).contains("sudo -u jasmine"),
-        "as root in the service's folder, it refuses and says how: {refused:?}"
+        refused.contains("sudo -u jasmine"),
+        "as root in the service's folder, it refuses and says how: {refused}"
     );
     std::fs::rename(&data, root.join("root/old-data")).unwrap();
     in_root(
@@ -681,22 +699,12 @@ impl Booted {
     /// `command args` inside the booted system (all its namespaces): whether it
     /// succeeded, and its output.
     fn output(&self, command: &str, args: &[&str]) -> (bool, String) {
-        let out = Command::new("nsenter")
+        let mut nsenter = Command::new("nsenter");
+        nsenter
             .args(["--target", &self.init.to_string(), "--all", "--"])
             .arg(command)
-            .args(args)
-            .env_clear()
-            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-            .env("LANG", "C.UTF-8")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (out.status.success(), text)
+            .args(args);
+        in_debian(nsenter)
     }
 
     /// Its output, whatever its exit status.
@@ -759,25 +767,9 @@ fn the_hardened_unit_serves_under_systemd_and_its_onion_is_reachable() {
     // DEPLOY.md §3: the keys, the contact, the onion service on (here on the private
     // network: its arti configuration, copied where the service may read it).
     let org = Org::create(&tmp.path().join("org"), &["alice"]);
-    std::fs::copy(org.path("root.pub"), root.join("etc/jasmine/root.pub")).unwrap();
-    std::fs::copy(
-        org.path("bundle-1.json"),
-        root.join("etc/jasmine/bundle.json"),
-    )
-    .unwrap();
     std::fs::copy(&net.arti_config, root.join("etc/jasmine/testnet-arti.toml")).unwrap();
-    let port = jasmine_tests::tor_net::free_port();
-    let config_path = root.join("etc/jasmine/jasmine-server.toml");
-    let packaged = std::fs::read_to_string(&config_path).unwrap();
-    let edited = packaged
-        .replace(
-            "listen = \"127.0.0.1:8080\"",
-            &format!("listen = \"127.0.0.1:{port}\""),
-        )
-        .replace(
-            "# bundle_file = \"bundle.json\"",
-            "bundle_file = \"/etc/jasmine/bundle.json\"",
-        )
+    let (_, port, edited) = first_start(&root, &org, |config| {
+        config
         .replace(
             "association_contact = \"\"",
             "association_contact = \"contact@association.example\"",
@@ -786,9 +778,9 @@ fn the_hardened_unit_serves_under_systemd_and_its_onion_is_reachable() {
         .replace(
             "# start and written to <data_dir>/onion-address; the key stays in tor_dir.\nenabled = false",
             "# start and written to <data_dir>/onion-address; the key stays in tor_dir.\nenabled = true",
-        );
+        )
+    });
     assert!(edited.contains("enabled = true") && edited.contains("testnet-arti.toml"));
-    std::fs::write(&config_path, &edited).unwrap();
 
     let machine = Booted::boot(&root);
     machine.run("systemctl", &["enable", "--now", "jasmine-server"]);
